@@ -1,0 +1,38 @@
+//! Speech recognition sits behind the [`Transcriber`] trait so the pipeline can be
+//! tested with a fake recognizer and run in production with whisper.cpp.
+
+/// A piece of recognized text with its time, as the recognizer reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecognizedToken {
+    pub text: String,
+    /// Seconds from the start of the audio handed to [`Transcriber::transcribe`].
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+/// One recognized segment (roughly a sentence).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecognizedSegment {
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The segment text; equals the concatenation of `tokens`' text when tokens are given.
+    pub text: String,
+    pub tokens: Vec<RecognizedToken>,
+    /// The recognizer's probability that this segment is not speech at all.
+    pub no_speech_prob: f32,
+}
+
+/// Turns 16 kHz mono f32 samples into text segments.
+pub trait Transcriber: Send + Sync {
+    fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError>;
+    /// Identifies the model and settings, for caching transcripts.
+    fn fingerprint(&self) -> String;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AsrError {
+    #[error("cannot load model {path}: {reason}; run `callqa model fetch` or pass --model")]
+    ModelLoad { path: String, reason: String },
+    #[error("speech recognition failed: {0}")]
+    Recognition(String),
+}

@@ -1,0 +1,100 @@
+//! What scanning one interaction produces: the line written to `results.jsonl`.
+//! Field names and order are a contract with downstream systems (schema_version 1).
+
+use crate::interaction::{Roles, Speaker, Turn};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Identifies the ruleset a result was scored with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulesetId {
+    pub name: String,
+    pub version: String,
+    /// sha256 over the rule files' bytes, in load order.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    Forbidden,
+    Required,
+    Metric,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Minor,
+    #[default]
+    Major,
+    Fatal,
+}
+
+/// One place in the interaction that supports a violation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// 1-based turn number.
+    pub turn: usize,
+    pub speaker: Speaker,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The matched words as written in the original text.
+    pub matched: String,
+    /// The whole turn text (redacted unless --no-redact).
+    pub text: String,
+    /// Byte offsets of `matched` in the original turn text.
+    pub start_byte: usize,
+    pub end_byte: usize,
+    /// Matched by pronunciation (pinyin), not by the exact characters.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fuzzy: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Violation {
+    pub rule_id: String,
+    pub kind: RuleKind,
+    pub severity: Severity,
+    pub deduct: u32,
+    /// Forbidden: the counted hits. Required: empty. Metric: empty.
+    pub evidence: Vec<Evidence>,
+    /// Metric rules: the measured value and the limit it broke.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+}
+
+/// The scored interaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InteractionResult {
+    pub schema_version: u32,
+    pub interaction_id: String,
+    pub kind: crate::interaction::InteractionKind,
+    pub source: String,
+    pub agent_id: String,
+    pub started_at: Option<String>,
+    pub duration_s: f64,
+    pub roles: Roles,
+    pub ruleset: RulesetId,
+    pub score: u32,
+    pub passed: bool,
+    pub fatal: bool,
+    pub violations: Vec<Violation>,
+    /// Rule ids checked and not violated, so a consumer can tell "passed" from "not checked".
+    pub passed_rules: Vec<String>,
+    /// Measured metrics, snake_case names with unit suffix (agent_first_response_s).
+    pub metrics: BTreeMap<String, f64>,
+    pub turns: Vec<Turn>,
+}
+
+/// The line written for an input that could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputErrorLine {
+    pub schema_version: u32,
+    pub source: String,
+    pub error: String,
+}
