@@ -11,6 +11,7 @@
 pub mod aggregate;
 pub mod asr;
 pub mod audio;
+pub mod batch;
 pub mod cli;
 pub mod error;
 pub mod input;

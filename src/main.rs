@@ -1,1 +1,40 @@
-fn main(){}
+//! The `callqa` binary: parse arguments, run the library, map the outcome to an exit
+//! code. All user-facing messages go through one reporter writing to stderr.
+
+mod term_reporter;
+
+use callqa::cli::{self, args::Cli, exit};
+use clap::Parser;
+use std::io::Write;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let reporter = term_reporter::TermReporter::new();
+    let mut stdout = std::io::stdout().lock();
+    let code = match cli::run(cli, &mut stdout, &reporter) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(e) => {
+            reporter.finish();
+            let _ = writeln!(std::io::stderr(), "{}", prefixed(&e.to_string()));
+            e.exit_code()
+        }
+    };
+    reporter.finish();
+    let _ = stdout.flush();
+    std::process::exit(code);
+}
+
+fn prefixed(message: &str) -> String {
+    if message.starts_with("error:") {
+        message.to_string()
+    } else {
+        format!("error: {message}")
+    }
+}

@@ -1,1 +1,94 @@
-//! TODO
+//! The command line as a library: [`args`] are what clap parsed, [`config`] the
+//! checked run configuration, and [`run`] executes a command and says how it ended
+//! as an [`Outcome`] the binary maps to an exit code.
+
+pub mod args;
+pub mod config;
+mod model_cmd;
+mod scan_cmd;
+
+use crate::reporter::Reporter;
+use args::{Cli, Command, RulesCommand};
+use std::io::Write;
+
+/// How a command ended; each maps to a documented exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything was read and written.
+    Done,
+    /// Some inputs could not be read; the others were scored and written.
+    SomeInputsFailed,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Done => exit::OK,
+            Outcome::SomeInputsFailed => exit::INPUTS_FAILED,
+        }
+    }
+}
+
+/// Exit codes (documented in README).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// Other failure (output not writable, model conversion failed, ...).
+    pub const FAILURE: i32 = 1;
+    /// Some inputs could not be read (EX_DATAERR); the rest were processed.
+    pub const INPUTS_FAILED: i32 = 65;
+    /// Bad command line (EX_USAGE).
+    pub const USAGE: i32 = 64;
+    /// Bad rule files (EX_CONFIG).
+    pub const BAD_RULES: i32 = 78;
+}
+
+/// Why a command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Rules(#[from] crate::rules::error::RulesError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Rules(_) => exit::BAD_RULES,
+            CliError::Usage(_) => exit::USAGE,
+            CliError::Other(_) => exit::FAILURE,
+        }
+    }
+}
+
+/// Runs one command. `stdout` receives the command's output proper (rule summaries,
+/// model info); everything else goes through `reporter`.
+pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
+    match cli.command {
+        Command::Scan(args) => scan_cmd::run(args, reporter),
+        Command::Rules(RulesCommand::Check { path }) => rules_check(&path, stdout),
+        Command::Model(cmd) => model_cmd::run(cmd, stdout, reporter),
+    }
+}
+
+fn rules_check(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
+    let ruleset = crate::rules::Ruleset::load(path)?;
+    let io = |e: std::io::Error| CliError::Other(format!("cannot write to stdout: {e}"));
+    for rule in &ruleset.rules {
+        writeln!(stdout, "{}", rule.summary()).map_err(io)?;
+    }
+    writeln!(
+        stdout,
+        "ok: {} rules in {} file(s); ruleset {} {} (pass-score {}, sha256 {})",
+        ruleset.rules.len(),
+        ruleset.files.len(),
+        ruleset.name,
+        ruleset.version,
+        ruleset.pass_score,
+        &ruleset.sha256[..12]
+    )
+    .map_err(io)?;
+    Ok(Outcome::Done)
+}

@@ -1,1 +1,123 @@
-//! TODO
+//! Finds the inputs of a run and reads each into [`Interaction`]s. Files are chosen
+//! by extension: `.jsonl`/`.ndjson` and `.csv` chat logs, `.json` transcripts from
+//! other recognizers, `.wav` call recordings; a `.csv` whose header starts with
+//! `call_id` is a call manifest. A bad file or line never stops the batch: it becomes
+//! an [`InputProblem`] naming the file, the line when known, and the reason.
+
+pub mod call;
+pub mod chat;
+pub mod manifest;
+pub mod transcript;
+
+use crate::interaction::Interaction;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Something in an input that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    pub source: PathBuf,
+    /// 1-based line (chat logs, manifests) when the problem is on one line.
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.source.display(), line, self.reason),
+            None => write!(f, "{}: {}", self.source.display(), self.reason),
+        }
+    }
+}
+
+/// What reading one text input gave: interactions, and the problems met on the way.
+#[derive(Debug, Default)]
+pub struct TextRead {
+    pub interactions: Vec<Interaction>,
+    pub problems: Vec<InputProblem>,
+}
+
+/// How an input file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InputKind {
+    ChatJsonl,
+    ChatCsv,
+    Transcript,
+    Manifest,
+    Wav,
+}
+
+/// An input file found on the command line or under one of its directories.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub kind: InputKind,
+}
+
+/// Classifies a file by extension (and, for `.csv`, by its header line).
+pub fn classify(path: &Path) -> Option<InputKind> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "jsonl" | "ndjson" => Some(InputKind::ChatJsonl),
+        "json" => Some(InputKind::Transcript),
+        "wav" => Some(InputKind::Wav),
+        "csv" => Some(if looks_like_manifest(path) { InputKind::Manifest } else { InputKind::ChatCsv }),
+        _ => None,
+    }
+}
+
+/// Expands the command-line inputs: files as given (an unknown extension is a
+/// problem), directories recursed in name order (unknown extensions skipped).
+pub fn discover(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<InputProblem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, &mut files, &mut problems);
+        } else if !input.exists() {
+            problems.push(InputProblem { source: input.clone(), line: None, reason: "no such file or directory".into() });
+        } else {
+            match classify(input) {
+                Some(kind) => files.push(InputFile { path: input.clone(), kind }),
+                None => problems.push(InputProblem {
+                    source: input.clone(),
+                    line: None,
+                    reason: "unknown input type; expected .jsonl/.ndjson or .csv chat logs, .json transcripts, .wav calls".into(),
+                }),
+            }
+        }
+    }
+    (files, problems)
+}
+
+fn walk(dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<InputProblem>) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            problems.push(InputProblem { source: dir.to_path_buf(), line: None, reason: format!("cannot list directory: {e}") });
+            return;
+        }
+    };
+    entries.sort();
+    for path in entries {
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files, problems);
+        } else if let Some(kind) = classify(&path) {
+            files.push(InputFile { path, kind });
+        }
+    }
+}
+
+/// A `.csv` whose first line starts with `call_id` lists call recordings.
+fn looks_like_manifest(path: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut first = String::new();
+    let _ = std::io::BufReader::new(file).take(4096).read_line(&mut first);
+    first.trim_start_matches('\u{feff}').trim_start().starts_with("call_id")
+}

@@ -1,1 +1,16 @@
-//! TODO
+//! Everything a run leaves behind for people and other systems: `results.jsonl` (the
+//! contract with downstream systems), `agents.csv` and `rules.csv` (the aggregates),
+//! and `report.html` (the page a QA lead opens). Every file is written atomically, so
+//! a reader never sees half a file, even when the run is killed.
+
+pub mod atomic;
+pub mod csv;
+mod error;
+pub mod html;
+pub mod jsonl;
+mod sink;
+mod summary;
+
+pub use error::OutputError;
+pub use sink::{DirSink, ReportSink, AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV};
+pub use summary::RunSummary;

@@ -1,6 +1,21 @@
 //! The service standard as data: TOML rule files are parsed strictly, checked and
 //! compiled once into a [`Ruleset`] the scanner can apply to any number of interactions.
 
+mod compile;
+pub mod error;
+pub mod spec;
+
+use crate::interaction::InteractionKind;
+use crate::scan::metrics::Metric;
+use crate::scan::result::{RuleKind, RulesetId, Severity};
+use crate::text::pinyin::PinyinPhrases;
+use aho_corasick::AhoCorasick;
+use error::{Locator, RulesError};
+use sha2::{Digest, Sha256};
+pub use spec::SpeakerFilter;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
 /// A score band reported per agent (e.g. >= 90 "excellent", coefficient 1.2).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,4 +28,288 @@ pub struct Band {
 
 fn one() -> f64 {
     1.0
+}
+
+/// Where in an interaction a rule looks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Window {
+    /// The first N turns of the rule's speaker.
+    FirstTurns(usize),
+    LastTurns(usize),
+    /// Seconds from the start of the interaction.
+    FirstSeconds(f64),
+    /// Seconds back from the end of the interaction.
+    LastSeconds(f64),
+}
+
+impl std::fmt::Display for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Window::FirstTurns(n) => write!(f, "first {n} turn(s)"),
+            Window::LastTurns(n) => write!(f, "last {n} turn(s)"),
+            Window::FirstSeconds(s) => write!(f, "first {s} s"),
+            Window::LastSeconds(s) => write!(f, "last {s} s"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricBound {
+    pub metric: Metric,
+    pub max: Option<f64>,
+    pub min: Option<f64>,
+}
+
+impl MetricBound {
+    /// Whether `value` breaks the bound.
+    pub fn violated_by(&self, value: f64) -> bool {
+        self.max.is_some_and(|m| value > m) || self.min.is_some_and(|m| value < m)
+    }
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub kind: RuleKind,
+    pub speaker: SpeakerFilter,
+    pub severity: Severity,
+    pub deduct: u32,
+    pub max_deduct: Option<u32>,
+    pub window: Option<Window>,
+    pub applies_to: Option<Vec<InteractionKind>>,
+    /// Normalized phrases (also in the shared automaton).
+    pub phrases: Vec<String>,
+    /// Normalized except phrases (also in the shared automaton).
+    pub except: Vec<String>,
+    pub patterns: Vec<regex::Regex>,
+    pub metric: Option<MetricBound>,
+    pub fuzzy: Option<PinyinPhrases>,
+}
+
+impl Rule {
+    pub fn applies_to_kind(&self, kind: Option<InteractionKind>) -> bool {
+        match (&self.applies_to, kind) {
+            (None, _) | (_, None) => true,
+            (Some(kinds), Some(k)) => kinds.contains(&k),
+        }
+    }
+
+    /// A one-line description for `callqa rules check`.
+    pub fn summary(&self) -> String {
+        let kind = match self.kind {
+            RuleKind::Forbidden => "forbidden",
+            RuleKind::Required => "required",
+            RuleKind::Metric => "metric",
+        };
+        let mut s = format!("{:<28} {:<9} {:<5}", self.id, kind, format!("{:?}", self.severity).to_lowercase());
+        match &self.metric {
+            Some(m) => {
+                s.push_str(&format!(" {}", m.metric.name()));
+                if let Some(max) = m.max {
+                    s.push_str(&format!(" <= {max}"));
+                }
+                if let Some(min) = m.min {
+                    s.push_str(&format!(" >= {min}"));
+                }
+            }
+            None => {
+                s.push_str(&format!(
+                    " speaker={} phrases={} patterns={} except={}",
+                    match self.speaker {
+                        SpeakerFilter::Agent => "agent",
+                        SpeakerFilter::Customer => "customer",
+                        SpeakerFilter::Any => "any",
+                    },
+                    self.phrases.len(),
+                    self.patterns.len(),
+                    self.except.len()
+                ));
+                if let Some(w) = &self.window {
+                    s.push_str(&format!(" within {w}"));
+                }
+                if self.fuzzy.is_some() {
+                    s.push_str(" match=pinyin");
+                }
+            }
+        }
+        s.push_str(&format!(" deduct={}", self.deduct));
+        if let Some(m) = self.max_deduct {
+            s.push_str(&format!(" max-deduct={m}"));
+        }
+        s.push_str(&format!("  {}", self.title));
+        s
+    }
+}
+
+/// Whether an automaton pattern is a phrase of a rule or an except phrase of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhraseRole {
+    Hit,
+    Except,
+}
+
+/// All phrases of all rules in one automaton; `owners[pattern]` says which rules use it.
+#[derive(Debug, Clone)]
+pub struct PhraseIndex {
+    pub automaton: AhoCorasick,
+    pub owners: Vec<Vec<(usize, PhraseRole)>>,
+}
+
+/// A loaded, checked and compiled rule set.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    pub name: String,
+    pub version: String,
+    pub pass_score: f64,
+    pub bands: Vec<Band>,
+    pub sha256: String,
+    pub files: Vec<PathBuf>,
+    pub rules: Vec<Rule>,
+    pub index: PhraseIndex,
+}
+
+impl Ruleset {
+    pub fn id(&self) -> RulesetId {
+        RulesetId { name: self.name.clone(), version: self.version.clone(), sha256: self.sha256.clone() }
+    }
+
+    /// Loads a rule file, or every `*.toml` in a directory (in name order).
+    pub fn load(path: &Path) -> Result<Ruleset, RulesError> {
+        let files = rule_files(path)?;
+        let mut sources = Vec::new();
+        for file in files {
+            match std::fs::read_to_string(&file) {
+                Ok(text) => sources.push((file, text)),
+                Err(e) => {
+                    return Err(RulesError {
+                        errors: vec![Locator { file: &file, source: "" }.whole_file(format!("cannot read rule file: {e}"))],
+                    })
+                }
+            }
+        }
+        Self::from_sources(&sources)
+    }
+
+    /// Compiles rules from (file name, contents) pairs.
+    pub fn from_sources(sources: &[(PathBuf, String)]) -> Result<Ruleset, RulesError> {
+        let mut errors = Vec::new();
+        let mut meta = None;
+        let mut bands = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut hasher = Sha256::new();
+        for (file, text) in sources {
+            hasher.update(text.as_bytes());
+            let loc = Locator { file, source: text };
+            let parsed: spec::RuleFileSpec = match toml::from_str(text) {
+                Ok(p) => p,
+                Err(e) => {
+                    let at = e.span().map_or(0, |s| s.start);
+                    errors.push(loc.at(at, None, e.message().trim().to_string()));
+                    continue;
+                }
+            };
+            if let Some(rs) = parsed.ruleset {
+                let at = rs.span().start;
+                let rs = rs.into_inner();
+                if meta.is_some() {
+                    errors.push(loc.at(at, None, "a second [ruleset] table; exactly one rule file may define it"));
+                } else {
+                    let pass = *rs.pass_score.get_ref();
+                    if !(0.0..=100.0).contains(&pass) {
+                        errors.push(loc.at(rs.pass_score.span().start, None, format!("pass-score = {pass} is out of range 0..=100")));
+                    }
+                    if rs.name.trim().is_empty() || rs.version.trim().is_empty() {
+                        errors.push(loc.at(at, None, "[ruleset] needs a non-empty name and version"));
+                    }
+                    meta = Some((rs.name, rs.version, pass));
+                }
+            }
+            for band in &parsed.band {
+                compile::check_band(band, &loc, &mut errors);
+                bands.push(band.get_ref().clone());
+            }
+            for rule in &parsed.rule {
+                let spec = rule.get_ref();
+                let id = spec.id.get_ref();
+                let here = loc.at(spec.id.span().start, None, "");
+                let here = format!("{}:{}:{}", here.file.display(), here.line, here.column);
+                if let Some(first) = seen.get(id) {
+                    errors.push(loc.at(spec.id.span().start, Some(id), format!("duplicate id; first defined at {first}")));
+                    continue;
+                }
+                seen.insert(id.clone(), here);
+                if let Some(r) = compile::compile_rule(spec, &loc, &mut errors) {
+                    rules.push(r);
+                }
+            }
+        }
+        if meta.is_none() && errors.is_empty() {
+            let file = sources.first().map(|s| s.0.as_path()).unwrap_or(Path::new("<rules>"));
+            errors.push(Locator { file, source: "" }.whole_file("no [ruleset] table (name, version, pass-score) in any rule file"));
+        }
+        if rules.is_empty() && errors.is_empty() {
+            let file = sources.first().map(|s| s.0.as_path()).unwrap_or(Path::new("<rules>"));
+            errors.push(Locator { file, source: "" }.whole_file("no [[rule]] defined"));
+        }
+        if !errors.is_empty() {
+            return Err(RulesError { errors });
+        }
+        bands.sort_by(|a, b| b.min.total_cmp(&a.min));
+        let index = build_index(&rules).map_err(|e| RulesError {
+            errors: vec![Locator { file: &sources[0].0, source: "" }.whole_file(format!("cannot build phrase automaton: {e}"))],
+        })?;
+        let (name, version, pass_score) = meta.expect("checked above");
+        Ok(Ruleset {
+            name,
+            version,
+            pass_score,
+            bands,
+            sha256: format!("{:x}", hasher.finalize()),
+            files: sources.iter().map(|s| s.0.clone()).collect(),
+            rules,
+            index,
+        })
+    }
+}
+
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RulesError> {
+    let fail = |msg: String| RulesError { errors: vec![Locator { file: path, source: "" }.whole_file(msg)] };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read rules: {e}")))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| fail(format!("cannot list rules directory: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(fail("no *.toml rule files in this directory".into()));
+    }
+    Ok(files)
+}
+
+fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<(usize, PhraseRole)>> = Vec::new();
+    let mut by_text: HashMap<String, usize> = HashMap::new();
+    for (r, rule) in rules.iter().enumerate() {
+        let tagged = rule.phrases.iter().map(|p| (p, PhraseRole::Hit)).chain(rule.except.iter().map(|p| (p, PhraseRole::Except)));
+        for (phrase, role) in tagged {
+            let slot = *by_text.entry(phrase.clone()).or_insert_with(|| {
+                patterns.push(phrase.clone());
+                owners.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !owners[slot].contains(&(r, role)) {
+                owners[slot].push((r, role));
+            }
+        }
+    }
+    let automaton = AhoCorasick::builder().build(&patterns)?;
+    Ok(PhraseIndex { automaton, owners })
 }

@@ -1,1 +1,18 @@
-//! TODO
+//! Applies a compiled [`Ruleset`] to one [`Interaction`]: find the hits of every rule
+//! ([`matcher`]), then turn them into violations and a score ([`score`]). Scanning is
+//! a pure function, so interactions can be scanned in parallel and re-scored later.
+
+pub mod matcher;
+pub mod metrics;
+pub mod result;
+pub mod score;
+
+use crate::interaction::Interaction;
+use crate::rules::Ruleset;
+use result::InteractionResult;
+
+/// Scans and scores one interaction.
+pub fn scan(interaction: &Interaction, ruleset: &Ruleset) -> InteractionResult {
+    let hits = matcher::find_hits(interaction, ruleset);
+    score::score(interaction, ruleset, &hits)
+}

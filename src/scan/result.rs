@@ -66,6 +66,13 @@ pub struct Violation {
     pub value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<f64>,
+    /// Required rules: where the phrase was said, but outside the rule's window
+    /// (e.g. a greeting at 13 s when it was due in the first 10 s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outside_window: Vec<Evidence>,
+    /// A sentence for the QA reviewer saying what was expected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// The scored interaction.

@@ -1,1 +1,7 @@
-//! TODO
+//! Text handling shared by every input kind: normalization for matching (with a map
+//! back to the original offsets), pronunciation keys for ASR-tolerant matching, and
+//! masking of customers' numbers in outputs.
+
+pub mod normalize;
+pub mod pinyin;
+pub mod redact;

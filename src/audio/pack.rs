@@ -1,0 +1,121 @@
+//! Packs the speech of one channel into a single buffer for the recognizer and
+//! maps recognizer times back to the recording.
+//!
+//! Why pack rather than zero the silence or transcribe each region on its own:
+//! Whisper's cost is per 30 s window, so a channel with 40 short utterances would
+//! cost 40 full windows if sent one by one, and a channel with silence zeroed still
+//! costs every window of the call and invites Whisper to hallucinate on the long
+//! silent stretches. Packing the padded regions back to back, with a short silence
+//! between them so Whisper ends segments there, sends only speech (about half of a
+//! typical two-party channel) while keeping context between neighbouring
+//! utterances. The piece table maps every time back exactly.
+
+use super::resample::TARGET_RATE;
+
+/// Speech kept before and after each VAD region, seconds (VAD onsets are late
+/// and soft word endings get cut).
+pub const PAD_S: f64 = 0.2;
+/// Silence inserted between packed pieces, seconds.
+pub const SEPARATOR_S: f64 = 0.5;
+
+/// One stretch of the recording copied into the packed buffer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Piece {
+    /// Where it starts in the packed buffer, seconds.
+    pub packed_start_s: f64,
+    /// Where it starts and ends in the recording, seconds.
+    pub orig_start_s: f64,
+    pub orig_end_s: f64,
+}
+
+/// The packed speech of one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackedSpeech {
+    pub samples: Vec<f32>,
+    pub pieces: Vec<Piece>,
+}
+
+impl PackedSpeech {
+    /// Packs `regions` (seconds, sorted) of a 16 kHz channel, each padded by
+    /// [`PAD_S`]; regions whose padding overlaps are joined.
+    pub fn new(channel: &[f32], regions: &[(f64, f64)]) -> Self {
+        let rate = f64::from(TARGET_RATE);
+        let len_s = channel.len() as f64 / rate;
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for &(s, e) in regions {
+            let a = ((s - PAD_S).max(0.0) * rate).round() as usize;
+            let b = ((e + PAD_S).min(len_s) * rate).round() as usize;
+            let b = b.min(channel.len());
+            if b <= a {
+                continue;
+            }
+            match spans.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => spans.push((a, b)),
+            }
+        }
+        let gap = (SEPARATOR_S * rate) as usize;
+        let mut samples = Vec::new();
+        let mut pieces = Vec::with_capacity(spans.len());
+        for (a, b) in spans {
+            if !samples.is_empty() {
+                samples.resize(samples.len() + gap, 0.0);
+            }
+            pieces.push(Piece {
+                packed_start_s: samples.len() as f64 / rate,
+                orig_start_s: a as f64 / rate,
+                orig_end_s: b as f64 / rate,
+            });
+            samples.extend_from_slice(&channel[a..b]);
+        }
+        PackedSpeech { samples, pieces }
+    }
+
+    /// The piece a packed time belongs to: the last piece starting at or before
+    /// it (times in a separator belong to the piece before).
+    pub fn piece_at(&self, packed_s: f64) -> usize {
+        self.pieces.partition_point(|p| p.packed_start_s <= packed_s).saturating_sub(1)
+    }
+
+    /// Recording time of a packed time, clamped into piece `index`.
+    pub fn to_original_in(&self, index: usize, packed_s: f64) -> f64 {
+        let Some(p) = self.pieces.get(index) else { return packed_s };
+        (p.orig_start_s + (packed_s - p.packed_start_s)).clamp(p.orig_start_s, p.orig_end_s)
+    }
+
+    /// Recording time of a packed time.
+    pub fn to_original(&self, packed_s: f64) -> f64 {
+        self.to_original_in(self.piece_at(packed_s), packed_s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_padded_regions_and_maps_times_back() {
+        let channel: Vec<f32> = (0..16_000 * 10).map(|i| i as f32).collect();
+        let packed = PackedSpeech::new(&channel, &[(1.0, 2.0), (2.3, 3.0), (7.0, 8.0)]);
+        // The first two join once padded (2.2 >= 2.1).
+        assert_eq!(packed.pieces.len(), 2);
+        assert!((packed.pieces[0].orig_start_s - 0.8).abs() < 1e-9);
+        assert!((packed.pieces[0].orig_end_s - 3.2).abs() < 1e-9);
+        assert!((packed.pieces[1].packed_start_s - (2.4 + SEPARATOR_S)).abs() < 1e-9);
+        assert_eq!(packed.samples.len(), 38_400 + 8_000 + 22_400);
+        // Sample identity survives packing.
+        let second = (packed.pieces[1].packed_start_s * 16_000.0).round() as usize;
+        assert_eq!(packed.samples[second], 108_800.0);
+        assert!((packed.to_original(0.5) - 1.3).abs() < 1e-9);
+        assert!((packed.to_original(2.9 + 0.25) - 7.05).abs() < 1e-9);
+        // Inside the separator: clamped to the end of the piece before.
+        assert!((packed.to_original(2.6) - 3.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_speech_packs_nothing() {
+        let packed = PackedSpeech::new(&[0.0; 1000], &[]);
+        assert!(packed.samples.is_empty() && packed.pieces.is_empty());
+        assert_eq!(packed.to_original(1.0), 1.0);
+    }
+}

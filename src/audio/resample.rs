@@ -1,0 +1,178 @@
+//! Brings any sample rate to the 16 kHz Whisper and the VAD expect. Uses rubato's
+//! FFT resampler (synchronous, fixed ratio, windowed anti-aliasing filter: good
+//! quality at a low cost for the fixed ratios recorders use), fed in blocks so a
+//! long call is never held twice in memory at its source rate. 16 kHz input
+//! passes through untouched.
+
+use super::error::AudioProblem;
+use rubato::{FftFixedIn, Resampler};
+
+/// The rate everything downstream works at.
+pub const TARGET_RATE: u32 = 16_000;
+
+/// Input frames per resampler call.
+const CHUNK_IN: usize = 1024;
+
+/// A streaming converter from interleaved samples at some rate to one 16 kHz
+/// buffer per channel.
+pub struct To16k {
+    channels: usize,
+    source_rate: u32,
+    resampler: Option<FftFixedIn<f32>>,
+    /// Deinterleaved input not yet handed to the resampler.
+    pending: Vec<Vec<f32>>,
+    /// Scratch output of one resampler call.
+    scratch: Vec<Vec<f32>>,
+    out: Vec<Vec<f32>>,
+    frames_in: u64,
+}
+
+impl To16k {
+    pub fn new(source_rate: u32, channels: usize) -> Result<Self, AudioProblem> {
+        let resampler = if source_rate == TARGET_RATE {
+            None
+        } else {
+            let r = FftFixedIn::<f32>::new(source_rate as usize, TARGET_RATE as usize, CHUNK_IN, 1, channels)
+                .map_err(|e| AudioProblem::Resample(e.to_string()))?;
+            Some(r)
+        };
+        let scratch = match &resampler {
+            Some(r) => vec![vec![0.0; r.output_frames_max()]; channels],
+            None => Vec::new(),
+        };
+        Ok(To16k {
+            channels,
+            source_rate,
+            resampler,
+            pending: vec![Vec::with_capacity(CHUNK_IN); channels],
+            scratch,
+            out: vec![Vec::new(); channels],
+            frames_in: 0,
+        })
+    }
+
+    /// Adds interleaved samples; a trailing partial frame is ignored.
+    pub fn push_interleaved(&mut self, samples: &[f32]) -> Result<(), AudioProblem> {
+        let target = if self.resampler.is_some() { &mut self.pending } else { &mut self.out };
+        for frame in samples.chunks_exact(self.channels) {
+            for (ch, &s) in target.iter_mut().zip(frame) {
+                ch.push(s);
+            }
+        }
+        self.frames_in += (samples.len() / self.channels) as u64;
+        if self.resampler.is_some() {
+            while self.pending[0].len() >= CHUNK_IN {
+                self.run(false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Feeds one chunk (or, with `flush`, whatever is pending, zero padded).
+    fn run(&mut self, flush: bool) -> Result<(), AudioProblem> {
+        let Some(r) = self.resampler.as_mut() else { return Ok(()) };
+        let (used, produced) = if flush {
+            // rubato wants `None` rather than empty channels for a pure flush.
+            let input = (!self.pending[0].is_empty()).then_some(self.pending.as_slice());
+            r.process_partial_into_buffer(input, &mut self.scratch, None)
+        } else {
+            r.process_into_buffer(&self.pending, &mut self.scratch, None)
+        }
+        .map_err(|e| AudioProblem::Resample(e.to_string()))?;
+        let used = used.min(self.pending[0].len());
+        for ((p, s), o) in self.pending.iter_mut().zip(&self.scratch).zip(self.out.iter_mut()) {
+            p.drain(..used);
+            o.extend_from_slice(&s[..produced]);
+        }
+        Ok(())
+    }
+
+    /// Flushes the resampler and returns one 16 kHz buffer per channel, aligned
+    /// with the input (the filter delay removed) and of the exact expected length.
+    pub fn finish(mut self) -> Result<Vec<Vec<f32>>, AudioProblem> {
+        let Some(delay) = self.resampler.as_ref().map(|r| r.output_delay()) else {
+            return Ok(self.out);
+        };
+        let expected = (self.frames_in as u128 * u128::from(TARGET_RATE)).div_ceil(u128::from(self.source_rate)) as usize;
+        // Push out the pending frames, then silence until the delayed tail is out.
+        while self.out[0].len() < expected + delay {
+            self.run(true)?;
+        }
+        for ch in &mut self.out {
+            ch.drain(..delay);
+            ch.truncate(expected);
+            for s in ch.iter_mut() {
+                *s = s.clamp(-1.0, 1.0);
+            }
+        }
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(rate: u32, freq: f64, seconds: f64) -> Vec<f32> {
+        let n = (f64::from(rate) * seconds) as usize;
+        (0..n).map(|i| (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin()) as f32).collect()
+    }
+
+    /// Frequency estimated from zero crossings of the middle of the signal.
+    fn frequency(samples: &[f32], rate: u32) -> f64 {
+        let mid = &samples[samples.len() / 10..samples.len() * 9 / 10];
+        let crossings = mid.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+        crossings as f64 / 2.0 / (mid.len() as f64 / f64::from(rate))
+    }
+
+    #[test]
+    fn pass_through_at_16k_is_exact() {
+        let input = sine(16_000, 440.0, 0.5);
+        let mut r = To16k::new(16_000, 1).unwrap();
+        r.push_interleaved(&input).unwrap();
+        assert_eq!(r.finish().unwrap(), vec![input]);
+    }
+
+    #[test]
+    fn keeps_frequency_length_and_alignment() {
+        for rate in [8_000u32, 11_025, 22_050, 44_100, 48_000] {
+            let input = sine(rate, 1000.0, 1.0);
+            let mut r = To16k::new(rate, 1).unwrap();
+            // Odd block sizes exercise the pending buffer.
+            for block in input.chunks(777) {
+                r.push_interleaved(block).unwrap();
+            }
+            let out = r.finish().unwrap().remove(0);
+            assert_eq!(out.len(), 16_000, "rate {rate}");
+            let f = frequency(&out, 16_000);
+            assert!((f - 1000.0).abs() < 5.0, "rate {rate}: {f} Hz");
+            // Delay removed: the output is in phase with the ideal 16 kHz sine.
+            let ideal = sine(16_000, 1000.0, 1.0);
+            let err: f32 = out[4000..12000].iter().zip(&ideal[4000..12000]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(err < 0.02, "rate {rate}: max error {err}");
+        }
+    }
+
+    #[test]
+    fn removes_content_above_the_new_nyquist() {
+        // 9 kHz at 44.1 kHz cannot be represented at 16 kHz; it must not alias to 7 kHz.
+        let input = sine(44_100, 9_000.0, 1.0);
+        let mut r = To16k::new(44_100, 1).unwrap();
+        r.push_interleaved(&input).unwrap();
+        let out = r.finish().unwrap().remove(0);
+        let rms = (out[2000..14000].iter().map(|s| s * s).sum::<f32>() / 12000.0).sqrt();
+        assert!(rms < 0.01, "aliased energy {rms}");
+    }
+
+    #[test]
+    fn stereo_channels_stay_separate() {
+        let left = sine(8_000, 300.0, 0.5);
+        let interleaved: Vec<f32> = left.iter().flat_map(|&s| [s, 0.0]).collect();
+        let mut r = To16k::new(8_000, 2).unwrap();
+        r.push_interleaved(&interleaved).unwrap();
+        let out = r.finish().unwrap();
+        assert_eq!(out.len(), 2);
+        assert!(out[0].iter().any(|s| s.abs() > 0.4));
+        assert!(out[1].iter().all(|s| s.abs() < 1e-4));
+    }
+}

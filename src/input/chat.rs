@@ -1,0 +1,203 @@
+//! Chat logs: one message per JSON line (or CSV row) with the columns
+//! `conversation_id, agent_id, ts (RFC 3339), role (agent|customer|system), text`.
+//! Messages of a conversation may be spread over the file in any order; they are
+//! grouped and sorted by time. A malformed line is reported with its line number and
+//! the rest of the file is still read.
+
+use super::{InputProblem, TextRead};
+use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+/// Longest chat line we accept; longer lines are reported, not read.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Deserialize)]
+struct Message {
+    conversation_id: String,
+    #[serde(default)]
+    agent_id: String,
+    ts: String,
+    role: String,
+    #[serde(default)]
+    text: String,
+}
+
+struct Parsed {
+    line: usize,
+    conversation_id: String,
+    agent_id: String,
+    ts: DateTime<FixedOffset>,
+    speaker: Speaker,
+    text: String,
+}
+
+fn check(m: Message, line: usize) -> Result<Parsed, String> {
+    if m.conversation_id.trim().is_empty() {
+        return Err("empty conversation_id".into());
+    }
+    let ts = DateTime::parse_from_rfc3339(m.ts.trim())
+        .map_err(|e| format!("ts {:?} is not an RFC 3339 time ({e}); e.g. 2026-11-16T09:00:00+08:00", m.ts))?;
+    let speaker = match m.role.trim().to_ascii_lowercase().as_str() {
+        "agent" => Speaker::Agent,
+        "customer" => Speaker::Customer,
+        "system" => Speaker::System,
+        other => return Err(format!("role {other:?} is not one of agent, customer, system")),
+    };
+    Ok(Parsed { line, conversation_id: m.conversation_id, agent_id: m.agent_id, ts, speaker, text: m.text })
+}
+
+/// Reads a JSON Lines chat log.
+pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    let problem = |line: usize, reason: String| InputProblem { source: path.to_path_buf(), line: Some(line), reason };
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let n = i + 1;
+        let bytes = match line {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(problem(n, format!("read error: {e}")));
+                break;
+            }
+        };
+        if bytes.len() > MAX_LINE_BYTES {
+            problems.push(problem(n, format!("line is {} bytes, over the {MAX_LINE_BYTES}-byte limit", bytes.len())));
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            problems.push(problem(n, "not valid UTF-8".into()));
+            continue;
+        };
+        let text = text.trim_start_matches('\u{feff}').trim();
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Message>(text).map_err(|e| format!("bad JSON: {e}")).and_then(|m| check(m, n)) {
+            Ok(p) => parsed.push(p),
+            Err(reason) => problems.push(problem(n, reason)),
+        }
+    }
+    TextRead { interactions: group(parsed, source), problems }
+}
+
+/// Reads a CSV chat log with a header row naming the same columns.
+pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRead {
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let problem = |line: usize, reason: String| InputProblem { source: path.to_path_buf(), line: Some(line), reason };
+    match csv.headers() {
+        Ok(h) => {
+            let missing: Vec<&str> = ["conversation_id", "ts", "role", "text"]
+                .into_iter()
+                .filter(|c| !h.iter().any(|x| x.trim_start_matches('\u{feff}') == *c))
+                .collect();
+            if !missing.is_empty() {
+                problems.push(problem(1, format!("header lacks column(s) {}", missing.join(", "))));
+                return TextRead { interactions: Vec::new(), problems };
+            }
+        }
+        Err(e) => {
+            problems.push(problem(1, format!("bad CSV header: {e}")));
+            return TextRead { interactions: Vec::new(), problems };
+        }
+    }
+    let headers = csv.headers().cloned().unwrap_or_default();
+    let headers = csv::StringRecord::from(headers.iter().map(|h| h.trim_start_matches('\u{feff}')).collect::<Vec<_>>());
+    for record in csv.records() {
+        match record {
+            Ok(rec) => {
+                let n = rec.position().map_or(0, |p| p.line() as usize);
+                match rec.deserialize::<Message>(Some(&headers)).map_err(|e| format!("bad row: {e}")).and_then(|m| check(m, n)) {
+                    Ok(p) => parsed.push(p),
+                    Err(reason) => problems.push(problem(n, reason)),
+                }
+            }
+            Err(e) => {
+                let n = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(problem(n, format!("bad CSV row: {e}")));
+            }
+        }
+    }
+    TextRead { interactions: group(parsed, source), problems }
+}
+
+/// Groups messages by conversation (in order of first appearance) and sorts each
+/// conversation by time, keeping file order for equal times.
+fn group(messages: Vec<Parsed>, source: &str) -> Vec<Interaction> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_id: HashMap<String, Vec<Parsed>> = HashMap::new();
+    for m in messages {
+        if !by_id.contains_key(&m.conversation_id) {
+            order.push(m.conversation_id.clone());
+        }
+        by_id.entry(m.conversation_id.clone()).or_default().push(m);
+    }
+    order
+        .into_iter()
+        .map(|id| {
+            let mut msgs = by_id.remove(&id).unwrap_or_default();
+            msgs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.line.cmp(&b.line)));
+            let start = msgs[0].ts;
+            let end = msgs[msgs.len() - 1].ts;
+            let agent_id = msgs.iter().find(|m| !m.agent_id.is_empty()).map(|m| m.agent_id.clone()).unwrap_or_default();
+            let turns = msgs
+                .into_iter()
+                .map(|m| {
+                    let at = seconds_between(start, m.ts);
+                    Turn::new(m.speaker, at, at, m.text)
+                })
+                .collect();
+            Interaction {
+                id,
+                kind: Some(InteractionKind::Chat),
+                source: source.to_string(),
+                agent_id,
+                started_at: Some(start),
+                duration_s: seconds_between(start, end),
+                roles: Roles::Known,
+                turns,
+                measured: Default::default(),
+            }
+        })
+        .collect()
+}
+
+fn seconds_between(a: DateTime<FixedOffset>, b: DateTime<FixedOffset>) -> f64 {
+    (b - a).num_milliseconds() as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_and_sorts_spread_messages() {
+        let data = r#"{"conversation_id":"c2","agent_id":"A1","ts":"2026-11-16T09:00:05+08:00","role":"agent","text":"您好"}
+{"conversation_id":"c1","agent_id":"A2","ts":"2026-11-16T09:00:10+08:00","role":"customer","text":"在吗"}
+{"conversation_id":"c2","agent_id":"A1","ts":"2026-11-16T09:00:00+08:00","role":"customer","text":"你好"}
+"#;
+        let r = read_jsonl(Path::new("x.jsonl"), "x.jsonl", data.as_bytes());
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.interactions.len(), 2);
+        let c2 = &r.interactions[0];
+        assert_eq!(c2.id, "c2");
+        assert_eq!(c2.turns[0].text, "你好");
+        assert_eq!(c2.turns[1].start_s, 5.0);
+        assert_eq!(c2.duration_s, 5.0);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_and_skipped() {
+        let data = "{\"conversation_id\":\"c1\",\"ts\":\"2026-11-16T09:00:00+08:00\",\"role\":\"agent\",\"text\":\"ok\"}\nnot json\n{\"conversation_id\":\"c1\",\"ts\":\"yesterday\",\"role\":\"agent\",\"text\":\"x\"}\n{\"conversation_id\":\"c1\",\"ts\":\"2026-11-16T09:00:00+08:00\",\"role\":\"bot\",\"text\":\"x\"}\n";
+        let r = read_jsonl(Path::new("x.jsonl"), "x.jsonl", data.as_bytes());
+        assert_eq!(r.interactions.len(), 1);
+        let lines: Vec<_> = r.problems.iter().map(|p| p.line.unwrap()).collect();
+        assert_eq!(lines, vec![2, 3, 4]);
+        assert!(r.problems[1].reason.contains("RFC 3339"));
+    }
+}

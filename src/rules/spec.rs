@@ -1,0 +1,88 @@
+//! The rule-file format exactly as users write it (the documented contract), parsed
+//! strictly: unknown keys are errors. Spans are kept so every later check can point
+//! at file:line:column.
+
+use crate::interaction::InteractionKind;
+use crate::rules::Band;
+use crate::scan::result::{RuleKind, Severity};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFileSpec {
+    pub ruleset: Option<Spanned<RulesetSpec>>,
+    #[serde(default)]
+    pub band: Vec<Spanned<Band>>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RuleSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RulesetSpec {
+    pub name: String,
+    pub version: String,
+    #[serde(default = "default_pass_score")]
+    pub pass_score: Spanned<f64>,
+}
+
+fn default_pass_score() -> Spanned<f64> {
+    Spanned::new(0..0, 80.0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpeakerFilter {
+    #[default]
+    Agent,
+    Customer,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchMode {
+    #[default]
+    Exact,
+    Pinyin,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WindowSpec {
+    pub first_turns: Option<i64>,
+    pub last_turns: Option<i64>,
+    pub first_seconds: Option<f64>,
+    pub last_seconds: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleSpec {
+    pub id: Spanned<String>,
+    pub title: Option<String>,
+    pub kind: RuleKind,
+    #[serde(default)]
+    pub speaker: SpeakerFilter,
+    #[serde(default)]
+    pub phrases: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub except: Vec<Spanned<String>>,
+    pub deduct: Option<Spanned<i64>>,
+    pub max_deduct: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub severity: Severity,
+    pub within: Option<Spanned<WindowSpec>>,
+    pub metric: Option<Spanned<String>>,
+    pub max: Option<Spanned<f64>>,
+    pub min: Option<Spanned<f64>>,
+    #[serde(default, rename = "match")]
+    pub match_mode: MatchMode,
+    /// Pinyin matching: how many syllables may differ (by a known confusion).
+    pub max_distance: Option<Spanned<i64>>,
+    /// Interaction kinds the rule applies to (default: all).
+    pub applies_to: Option<Vec<InteractionKind>>,
+}

@@ -1,0 +1,127 @@
+//! Turns rule hits and metrics into violations and a score: 100 minus deductions,
+//! never below 0; any fatal violation gives 0; passing needs score >= pass-score and
+//! no fatal violation.
+
+use crate::interaction::Interaction;
+use crate::rules::{Rule, Ruleset, Window};
+use crate::scan::matcher::RuleHits;
+use crate::scan::metrics;
+use crate::scan::result::{InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION};
+use std::collections::BTreeMap;
+
+pub const BASE_SCORE: u32 = 100;
+
+pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &[RuleHits]) -> InteractionResult {
+    let measured = metrics::compute(interaction);
+    let mut violations = Vec::new();
+    let mut passed_rules = Vec::new();
+    for (rule, hits) in ruleset.rules.iter().zip(hits) {
+        if !rule.applies_to_kind(interaction.kind) {
+            continue;
+        }
+        let violation = match rule.kind {
+            RuleKind::Forbidden => forbidden(rule, hits),
+            RuleKind::Required => required(rule, hits),
+            RuleKind::Metric => {
+                let bound = rule.metric.expect("metric rules have a bound");
+                match measured.get(&bound.metric) {
+                    // Not measurable here (no customer message, no audio): not checked.
+                    None => continue,
+                    Some(&value) => metric(rule, value),
+                }
+            }
+        };
+        match violation {
+            Some(v) => violations.push(v),
+            None => passed_rules.push(rule.id.clone()),
+        }
+    }
+    let fatal = violations.iter().any(|v| v.severity == Severity::Fatal);
+    let deducted: u32 = violations.iter().map(|v| v.deduct).sum();
+    let score = if fatal { 0 } else { BASE_SCORE.saturating_sub(deducted) };
+    let passed = !fatal && f64::from(score) >= ruleset.pass_score;
+    InteractionResult {
+        schema_version: SCHEMA_VERSION,
+        interaction_id: interaction.id.clone(),
+        kind: interaction.kind.unwrap_or(crate::interaction::InteractionKind::Chat),
+        source: interaction.source.clone(),
+        agent_id: interaction.agent_id.clone(),
+        started_at: interaction.started_at.map(|t| t.to_rfc3339()),
+        duration_s: round3(interaction.duration_s),
+        roles: interaction.roles,
+        ruleset: ruleset.id(),
+        score,
+        passed,
+        fatal,
+        violations,
+        passed_rules,
+        metrics: measured.iter().map(|(m, v)| (m.output_key().to_string(), round3(*v))).collect::<BTreeMap<_, _>>(),
+        turns: interaction.turns.clone(),
+    }
+}
+
+fn base(rule: &Rule, deduct: u32) -> Violation {
+    Violation {
+        rule_id: rule.id.clone(),
+        kind: rule.kind,
+        severity: rule.severity,
+        deduct,
+        evidence: Vec::new(),
+        value: None,
+        limit: None,
+        outside_window: Vec::new(),
+        detail: None,
+    }
+}
+
+fn forbidden(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
+    if hits.counted.is_empty() {
+        return None;
+    }
+    let n = u32::try_from(hits.counted.len()).unwrap_or(u32::MAX);
+    let mut deduct = rule.deduct.saturating_mul(n);
+    if let Some(cap) = rule.max_deduct {
+        deduct = deduct.min(cap);
+    }
+    let mut v = base(rule, deduct);
+    v.evidence = hits.counted.clone();
+    v.detail = Some(format!("{n} hit(s) of {}", rule.title));
+    Some(v)
+}
+
+fn required(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
+    if !hits.counted.is_empty() {
+        return None;
+    }
+    let mut v = base(rule, rule.deduct);
+    v.outside_window = hits.outside_window.clone();
+    let expected = match rule.window {
+        Some(w) => format!("{} expected within the {w}", rule.title),
+        None => format!("{} not found", rule.title),
+    };
+    v.detail = Some(match (hits.outside_window.first(), rule.window) {
+        (Some(e), Some(Window::FirstSeconds(_) | Window::LastSeconds(_))) => {
+            format!("{expected}; said at {:.1} s (\"{}\")", e.start_s, e.matched)
+        }
+        (Some(e), Some(_)) => format!("{expected}; said in turn {} (\"{}\")", e.turn, e.matched),
+        _ => expected,
+    });
+    Some(v)
+}
+
+fn metric(rule: &Rule, value: f64) -> Option<Violation> {
+    let bound = rule.metric.expect("metric rules have a bound");
+    if !bound.violated_by(value) {
+        return None;
+    }
+    let mut v = base(rule, rule.deduct);
+    v.value = Some(round3(value));
+    let limit = if bound.max.is_some_and(|m| value > m) { bound.max } else { bound.min };
+    v.limit = limit;
+    v.detail = Some(format!("{} = {} (limit {})", bound.metric.name(), round3(value), limit.unwrap_or_default()));
+    Some(v)
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
