@@ -154,20 +154,21 @@ CALLS = [
         started_at="2026-11-17T14:21:40+08:00",
         layout="agent-right",
         format="pcm16k",
-        duration_s=36.0,
-        about="Rude call. The customer speaks first; the agent says 稍等一下 "
-        "at 7.5 s and greets (您好) only at 12.3 s; no 工号; the agent says "
+        duration_s=37.0,
+        about="Rude call. The customer calls out three times; the agent is "
+        "silent until 13.5 s, then greets (您好, too late); no 工号; the agent says "
         "不知道, 没办法 and 这不归我管 and ends without a closing.",
         utterances=[
             ("C", 0.5, "喂？喂？有人在吗？"),
-            ("A", 7.5, "稍等一下。"),
-            ("A", 12.3, "您好，请讲。"),
-            ("C", 14.3, "我家的宽带从昨天开始就上不了网，你们什么时候能修好？"),
-            ("A", 19.4, "这个我不知道，没办法，维修不是我们部门负责的。"),
-            ("C", 24.6, "那你能帮我联系一下维修部门吗？"),
-            ("A", 27.7, "这不归我管，你去找营业厅吧。"),
-            ("C", 31.1, "你们的服务太差了。"),
-            ("A", 33.2, "那你自己去营业厅问吧。"),
+            ("C", 5.0, "喂，听得到我说话吗？"),
+            ("C", 9.5, "怎么没人说话啊？"),
+            ("A", 13.5, "您好，请讲。"),
+            ("C", 15.5, "我家的宽带从昨天开始就上不了网，你们什么时候能修好？"),
+            ("A", 20.6, "这个我不知道，没办法，维修不是我们部门负责的。"),
+            ("C", 25.8, "那你能帮我联系一下维修部门吗？"),
+            ("A", 28.9, "这不归我管，你去找营业厅吧。"),
+            ("C", 32.3, "你们的服务太差了。"),
+            ("A", 34.4, "那你自己去营业厅问吧。"),
         ],
         expected={
             "call.greeting": "violated",
@@ -186,18 +187,18 @@ CALLS = [
         started_at="2026-11-18T10:47:03+08:00",
         layout="mono",
         format="pcm16k",
-        duration_s=36.5,
+        duration_s=38.2,
         about="Mono call, roles unknown. Greeting and 员工号 at the start, a "
-        "request handled, closing at the end; about 12.5 s of dead air "
+        "request handled, closing at the end; about 12.3 s of dead air "
         "(nobody speaks) while the agent looks something up.",
         utterances=[
-            ("A", 0.5, "您好，欢迎致电客服中心，我的员工号是六七八九零。"),
-            ("C", 5.9, "你好，我想改一下我的套餐。"),
-            ("A", 8.8, "好的，请稍等，我帮您查一下。"),
-            ("A", 24.1, "让您久等了，您现在的套餐是每月五十元。"),
-            ("C", 28.3, "我想换成每月三十元的套餐。"),
-            ("A", 31.1, "好的，已经帮您办理好了。"),
-            ("A", 33.7, "感谢您的来电，再见。"),
+            ("A", 0.5, "您好，欢迎致电客服中心，我的员工号是五四三二一，很高兴为您服务。"),
+            ("C", 7.7, "你好，我想改一下我的套餐。"),
+            ("A", 10.6, "好的，请稍等，我帮您查一下。"),
+            ("A", 26.0, "让您久等了，您现在的套餐是每月五十元。"),
+            ("C", 30.2, "我想换成每月三十元的套餐。"),
+            ("A", 33.0, "好的，已经帮您办理好了。"),
+            ("A", 35.6, "感谢您的来电，再见。"),
         ],
         expected={
             "call.greeting": "pass",
@@ -216,24 +217,24 @@ CALLS = [
         started_at="2026-11-19T16:02:55+08:00",
         layout="agent-left",
         format="alaw8k",
-        duration_s=42.5,
+        duration_s=44.0,
         about="Angry customer. Greeting and 员工号 at the start; the agent starts "
         "talking five times while the customer is still talking (each overlap "
-        ">= 1.7 s); closing at the end.",
+        ">= 0.8 s); closing at the end.",
         utterances=[
-            ("A", 0.5, "您好，这里是客服中心，我的员工号是二四六八零，请讲。"),
-            ("C", 6.4, "我上个月的话费怎么多扣了一百多块钱，我根本就没有用那么多流量。"),
-            ("A", 8.9, "先生，您先别着急，我帮您查一下。"),
-            ("C", 13.0, "我已经打了三次电话了，每次都说帮我查，到现在也没有结果。"),
+            ("A", 0.5, "您好，这里是客服中心，我的员工号是一二三四五，很高兴为您服务。"),
+            ("C", 7.5, "我上个月的话费莫名其妙多扣了一百多块钱，我根本没用那么多流量。"),
+            ("A", 9.3, "您先别着急我马上帮您查一下。"),
+            ("C", 14.0, "我已经打了三次电话每次都说帮我查，到现在也没有结果。"),
             ("A", 15.5, "这次我一定帮您处理好。"),
-            ("C", 19.0, "你们每次都这么说，我真的很生气，我要投诉你们。"),
-            ("A", 21.5, "我理解您的心情，请您先听我说。"),
-            ("C", 25.1, "我不想再听解释了，我就想知道钱什么时候能退回来。"),
-            ("A", 27.6, "多扣的一百元会在三个工作日内退回。"),
-            ("C", 31.0, "三个工作日？上次你们也说三天，结果一个星期都没退。"),
-            ("A", 33.5, "这次我给您加急处理。"),
-            ("C", 36.8, "好吧，那我再等等。"),
-            ("A", 39.4, "感谢您的来电，再见。"),
+            ("C", 20.0, "你们每次都这么说我真的非常生气，我要投诉你们。"),
+            ("A", 21.5, "我非常理解您的心情。"),
+            ("C", 26.0, "我不想再听你们解释我就想知道钱什么时候退回来。"),
+            ("A", 27.5, "多扣的钱三个工作日内退回。"),
+            ("C", 31.5, "上次你们也说三天结果一个星期都没退，这次我不信了。"),
+            ("A", 33.0, "这次我给您加急处理。"),
+            ("C", 37.0, "好吧，那我再等等。"),
+            ("A", 40.0, "感谢您的来电，再见。"),
         ],
         expected={
             "call.greeting": "pass",
@@ -254,7 +255,12 @@ CALLS = [
         format="mulaw8k",
         duration_s=35.5,
         about="Compliant agent; the customer says 不知道, which must not count "
-        "against the agent. The agent announces 工号 (not 员工号) here.",
+        "against the agent. The agent announces 工号 (not 员工号) here, and "
+        "Whisper base writes it 功耗: call.staff-id passes only with "
+        'match = "pinyin" (toneless pinyin gong hao).',
+        # Rules whose expected outcome holds on what Whisper hears only with
+        # pinyin matching (exact matching gives the other outcome).
+        needs_pinyin=["call.staff-id"],
         utterances=[
             ("A", 0.5, "您好，这里是客服中心，我的工号是一三五七九，很高兴为您服务。"),
             ("C", 7.1, "你好，我的手机突然没有信号了。"),
@@ -374,6 +380,33 @@ def layout_call(call, cache):
     return out
 
 
+def clauses(audio, start, frame_s=0.01, rel_db=-30.0, min_gap_s=0.12):
+    """Speech stretches inside an utterance (split at pauses >= min_gap_s,
+    such as the 0.2 s the synthesizer leaves at each comma), as absolute
+    (start, end) times."""
+    n = int(frame_s * SR)
+    frames = len(audio) // n
+    rms = np.sqrt(np.mean(audio[: frames * n].reshape(frames, n) ** 2, axis=1) + 1e-12)
+    active = 20 * np.log10(rms / rms.max()) > rel_db
+    out, i = [], 0
+    while i < frames:
+        if active[i]:
+            j = i
+            while j < frames and active[j]:
+                j += 1
+            out.append([i * frame_s, j * frame_s])
+            i = j
+        else:
+            i += 1
+    merged = []
+    for a, b in out:
+        if merged and a - merged[-1][1] < min_gap_s:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [(start + a, start + b) for a, b in merged]
+
+
 def phrase_time(text, start, end, pos):
     """Approximate time of character pos in an utterance (uniform over the
     characters; punctuation counts as a pause of one character)."""
@@ -409,14 +442,30 @@ def longest_silence(timeline, duration):
 
 
 def interruptions(timeline):
-    """Agent onsets while the customer is speaking: [(agent_start, overlap_s)]."""
-    cust = intervals(timeline, "C")
-    out = []
-    for s, e in intervals(timeline, "A"):
-        for cs, ce in cust:
-            if cs < s < ce:
-                out.append((s, min(e, ce) - s))
-    return out
+    """Agent onsets while the customer is speaking, made robust to how a VAD
+    groups speech. Returns (firm, maybe, unclear):
+    firm: agent utterance onsets inside a customer clause that goes on for
+      >= SCRIPT_MIN_OVERLAP_S, with the agent's first clause as long: counted
+      whether a VAD splits speech at commas or not;
+    maybe: later clause onsets of an agent utterance (after a comma pause)
+      while the customer speaks: counted only by a VAD that splits there;
+    unclear: agent onsets too near the edge of customer speech."""
+    cust_utts = [(s, e) for spk, s, e, _, _ in timeline if spk == "C"]
+    cust_cl = [c for spk, s, e, _, a in timeline if spk == "C" for c in clauses(a, s)]
+    firm, maybe, unclear = [], [], []
+    for spk, s, e, _, a in timeline:
+        if spk != "A":
+            continue
+        for k, (cs, ce) in enumerate(clauses(a, s)):
+            inside = [(x, y) for x, y in cust_cl if x <= cs < y]
+            near = [(x, y) for x, y in cust_utts if x - 0.3 <= cs <= y + 0.3]
+            if k == 0 and inside and inside[0][1] - cs >= SCRIPT_MIN_OVERLAP_S and ce - cs >= SCRIPT_MIN_OVERLAP_S:
+                firm.append((cs, min(ce, inside[0][1]) - cs))
+            elif k > 0 and near:
+                maybe.append((cs, 0.0))
+            elif near:
+                unclear.append((cs, 0.0))
+    return firm, maybe, unclear
 
 
 def check_expected(call, timeline):
@@ -454,21 +503,17 @@ def check_expected(call, timeline):
     facts["call.dead-air"] = f"longest silence {sil:.1f}s"
     if abs(sil - DEAD_AIR_MAX_S) < MARGIN_S:
         problems.append(f"call.dead-air: longest silence {sil:.1f}s too near {DEAD_AIR_MAX_S}s")
-    ints = [] if mono else interruptions(timeline)
-    n = sum(1 for _, ov in ints if ov >= INTERRUPTION_MIN_OVERLAP_S)
-    got["call.interruptions"] = "violated" if n > INTERRUPTIONS_MAX else "pass"
-    facts["call.interruptions"] = f"{n}: " + ", ".join(f"@{s:.1f}s overlap {ov:.1f}s" for s, ov in ints) if ints else "0"
-    for s, ov in ints:
-        if ov < SCRIPT_MIN_OVERLAP_S:
-            problems.append(f"call.interruptions: agent onset at {s:.1f}s overlaps only {ov:.2f}s")
-    if n and n - 1 <= INTERRUPTIONS_MAX < n and call["expected"]["call.interruptions"] == "violated":
-        pass
-    # Agent onsets that are not interruptions must be clear of customer speech.
-    if not mono:
-        for s, _ in intervals(timeline, "A"):
-            for cs, ce in intervals(timeline, "C"):
-                if ce <= s < ce + 0.3:
-                    problems.append(f"agent onset at {s:.1f}s only {s - ce:.2f}s after customer speech ends")
+    firm, maybe, unclear = ([], [], []) if mono else interruptions(timeline)
+    lo, hi = len(firm), len(firm) + len(maybe)
+    got["call.interruptions"] = "violated" if lo > INTERRUPTIONS_MAX else "pass"
+    if lo <= INTERRUPTIONS_MAX < hi:
+        problems.append(f"call.interruptions: count is {lo}..{hi} depending on the VAD")
+    facts["call.interruptions"] = (
+        f"{lo}" + (f"..{hi}" if hi > lo else "")
+        + "".join(f", agent @{s:.1f}s overlap {ov:.1f}s" for s, ov in firm)
+    )
+    for s, _ in unclear:
+        problems.append(f"call.interruptions: agent onset at {s:.1f}s too near the edge of customer speech")
     # Same-speaker utterances must not overlap; everything inside the file.
     for spk in "AC":
         ivs = intervals(timeline, spk)
@@ -586,9 +631,10 @@ def decode_channels(path):
     return chans
 
 
-def transcribe(model, audio, prompt=None):
+def transcribe(model, audio, prompt=None, vad_filter=False):
     segs, _ = model.transcribe(
-        audio, language="zh", beam_size=1, word_timestamps=True, initial_prompt=prompt
+        audio, language="zh", beam_size=1, word_timestamps=True, initial_prompt=prompt,
+        vad_filter=vad_filter,
     )
     text, chars = [], []  # chars: (normalized char, start, end)
     for seg in segs:
@@ -612,6 +658,22 @@ def hits_in(chars, phrases):
     return out
 
 
+def pinyin_hits(chars, phrases):
+    """Hits whose toneless pinyin equals the phrase's (like callqa's
+    match = "pinyin" at syllable distance 0)."""
+    from pypinyin import lazy_pinyin
+
+    syl = [lazy_pinyin(c)[0] for c, _, _ in chars]
+    out = []
+    for p in phrases:
+        ps = lazy_pinyin(p)
+        for i in range(len(syl) - len(ps) + 1):
+            if syl[i : i + len(ps)] == ps:
+                heard = "".join(c for c, _, _ in chars[i : i + len(ps)])
+                out.append((chars[i][1], chars[i + len(ps) - 1][2], heard))
+    return out
+
+
 def vad_intervals(audio):
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -619,10 +681,10 @@ def vad_intervals(audio):
     return [(t["start"] / 16000, t["end"] / 16000) for t in get_speech_timestamps(audio, opts)]
 
 
-def verify(calls, out_dir, model_dir, report, prompt):
+def verify(calls, out_dir, model_dir, report, prompt, compute_type="int8", vad_filter=False):
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=2)
+    model = WhisperModel(model_dir, device="cpu", compute_type=compute_type, cpu_threads=2)
     rows, all_ok = [], True
     for c in calls:
         path = os.path.join(out_dir, c["id"] + ".wav")
@@ -636,12 +698,12 @@ def verify(calls, out_dir, model_dir, report, prompt):
             roles = {0: "customer", 1: "agent"}
         heard, agent_chars, speech = {}, [], {}
         for i, audio in enumerate(chans):
-            text, chars = transcribe(model, audio, prompt)
+            text, chars = transcribe(model, audio, prompt, vad_filter)
             heard[roles[i]] = text
             speech[roles[i]] = vad_intervals(audio)
             if roles[i] in ("agent", "mono"):
                 agent_chars = chars
-        got, facts = {}, {}
+        got, facts, fuzzy = {}, {}, {}
         for rule, phrases, ok in (
             ("call.greeting", GREETING, lambda h: h[0] <= GREETING_WINDOW_S),
             ("call.staff-id", STAFF_ID, lambda h: h[0] <= STAFF_ID_WINDOW_S),
@@ -650,10 +712,17 @@ def verify(calls, out_dir, model_dir, report, prompt):
             hs = hits_in(agent_chars, phrases)
             got[rule] = "pass" if any(ok(h) for h in hs) else "violated"
             facts[rule] = ", ".join(f"{p}@{a:.1f}s" for a, b, p in hs) or "-"
+            ph = pinyin_hits(agent_chars, phrases)
+            fuzzy[rule] = ("pass" if any(ok(h) for h in ph) else "violated", ph)
         for rule, phrases in FORBIDDEN.items():
             hs = hits_in(agent_chars, phrases)
             got[rule] = "violated" if hs else "pass"
             facts[rule] = ", ".join(f"{p}@{a:.1f}s" for a, b, p in hs) or "-"
+            ph = pinyin_hits(agent_chars, phrases)
+            fuzzy[rule] = ("violated" if ph else "pass", ph)
+        for rule, (outcome, ph) in fuzzy.items():
+            if outcome != got[rule] or rule in c.get("needs_pinyin", ()):
+                facts[rule] += "; pinyin: " + outcome + " (" + (", ".join(f"{p}@{a:.1f}s" for a, b, p in ph) or "-") + ")"
         ivs = sorted(iv for v in speech.values() for iv in v)
         t, sil = 0.0, 0.0
         for a, b in ivs:
@@ -675,20 +744,28 @@ def verify(calls, out_dir, model_dir, report, prompt):
         for role, text in heard.items():
             print(f"  {role:8}: {text}")
         for rule in RULES:
-            mark = "ok " if got[rule] == c["expected"][rule] else "BAD"
-            all_ok &= got[rule] == c["expected"][rule]
+            want = c["expected"][rule]
+            if rule in c.get("needs_pinyin", ()):
+                ok = fuzzy[rule][0] == want
+                mark = "ok*" if ok else "BAD"
+            else:
+                ok = got[rule] == want
+                mark = "ok " if ok else "BAD"
+            all_ok &= ok
             print(f"  {mark} {rule:22} heard {got[rule]:8} expected {c['expected'][rule]:8} {facts[rule]}")
         rows.append((c, heard, got, facts))
+        got["_fuzzy"] = {r: o for r, (o, _) in fuzzy.items()}
     if report:
         with open(report, "w", encoding="utf-8") as f:
             f.write("| call | channel | text heard by faster-whisper base |\n|---|---|---|\n")
             for c, heard, _, _ in rows:
                 for role, text in heard.items():
                     f.write(f"| {c['id']} | {role} | {text} |\n")
-            f.write("\n| call | rule | outcome on what Whisper heard | phrase times / metric |\n|---|---|---|---|\n")
+            f.write("\n| call | rule | expected | exact match | pinyin match | phrases heard (agent) / metric |\n|---|---|---|---|---|---|\n")
             for c, _, got, facts in rows:
                 for rule in RULES:
-                    f.write(f"| {c['id']} | {rule} | {got[rule]} | {facts[rule]} |\n")
+                    fz = got["_fuzzy"].get(rule, got[rule])
+                    f.write(f"| {c['id']} | {rule} | {c['expected'][rule]} | {got[rule]} | {fz} | {facts[rule]} |\n")
     print("all expected outcomes hold" if all_ok else "SOME EXPECTED OUTCOMES DO NOT HOLD")
     return all_ok
 
@@ -705,11 +782,13 @@ def main():
     ap.add_argument("--model", default=os.environ.get("CT2_MODEL", "/work/ct2-base"), help="CTranslate2 Whisper model directory for --verify")
     ap.add_argument("--prompt", default=None, help="initial prompt for --verify (default none)")
     ap.add_argument("--report", default=None, help="--verify: write markdown tables here")
+    ap.add_argument("--compute-type", default="int8", help="--verify: CTranslate2 compute type")
+    ap.add_argument("--vad-filter", action="store_true", help="--verify: faster-whisper's VAD filter on")
     args = ap.parse_args()
     os.makedirs(args.cache, exist_ok=True)
     calls = [c for c in CALLS if not args.calls or c["id"] in args.calls]
     if args.verify:
-        sys.exit(0 if verify(calls, args.out, args.model, args.report, args.prompt) else 1)
+        sys.exit(0 if verify(calls, args.out, args.model, args.report, args.prompt, args.compute_type, args.vad_filter) else 1)
     timelines, results, bad = {}, {}, False
     for c in calls:
         tl = layout_call(c, args.cache)
@@ -717,7 +796,8 @@ def main():
         if args.durations:
             print(c["id"])
             for spk, s, e, text, _ in tl:
-                print(f"  {spk} {s:6.2f}-{e:6.2f} ({e - s:4.2f}s) {text}")
+                cl = " ".join(f"{a:.2f}-{b:.2f}" for a, b in clauses(_, s))
+                print(f"  {spk} {s:6.2f}-{e:6.2f} ({e - s:4.2f}s) {text}  [{cl}]")
             continue
         got, problems, facts = check_expected(c, tl)
         results[c["id"]] = (got, problems, facts)

@@ -32,10 +32,15 @@ proptest! {
     }
 
     #[test]
-    fn found_phrases_quote_matching_original(original in text_strategy(), start in 0usize..40, len in 1usize..6) {
+    fn found_phrases_quote_matching_original(original in text_strategy(), at in 0.0f64..1.0, len in 1usize..6) {
+        // İ lowercases to two characters; a slice through the middle of it cannot
+        // quote half a character (the first property covers it).
+        let original = original.replace('İ', "I");
         let n = normalize(&original);
         let chars: Vec<(usize, char)> = n.text.char_indices().collect();
-        prop_assume!(start + len <= chars.len() && !original.contains('İ'));
+        prop_assume!(!chars.is_empty());
+        let start = ((at * chars.len() as f64) as usize).min(chars.len() - 1);
+        let len = len.min(chars.len() - start);
         let a = chars[start].0;
         let b = chars.get(start + len).map_or(n.text.len(), |c| c.0);
         let r = n.original_range(a..b);

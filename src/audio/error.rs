@@ -15,7 +15,10 @@ pub struct AudioError {
 
 impl AudioError {
     pub fn new(file: impl fmt::Display, problem: AudioProblem) -> Self {
-        AudioError { file: file.to_string(), problem }
+        AudioError {
+            file: file.to_string(),
+            problem,
+        }
     }
 }
 
@@ -28,7 +31,9 @@ pub enum AudioProblem {
     EmptyFile,
     #[error("not a WAV file (no RIFF/WAVE header); convert it to WAV, e.g. `ffmpeg -i in -ar 16000 out.wav`")]
     NotWav,
-    #[error("unsupported WAV encoding {name} (format tag {tag:#06x}); convert it to PCM or G.711 WAV")]
+    #[error(
+        "unsupported WAV encoding {name} (format tag {tag:#06x}); convert it to PCM or G.711 WAV"
+    )]
     UnsupportedEncoding { name: String, tag: u16 },
     #[error("malformed WAV header: {0}; the file is damaged, re-export it")]
     Malformed(String),

@@ -35,20 +35,24 @@ const fn alaw_to_linear(byte: u8) -> i16 {
     }
 }
 
-const fn build(law: fn(u8) -> i16) -> [i16; 256] {
+const fn build(alaw: bool) -> [i16; 256] {
     let mut table = [0i16; 256];
     let mut i = 0;
     while i < 256 {
-        table[i] = law(i as u8);
+        table[i] = if alaw {
+            alaw_to_linear(i as u8)
+        } else {
+            ulaw_to_linear(i as u8)
+        };
         i += 1;
     }
     table
 }
 
 /// Mu-law byte to linear 16-bit sample.
-pub static ULAW: [i16; 256] = build(ulaw_to_linear);
+pub static ULAW: [i16; 256] = build(false);
 /// A-law byte to linear 16-bit sample.
-pub static ALAW: [i16; 256] = build(alaw_to_linear);
+pub static ALAW: [i16; 256] = build(true);
 
 #[cfg(test)]
 mod tests {

@@ -52,11 +52,17 @@ pub fn speech_metrics(call: &CallSpeech<'_>) -> BTreeMap<String, f64> {
 
     let mut all: Vec<(f64, f64)> = call.agent.to_vec();
     all.extend_from_slice(call.customer.unwrap_or(&[]));
-    m.insert(LONGEST_SILENCE.to_string(), longest_silence(&all, call.duration_s));
+    m.insert(
+        LONGEST_SILENCE.to_string(),
+        longest_silence(&all, call.duration_s),
+    );
 
     let agent_time = total(call.agent);
     if let Some(customer) = call.customer {
-        m.insert(INTERRUPTIONS.to_string(), interruptions(call.agent, customer) as f64);
+        m.insert(
+            INTERRUPTIONS.to_string(),
+            interruptions(call.agent, customer) as f64,
+        );
         let both = agent_time + total(customer);
         if both > 0.0 {
             m.insert(AGENT_TALK_RATIO.to_string(), agent_time / both);
@@ -64,7 +70,10 @@ pub fn speech_metrics(call: &CallSpeech<'_>) -> BTreeMap<String, f64> {
     }
     if agent_time > 0.0 {
         let chars = call.agent_text.chars().filter(|&c| is_chinese(c)).count();
-        m.insert(AGENT_SPEECH_RATE.to_string(), chars as f64 / (agent_time / 60.0));
+        m.insert(
+            AGENT_SPEECH_RATE.to_string(),
+            chars as f64 / (agent_time / 60.0),
+        );
     }
     m
 }
@@ -98,7 +107,9 @@ pub fn interruptions(agent: &[(f64, f64)], customer: &[(f64, f64)]) -> usize {
         .iter()
         .filter(|&&(a_start, a_end)| {
             customer.iter().any(|&(c_start, c_end)| {
-                c_start < a_start && a_start < c_end && a_end.min(c_end) - a_start >= INTERRUPTION_MIN_OVERLAP_S - 1e-9
+                c_start < a_start
+                    && a_start < c_end
+                    && a_end.min(c_end) - a_start >= INTERRUPTION_MIN_OVERLAP_S - 1e-9
             })
         })
         .count()
@@ -126,7 +137,10 @@ mod tests {
         assert!(close(longest_silence(&[(1.0, 2.0)], 30.0), 0.0));
         assert!(close(longest_silence(&[], 30.0), 30.0));
         // A region nested inside another does not end the covered stretch.
-        assert!(close(longest_silence(&[(0.0, 10.0), (2.0, 3.0), (12.0, 13.0)], 20.0), 2.0));
+        assert!(close(
+            longest_silence(&[(0.0, 10.0), (2.0, 3.0), (12.0, 13.0)], 20.0),
+            2.0
+        ));
     }
 
     #[test]
@@ -147,20 +161,39 @@ mod tests {
         let agent = [(0.0, 30.0)];
         let customer = [(35.0, 45.0)];
         let text = "您好，请问有什么可以帮您? OK".repeat(2); // 11 Chinese characters each
-        let m = speech_metrics(&CallSpeech { agent: &agent, customer: Some(&customer), agent_text: &text, duration_s: 50.0 });
+        let m = speech_metrics(&CallSpeech {
+            agent: &agent,
+            customer: Some(&customer),
+            agent_text: &text,
+            duration_s: 50.0,
+        });
         assert!(close(m[DURATION], 50.0));
         assert!(close(m[LONGEST_SILENCE], 5.0));
         assert!(close(m[INTERRUPTIONS], 0.0));
         assert!(close(m[AGENT_TALK_RATIO], 0.75));
-        assert!(close(m[AGENT_SPEECH_RATE], 44.0), "{}", m[AGENT_SPEECH_RATE]);
+        assert!(
+            close(m[AGENT_SPEECH_RATE], 44.0),
+            "{}",
+            m[AGENT_SPEECH_RATE]
+        );
     }
 
     #[test]
     fn mono_and_silent_calls_leave_out_what_cannot_be_measured() {
-        let m = speech_metrics(&CallSpeech { agent: &[(1.0, 4.0)], customer: None, agent_text: "你好", duration_s: 5.0 });
+        let m = speech_metrics(&CallSpeech {
+            agent: &[(1.0, 4.0)],
+            customer: None,
+            agent_text: "你好",
+            duration_s: 5.0,
+        });
         assert!(!m.contains_key(INTERRUPTIONS) && !m.contains_key(AGENT_TALK_RATIO));
         assert!(close(m[AGENT_SPEECH_RATE], 40.0));
-        let m = speech_metrics(&CallSpeech { agent: &[], customer: Some(&[]), agent_text: "", duration_s: 7.0 });
+        let m = speech_metrics(&CallSpeech {
+            agent: &[],
+            customer: Some(&[]),
+            agent_text: "",
+            duration_s: 7.0,
+        });
         assert!(close(m[LONGEST_SILENCE], 7.0));
         assert!(!m.contains_key(AGENT_TALK_RATIO) && !m.contains_key(AGENT_SPEECH_RATE));
         assert!(close(m[INTERRUPTIONS], 0.0));

@@ -74,12 +74,16 @@ impl PackedSpeech {
     /// The piece a packed time belongs to: the last piece starting at or before
     /// it (times in a separator belong to the piece before).
     pub fn piece_at(&self, packed_s: f64) -> usize {
-        self.pieces.partition_point(|p| p.packed_start_s <= packed_s).saturating_sub(1)
+        self.pieces
+            .partition_point(|p| p.packed_start_s <= packed_s)
+            .saturating_sub(1)
     }
 
     /// Recording time of a packed time, clamped into piece `index`.
     pub fn to_original_in(&self, index: usize, packed_s: f64) -> f64 {
-        let Some(p) = self.pieces.get(index) else { return packed_s };
+        let Some(p) = self.pieces.get(index) else {
+            return packed_s;
+        };
         (p.orig_start_s + (packed_s - p.packed_start_s)).clamp(p.orig_start_s, p.orig_end_s)
     }
 

@@ -19,7 +19,9 @@ pub const MAX_CHANNELS: u16 = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// Integer PCM with this many valid bits (8, 16, 24 or 32).
-    Pcm { bits: u16 },
+    Pcm {
+        bits: u16,
+    },
     /// 32-bit IEEE float.
     Float32,
     MuLaw,
@@ -90,7 +92,11 @@ fn malformed(reason: impl Into<String>) -> AudioProblem {
     AudioProblem::Malformed(reason.into())
 }
 
-fn read_exact_or<R: Read>(r: &mut R, buf: &mut [u8], on_eof: AudioProblem) -> Result<(), AudioProblem> {
+fn read_exact_or<R: Read>(
+    r: &mut R,
+    buf: &mut [u8],
+    on_eof: AudioProblem,
+) -> Result<(), AudioProblem> {
     match r.read_exact(buf) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(on_eof),
@@ -122,9 +128,17 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<WavHeader, AudioProblem>
     match &riff[0..4] {
         b"RIFF" => {}
         b"RF64" | b"BW64" => {
-            return Err(AudioProblem::UnsupportedEncoding { name: "RF64 (WAV over 4 GB)".into(), tag: 0 })
+            return Err(AudioProblem::UnsupportedEncoding {
+                name: "RF64 (WAV over 4 GB)".into(),
+                tag: 0,
+            })
         }
-        b"RIFX" => return Err(AudioProblem::UnsupportedEncoding { name: "big-endian RIFX".into(), tag: 0 }),
+        b"RIFX" => {
+            return Err(AudioProblem::UnsupportedEncoding {
+                name: "big-endian RIFX".into(),
+                tag: 0,
+            })
+        }
         _ => return Err(AudioProblem::NotWav),
     }
 
@@ -151,7 +165,9 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<WavHeader, AudioProblem>
                     return Err(malformed("two fmt chunks"));
                 }
                 if len < 16 {
-                    return Err(malformed(format!("fmt chunk of {len} bytes (at least 16 needed)")));
+                    return Err(malformed(format!(
+                        "fmt chunk of {len} bytes (at least 16 needed)"
+                    )));
                 }
                 let take = len.min(40) as usize;
                 let mut buf = [0u8; 40];
@@ -172,7 +188,13 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<WavHeader, AudioProblem>
     }
 }
 
-fn finish(fmt: &[u8; 40], fmt_len: u32, data_offset: u64, declared: u64, present: u64) -> Result<WavHeader, AudioProblem> {
+fn finish(
+    fmt: &[u8; 40],
+    fmt_len: u32,
+    data_offset: u64,
+    declared: u64,
+    present: u64,
+) -> Result<WavHeader, AudioProblem> {
     let mut tag = u16_at(fmt, 0);
     let channels = u16_at(fmt, 2);
     let sample_rate = u32_at(fmt, 4);
@@ -182,14 +204,19 @@ fn finish(fmt: &[u8; 40], fmt_len: u32, data_offset: u64, declared: u64, present
 
     if tag == TAG_EXTENSIBLE {
         if fmt_len < 40 {
-            return Err(malformed(format!("WAVE_FORMAT_EXTENSIBLE fmt chunk of {fmt_len} bytes (40 needed)")));
+            return Err(malformed(format!(
+                "WAVE_FORMAT_EXTENSIBLE fmt chunk of {fmt_len} bytes (40 needed)"
+            )));
         }
         let declared_valid = u16_at(fmt, 18);
         if declared_valid != 0 {
             valid_bits = declared_valid;
         }
         if fmt[26..40] != GUID_TAIL {
-            return Err(AudioProblem::UnsupportedEncoding { name: "non-standard extensible sub-format".into(), tag });
+            return Err(AudioProblem::UnsupportedEncoding {
+                name: "non-standard extensible sub-format".into(),
+                tag,
+            });
         }
         tag = u16_at(fmt, 24);
     }
@@ -198,36 +225,59 @@ fn finish(fmt: &[u8; 40], fmt_len: u32, data_offset: u64, declared: u64, present
         return Err(malformed("zero channels"));
     }
     if channels > MAX_CHANNELS {
-        return Err(malformed(format!("{channels} channels (at most {MAX_CHANNELS} supported)")));
+        return Err(malformed(format!(
+            "{channels} channels (at most {MAX_CHANNELS} supported)"
+        )));
     }
     if !(MIN_RATE..=MAX_RATE).contains(&sample_rate) {
-        return Err(malformed(format!("sample rate {sample_rate} Hz (expected {MIN_RATE}..={MAX_RATE})")));
+        return Err(malformed(format!(
+            "sample rate {sample_rate} Hz (expected {MIN_RATE}..={MAX_RATE})"
+        )));
     }
 
     let (encoding, container_bits) = match tag {
         TAG_PCM => {
             if !matches!(bits, 8 | 16 | 24 | 32) {
-                return Err(malformed(format!("{bits}-bit PCM (8, 16, 24 or 32 supported)")));
+                return Err(malformed(format!(
+                    "{bits}-bit PCM (8, 16, 24 or 32 supported)"
+                )));
             }
             if !matches!(valid_bits, 8 | 16 | 24 | 32) || valid_bits > bits {
-                return Err(malformed(format!("{valid_bits} valid bits in a {bits}-bit container")));
+                return Err(malformed(format!(
+                    "{valid_bits} valid bits in a {bits}-bit container"
+                )));
             }
             (Encoding::Pcm { bits: valid_bits }, bits)
         }
         TAG_FLOAT => {
             if bits != 32 {
-                return Err(AudioProblem::UnsupportedEncoding { name: format!("{bits}-bit float"), tag });
+                return Err(AudioProblem::UnsupportedEncoding {
+                    name: format!("{bits}-bit float"),
+                    tag,
+                });
             }
             (Encoding::Float32, bits)
         }
         TAG_MULAW | TAG_ALAW => {
             if bits != 8 {
-                return Err(malformed(format!("G.711 with {bits} bits per sample (8 expected)")));
+                return Err(malformed(format!(
+                    "G.711 with {bits} bits per sample (8 expected)"
+                )));
             }
-            (if tag == TAG_MULAW { Encoding::MuLaw } else { Encoding::ALaw }, 8)
+            (
+                if tag == TAG_MULAW {
+                    Encoding::MuLaw
+                } else {
+                    Encoding::ALaw
+                },
+                8,
+            )
         }
         other => {
-            return Err(AudioProblem::UnsupportedEncoding { name: tag_name(other).into(), tag: other });
+            return Err(AudioProblem::UnsupportedEncoding {
+                name: tag_name(other).into(),
+                tag: other,
+            });
         }
     };
     let frame_bytes = u32::from(channels) * u32::from(container_bits / 8);
@@ -248,5 +298,12 @@ fn finish(fmt: &[u8; 40], fmt_len: u32, data_offset: u64, declared: u64, present
         )));
     }
     let data_len = declared;
-    Ok(WavHeader { encoding, channels, sample_rate, block_align, data_offset, data_len })
+    Ok(WavHeader {
+        encoding,
+        channels,
+        sample_rate,
+        block_align,
+        data_offset,
+        data_len,
+    })
 }

@@ -28,7 +28,12 @@ pub struct VadConfig {
 
 impl Default for VadConfig {
     fn default() -> Self {
-        VadConfig { mode: 2, min_level_dbfs: -50.0, bridge_gap_s: 0.3, min_speech_s: 0.09 }
+        VadConfig {
+            mode: 2,
+            min_level_dbfs: -50.0,
+            bridge_gap_s: 0.3,
+            min_speech_s: 0.09,
+        }
     }
 }
 
@@ -105,8 +110,14 @@ mod tests {
         let f = frames("##########.....##########....................#............##########");
         let r = regions_from_frames(&f, &cfg);
         assert_eq!(r.len(), 2, "{r:?}");
-        assert!((r[0].0 - 0.0).abs() < 1e-9 && (r[0].1 - 0.75).abs() < 1e-9, "{r:?}");
-        assert!((r[1].0 - 1.74).abs() < 1e-9 && (r[1].1 - 2.04).abs() < 1e-9, "{r:?}");
+        assert!(
+            (r[0].0 - 0.0).abs() < 1e-9 && (r[0].1 - 0.75).abs() < 1e-9,
+            "{r:?}"
+        );
+        assert!(
+            (r[1].0 - 1.74).abs() < 1e-9 && (r[1].1 - 2.04).abs() < 1e-9,
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -46,15 +46,21 @@ fn read_g711<R: Read + Seek>(
     let mut left = header.data_len;
     while left > 0 {
         let n = left.min(bytes.len() as u64) as usize;
-        reader.read_exact(&mut bytes[..n]).map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => AudioProblem::Truncated {
-                declared: header.data_len,
-                present: header.data_len - left,
-            },
-            _ => e.into(),
-        })?;
+        reader
+            .read_exact(&mut bytes[..n])
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => AudioProblem::Truncated {
+                    declared: header.data_len,
+                    present: header.data_len - left,
+                },
+                _ => e.into(),
+            })?;
         samples.clear();
-        samples.extend(bytes[..n].iter().map(|&b| f32::from(table[usize::from(b)]) / 32768.0));
+        samples.extend(
+            bytes[..n]
+                .iter()
+                .map(|&b| f32::from(table[usize::from(b)]) / 32768.0),
+        );
         out.push_interleaved(&samples)?;
         left -= n as u64;
     }
@@ -69,8 +75,12 @@ fn read_hound<R: Read + Seek>(
     reader.seek(SeekFrom::Start(0))?;
     let mut wav = hound::WavReader::new(reader).map_err(hound_problem)?;
     let spec = wav.spec();
-    if u32::from(spec.channels) != u32::from(header.channels) || spec.sample_rate != header.sample_rate {
-        return Err(AudioProblem::Malformed("header read two different ways".into()));
+    if u32::from(spec.channels) != u32::from(header.channels)
+        || spec.sample_rate != header.sample_rate
+    {
+        return Err(AudioProblem::Malformed(
+            "header read two different ways".into(),
+        ));
     }
     let block = BLOCK_FRAMES * usize::from(header.channels);
     let mut samples = Vec::with_capacity(block);
@@ -78,7 +88,11 @@ fn read_hound<R: Read + Seek>(
         hound::SampleFormat::Float => {
             for s in wav.samples::<f32>() {
                 let s = s.map_err(hound_problem)?;
-                samples.push(if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 });
+                samples.push(if s.is_finite() {
+                    s.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                });
                 if samples.len() == block {
                     out.push_interleaved(&samples)?;
                     samples.clear();
@@ -111,9 +125,10 @@ fn hound_problem(e: hound::Error) -> AudioProblem {
             AudioProblem::Malformed("audio data cut off".into())
         }
         hound::Error::IoError(io) => io.into(),
-        hound::Error::Unsupported => {
-            AudioProblem::UnsupportedEncoding { name: "this PCM variant".into(), tag: 1 }
-        }
+        hound::Error::Unsupported => AudioProblem::UnsupportedEncoding {
+            name: "this PCM variant".into(),
+            tag: 1,
+        },
         other => AudioProblem::Malformed(other.to_string()),
     }
 }

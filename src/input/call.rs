@@ -59,7 +59,9 @@ impl FromStr for ChannelLayout {
             "agent-left" => Ok(ChannelLayout::AgentLeft),
             "agent-right" => Ok(ChannelLayout::AgentRight),
             "mono" => Ok(ChannelLayout::Mono),
-            other => Err(format!("channel layout `{other}` is not one of agent-left, agent-right, mono")),
+            other => Err(format!(
+                "channel layout `{other}` is not one of agent-left, agent-right, mono"
+            )),
         }
     }
 }
@@ -80,7 +82,10 @@ impl CallSpec {
     /// A recording no manifest describes: the id is the file stem, the agent unknown.
     pub fn from_file(path: &Path, layout: ChannelLayout) -> Self {
         CallSpec {
-            id: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            id: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             path: path.to_path_buf(),
             source: path.display().to_string(),
             agent_id: String::new(),
@@ -94,7 +99,11 @@ impl CallSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("{file}: layout {layout} needs a stereo recording but the file has {channels} channel(s); give this call the `mono` layout")]
-    NotStereo { file: String, layout: ChannelLayout, channels: usize },
+    NotStereo {
+        file: String,
+        layout: ChannelLayout,
+        channels: usize,
+    },
     #[error("{file}: {channels} channels; only mono and two-channel calls can be given agent/customer roles, give this call the `mono` layout")]
     TooManyChannels { file: String, channels: usize },
     #[error("{file}: speech recognition failed: {source}")]
@@ -116,13 +125,25 @@ pub fn transcribe_call(
     let (agent_ch, customer_ch) = match spec.layout {
         ChannelLayout::Mono => (None, None),
         _ if n < 2 => {
-            return Err(CallError::NotStereo { file: spec.source.clone(), layout: spec.layout, channels: n })
+            return Err(CallError::NotStereo {
+                file: spec.source.clone(),
+                layout: spec.layout,
+                channels: n,
+            })
         }
-        _ if n > 2 => return Err(CallError::TooManyChannels { file: spec.source.clone(), channels: n }),
+        _ if n > 2 => {
+            return Err(CallError::TooManyChannels {
+                file: spec.source.clone(),
+                channels: n,
+            })
+        }
         ChannelLayout::AgentLeft => (Some(0), Some(1)),
         ChannelLayout::AgentRight => (Some(1), Some(0)),
     };
-    let asr = |e| CallError::Asr { file: spec.source.clone(), source: e };
+    let asr = |e| CallError::Asr {
+        file: spec.source.clone(),
+        source: e,
+    };
 
     let mut turns = Vec::new();
     let measured;
@@ -130,10 +151,24 @@ pub fn transcribe_call(
     if let (Some(a), Some(c)) = (agent_ch, customer_ch) {
         let agent_regions = speech_regions(&audio.channels[a], &vad);
         let customer_regions = speech_regions(&audio.channels[c], &vad);
-        turns.extend(transcribe_channel(&audio.channels[a], &agent_regions, Speaker::Agent, transcriber).map_err(asr)?);
+        turns.extend(
+            transcribe_channel(
+                &audio.channels[a],
+                &agent_regions,
+                Speaker::Agent,
+                transcriber,
+            )
+            .map_err(asr)?,
+        );
         let agent_text = joined_text(&turns);
         turns.extend(
-            transcribe_channel(&audio.channels[c], &customer_regions, Speaker::Customer, transcriber).map_err(asr)?,
+            transcribe_channel(
+                &audio.channels[c],
+                &customer_regions,
+                Speaker::Customer,
+                transcriber,
+            )
+            .map_err(asr)?,
         );
         measured = speech_metrics(&CallSpeech {
             agent: &agent_regions,
@@ -145,7 +180,9 @@ pub fn transcribe_call(
     } else {
         let mix = downmix(&audio.channels);
         let regions = speech_regions(&mix, &vad);
-        turns.extend(transcribe_channel(&mix, &regions, Speaker::Unknown, transcriber).map_err(asr)?);
+        turns.extend(
+            transcribe_channel(&mix, &regions, Speaker::Unknown, transcriber).map_err(asr)?,
+        );
         let text = joined_text(&turns);
         measured = speech_metrics(&CallSpeech {
             agent: &regions,
@@ -155,7 +192,11 @@ pub fn transcribe_call(
         });
         roles = Roles::Unknown;
     }
-    turns.sort_by(|x, y| x.start_s.total_cmp(&y.start_s).then(x.end_s.total_cmp(&y.end_s)));
+    turns.sort_by(|x, y| {
+        x.start_s
+            .total_cmp(&y.start_s)
+            .then(x.end_s.total_cmp(&y.end_s))
+    });
 
     Ok(Interaction {
         id: spec.id.clone(),
@@ -171,7 +212,11 @@ pub fn transcribe_call(
 }
 
 fn joined_text(turns: &[Turn]) -> String {
-    turns.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+    turns
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Averages all channels into one (mono layout).
@@ -182,7 +227,9 @@ fn downmix(channels: &[Vec<f32>]) -> Vec<f32> {
         _ => {
             let len = channels.iter().map(Vec::len).min().unwrap_or(0);
             let k = channels.len() as f32;
-            (0..len).map(|i| channels.iter().map(|c| c[i]).sum::<f32>() / k).collect()
+            (0..len)
+                .map(|i| channels.iter().map(|c| c[i]).sum::<f32>() / k)
+                .collect()
         }
     }
 }
@@ -210,7 +257,11 @@ fn transcribe_channel(
 /// One recognized segment as turns. A segment that spans two packed pieces (two
 /// utterances the recording has apart) is split there, so a turn never covers
 /// silence that was cut out.
-pub fn segment_turns(seg: &RecognizedSegment, packed: &PackedSpeech, speaker: Speaker) -> Vec<Turn> {
+pub fn segment_turns(
+    seg: &RecognizedSegment,
+    packed: &PackedSpeech,
+    speaker: Speaker,
+) -> Vec<Turn> {
     if seg.tokens.is_empty() {
         let text = seg.text.trim();
         if text.is_empty() {
@@ -238,7 +289,11 @@ pub fn segment_turns(seg: &RecognizedSegment, packed: &PackedSpeech, speaker: Sp
         let mut spans = Vec::new();
         for &i in members {
             let tok = &seg.tokens[i];
-            let piece_text = if text.is_empty() { tok.text.trim_start() } else { tok.text.as_str() };
+            let piece_text = if text.is_empty() {
+                tok.text.trim_start()
+            } else {
+                tok.text.as_str()
+            };
             if piece_text.is_empty() {
                 continue;
             }
@@ -247,7 +302,12 @@ pub fn segment_turns(seg: &RecognizedSegment, packed: &PackedSpeech, speaker: Sp
             if !piece_text.trim().is_empty() {
                 let start_s = packed.to_original_in(*piece, tok.start_s);
                 let end_s = packed.to_original_in(*piece, tok.end_s).max(start_s);
-                spans.push(TimedSpan { start_byte, end_byte: text.len(), start_s, end_s });
+                spans.push(TimedSpan {
+                    start_byte,
+                    end_byte: text.len(),
+                    start_s,
+                    end_s,
+                });
             }
         }
         let trimmed = text.trim_end().len();
@@ -260,11 +320,25 @@ pub fn segment_turns(seg: &RecognizedSegment, packed: &PackedSpeech, speaker: Sp
         }
         let first = &seg.tokens[members[0]];
         let last = &seg.tokens[members[members.len() - 1]];
-        let start_packed = if g == 0 { seg.start_s.min(first.start_s) } else { first.start_s };
-        let end_packed = if g == last_group { seg.end_s.max(last.end_s) } else { last.end_s };
+        let start_packed = if g == 0 {
+            seg.start_s.min(first.start_s)
+        } else {
+            first.start_s
+        };
+        let end_packed = if g == last_group {
+            seg.end_s.max(last.end_s)
+        } else {
+            last.end_s
+        };
         let start_s = packed.to_original_in(*piece, start_packed);
         let end_s = packed.to_original_in(*piece, end_packed).max(start_s);
-        turns.push(Turn { speaker, start_s, end_s, text, spans });
+        turns.push(Turn {
+            speaker,
+            start_s,
+            end_s,
+            text,
+            spans,
+        });
     }
     turns
 }

@@ -12,7 +12,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// The columns a manifest must have.
-pub const COLUMNS: [&str; 5] = ["call_id", "file", "agent_id", "started_at", "channel_layout"];
+pub const COLUMNS: [&str; 5] = [
+    "call_id",
+    "file",
+    "agent_id",
+    "started_at",
+    "channel_layout",
+];
 
 /// A problem with a manifest, naming the file and, when it is one line, the line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,16 +28,32 @@ pub enum ManifestError {
     #[error("{file}: the header lacks column `{column}`; a manifest needs call_id,file,agent_id,started_at,channel_layout")]
     MissingColumn { file: PathBuf, column: &'static str },
     #[error("{file}:{line}: {reason}; fix or remove the line")]
-    Line { file: PathBuf, line: usize, reason: String },
+    Line {
+        file: PathBuf,
+        line: usize,
+        reason: String,
+    },
 }
 
 impl From<ManifestError> for InputProblem {
     fn from(e: ManifestError) -> Self {
         let reason = e.to_string();
         match e {
-            ManifestError::Unreadable { file, reason } => InputProblem { source: file, line: None, reason },
-            ManifestError::MissingColumn { file, .. } => InputProblem { source: file, line: None, reason },
-            ManifestError::Line { file, line, reason } => InputProblem { source: file, line: Some(line), reason },
+            ManifestError::Unreadable { file, reason } => InputProblem {
+                source: file,
+                line: None,
+                reason,
+            },
+            ManifestError::MissingColumn { file, .. } => InputProblem {
+                source: file,
+                line: None,
+                reason,
+            },
+            ManifestError::Line { file, line, reason } => InputProblem {
+                source: file,
+                line: Some(line),
+                reason,
+            },
         }
     }
 }
@@ -44,20 +66,35 @@ pub struct ManifestRead {
 }
 
 /// Reads a manifest. An empty `channel_layout` cell means `default_layout`.
-pub fn read_manifest(path: &Path, default_layout: ChannelLayout) -> Result<ManifestRead, ManifestError> {
-    let unreadable = |reason: String| ManifestError::Unreadable { file: path.to_path_buf(), reason };
+pub fn read_manifest(
+    path: &Path,
+    default_layout: ChannelLayout,
+) -> Result<ManifestRead, ManifestError> {
+    let unreadable = |reason: String| ManifestError::Unreadable {
+        file: path.to_path_buf(),
+        reason,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
         .from_path(path)
         .map_err(|e| unreadable(e.to_string()))?;
-    let headers = reader.headers().map_err(|e| unreadable(e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| unreadable(e.to_string()))?
+        .clone();
     let mut index = [0usize; 5];
     for (slot, column) in index.iter_mut().zip(COLUMNS) {
         *slot = headers
             .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(column))
-            .ok_or(ManifestError::MissingColumn { file: path.to_path_buf(), column })?;
+            .position(|h| {
+                h.trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(column)
+            })
+            .ok_or(ManifestError::MissingColumn {
+                file: path.to_path_buf(),
+                column,
+            })?;
     }
     let base = path.parent().unwrap_or(Path::new(""));
     let mut out = ManifestRead::default();
@@ -67,7 +104,11 @@ pub fn read_manifest(path: &Path, default_layout: ChannelLayout) -> Result<Manif
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                out.problems.push(ManifestError::Line { file: path.to_path_buf(), line, reason: e.to_string() });
+                out.problems.push(ManifestError::Line {
+                    file: path.to_path_buf(),
+                    line,
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
@@ -76,12 +117,21 @@ pub fn read_manifest(path: &Path, default_layout: ChannelLayout) -> Result<Manif
             continue;
         }
         let cell = |i: usize| record.get(index[i]).unwrap_or("");
-        match parse_line([cell(0), cell(1), cell(2), cell(3), cell(4)], base, default_layout, &seen) {
+        match parse_line(
+            [cell(0), cell(1), cell(2), cell(3), cell(4)],
+            base,
+            default_layout,
+            &seen,
+        ) {
             Ok(spec) => {
                 seen.insert(spec.id.clone());
                 out.calls.push(spec);
             }
-            Err(reason) => out.problems.push(ManifestError::Line { file: path.to_path_buf(), line, reason }),
+            Err(reason) => out.problems.push(ManifestError::Line {
+                file: path.to_path_buf(),
+                line,
+                reason,
+            }),
         }
     }
     Ok(out)
@@ -109,7 +159,11 @@ fn parse_line(
             format!("started_at `{started_at}` is not an RFC 3339 time like 2024-05-01T09:30:00+08:00 ({e})")
         })?)
     };
-    let layout = if layout.is_empty() { default_layout } else { layout.parse()? };
+    let layout = if layout.is_empty() {
+        default_layout
+    } else {
+        layout.parse()?
+    };
     let path = base.join(file);
     Ok(CallSpec {
         id: call_id.to_string(),

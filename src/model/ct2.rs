@@ -101,6 +101,18 @@ pub struct Ct2Model {
     aliases: HashMap<String, String>,
 }
 
+impl std::fmt::Debug for Ct2Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ct2Model")
+            .field("path", &self.path)
+            .field("binary_version", &self.binary_version)
+            .field("spec", &self.spec)
+            .field("variables", &self.variables.len())
+            .field("aliases", &self.aliases)
+            .finish()
+    }
+}
+
 impl Ct2Model {
     pub fn open(path: &Path) -> Result<Ct2Model, ModelError> {
         let bytes = std::fs::read(path).map_err(ModelError::io(path))?;

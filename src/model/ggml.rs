@@ -386,7 +386,7 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        let vocab = vec![b"a".to_vec(), vec![], " \xe4".as_bytes().to_vec()];
+        let vocab = vec![b"a".to_vec(), vec![], vec![b' ', 0xe4]];
         let mut w = GgmlWriter::new(Vec::new(), &hparams(), &[0.5; 3 * 5], 5, &vocab).unwrap();
         w.tensor("x.bias", &[4], TensorType::F32, &[0; 16]).unwrap();
         w.tensor("x.weight", &[32, 2], TensorType::Q8_0, &[1; 68]).unwrap();

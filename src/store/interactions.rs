@@ -1,0 +1,120 @@
+//! Scanned interactions, kept so that `callqa rescore` can apply a new ruleset to the
+//! whole archive without reading or transcribing anything again. The stored form
+//! holds every field of [`Interaction`], so the rebuilt interaction is equal to the
+//! one first scanned and scores identically. Texts are stored as read (unredacted):
+//! the database is as sensitive as the recordings and belongs next to them.
+
+use super::{timestamp, Store, StoreError};
+use crate::interaction::{Interaction, InteractionKind, Roles, Turn};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// [`Interaction`] as stored (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredInteraction {
+    pub id: String,
+    pub kind: Option<InteractionKind>,
+    pub source: String,
+    pub agent_id: String,
+    pub started_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub duration_s: f64,
+    pub roles: Roles,
+    pub turns: Vec<Turn>,
+    pub measured: BTreeMap<String, f64>,
+}
+
+impl From<&Interaction> for StoredInteraction {
+    fn from(i: &Interaction) -> Self {
+        StoredInteraction {
+            id: i.id.clone(),
+            kind: i.kind,
+            source: i.source.clone(),
+            agent_id: i.agent_id.clone(),
+            started_at: i.started_at,
+            duration_s: i.duration_s,
+            roles: i.roles,
+            turns: i.turns.clone(),
+            measured: i.measured.clone(),
+        }
+    }
+}
+
+impl From<StoredInteraction> for Interaction {
+    fn from(s: StoredInteraction) -> Self {
+        Interaction {
+            id: s.id,
+            kind: s.kind,
+            source: s.source,
+            agent_id: s.agent_id,
+            started_at: s.started_at,
+            duration_s: s.duration_s,
+            roles: s.roles,
+            turns: s.turns,
+            measured: s.measured,
+        }
+    }
+}
+
+impl Store {
+    /// Stores (or replaces) an interaction read from the input with hash `input_hash`.
+    pub fn interaction_put(
+        &mut self,
+        interaction: &Interaction,
+        input_hash: &str,
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(&StoredInteraction::from(interaction))
+            .map_err(self.corrupt("interaction to store"))?;
+        self.conn
+            .execute(
+                "INSERT INTO interactions (interaction_id, source, input_hash, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (interaction_id, source) DO UPDATE SET input_hash = excluded.input_hash,
+                     body = excluded.body, updated_at = excluded.updated_at
+                 WHERE interactions.body IS NOT excluded.body OR interactions.input_hash IS NOT excluded.input_hash",
+                rusqlite::params![interaction.id, interaction.source, input_hash, body, timestamp(chrono::Utc::now())],
+            )
+            .map(|_| ())
+            .map_err(self.sql("store an interaction"))
+    }
+
+    /// Every stored interaction, ordered by (source, interaction_id), handed to `f`
+    /// one at a time (memory stays bounded). `f` may stop the walk with an error.
+    pub fn for_each_interaction<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(Interaction) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM interactions ORDER BY source, interaction_id")
+            .map_err(self.sql("read stored interactions"))?;
+        let mut rows = stmt
+            .query([])
+            .map_err(self.sql("read stored interactions"))?;
+        while let Some(row) = rows.next().map_err(self.sql("read stored interactions"))? {
+            let body: String = row.get(0).map_err(self.sql("read stored interactions"))?;
+            let stored: StoredInteraction =
+                serde_json::from_str(&body).map_err(self.corrupt("stored interaction"))?;
+            f(stored.into())?;
+        }
+        Ok(())
+    }
+
+    /// Every stored interaction, ordered by (source, interaction_id).
+    pub fn all_interactions(&self) -> Result<Vec<Interaction>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each_interaction(|i| {
+            out.push(i);
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Number of stored interactions.
+    pub fn interaction_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM interactions", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(self.sql("count interactions"))
+    }
+}

@@ -1,0 +1,116 @@
+//! Versioned schema migrations. `PRAGMA user_version` holds the number of migrations
+//! applied; each later one runs in order, all in one transaction, so a database is
+//! either at its old version or fully at the new one. Migrations are append-only:
+//! never edit one that has shipped, add the next.
+
+use super::StoreError;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The migrations, in order; migration `i` brings the database to version `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: inputs, transcript cache, stored interactions, results, samples, lock holder.
+    "
+    CREATE TABLE inputs (
+        path       TEXT PRIMARY KEY,
+        hash       TEXT NOT NULL,           -- blake3 of the content, hex
+        size       INTEGER NOT NULL,
+        mtime_ns   INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen  TEXT NOT NULL
+    );
+    CREATE TABLE transcripts (
+        audio_hash TEXT NOT NULL,           -- blake3 of the recording
+        model      TEXT NOT NULL,           -- fingerprint of the model file
+        settings   TEXT NOT NULL,           -- ASR settings that change the text
+        body       TEXT NOT NULL,           -- CachedTranscript JSON
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (audio_hash, model, settings)
+    );
+    CREATE TABLE interactions (
+        interaction_id TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        input_hash     TEXT NOT NULL,
+        body           TEXT NOT NULL,       -- StoredInteraction JSON
+        updated_at     TEXT NOT NULL,
+        PRIMARY KEY (interaction_id, source)
+    );
+    CREATE TABLE results (
+        interaction_id TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        ruleset_sha256 TEXT NOT NULL,
+        input_hash     TEXT NOT NULL,
+        line           TEXT NOT NULL,       -- the results.jsonl line, without newline
+        recorded_at    TEXT NOT NULL,       -- RFC 3339 UTC, microseconds
+        recorded_us    INTEGER NOT NULL,    -- the same, microseconds since the epoch
+        PRIMARY KEY (interaction_id, source, ruleset_sha256)
+    );
+    CREATE INDEX results_by_time ON results (recorded_us);
+    CREATE TABLE samples (
+        interaction_id TEXT PRIMARY KEY,
+        agent_id       TEXT NOT NULL,
+        week           TEXT NOT NULL,
+        rank           TEXT NOT NULL,       -- u64 as decimal (does not fit SQLite's i64)
+        selected       INTEGER NOT NULL,    -- 0/1; never goes back to 0
+        first_seen     TEXT NOT NULL,
+        selected_at    TEXT
+    );
+    CREATE INDEX samples_by_stratum ON samples (agent_id, week);
+    CREATE TABLE lock_holder (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        pid   INTEGER NOT NULL,
+        host  TEXT NOT NULL,
+        since TEXT NOT NULL
+    );
+    ",
+];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings `conn` to the latest version.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sql {
+        path: path.to_path_buf(),
+        what: "read the schema version",
+        source,
+    };
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    if found > latest() {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: latest(),
+        });
+    }
+    if found == latest() {
+        return Ok(());
+    }
+    let fail = |source| StoreError::Migrate {
+        path: path.to_path_buf(),
+        version: latest(),
+        source,
+    };
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(fail)?;
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    let found: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(fail)?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        tx.execute_batch(step)
+            .map_err(|source| StoreError::Migrate {
+                path: path.to_path_buf(),
+                version: i as i64 + 1,
+                source,
+            })?;
+    }
+    tx.pragma_update(None, "user_version", latest())
+        .map_err(fail)?;
+    tx.commit().map_err(fail)
+}

@@ -1,0 +1,219 @@
+//! The state store: a SQLite database (`OUT/callqa.db` by default, `--db PATH`) that
+//! makes nightly runs over a growing archive cheap and safe to repeat. It remembers
+//! each input by content hash, caches transcripts so a recording is transcribed once
+//! per model and settings, keeps every scanned interaction so a new ruleset can be
+//! applied without transcribing again (`callqa rescore`), keeps results keyed by
+//! ruleset for `callqa export`, and remembers sample selections so they are topped up,
+//! never dropped.
+//!
+//! Crash safety: every write is one transaction in WAL mode, and every write is an
+//! idempotent upsert keyed by what it describes, so a run killed at any moment and
+//! run again ends in the same state as an uninterrupted run. One process writes at a
+//! time ([`lock`]); readers open with [`Store::open_read_only`] and need no lock.
+
+mod error;
+mod inputs;
+mod interactions;
+pub mod lock;
+pub mod migrate;
+mod results;
+mod samples;
+mod transcripts;
+
+pub use error::StoreError;
+pub use inputs::{hash_file, InputRecord, InputState};
+pub use interactions::StoredInteraction;
+pub use results::{ResultKey, StoredResult};
+pub use samples::SampleMember;
+pub use transcripts::{CachedTranscript, TranscriptKey};
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The database file name inside an output directory.
+pub const DEFAULT_DB: &str = "callqa.db";
+
+/// How long SQLite waits for a lock held by a reader or a checkpoint.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// How long to wait for another writer to finish before giving up with
+    /// [`StoreError::InUse`]. Zero: fail at once.
+    pub wait_for_lock: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            wait_for_lock: Duration::ZERO,
+        }
+    }
+}
+
+/// An open state database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    _lock: Option<lock::ProcessLock>,
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the database at `path` for writing,
+    /// failing at once with [`StoreError::InUse`] when another process writes to it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with(path, &StoreOptions::default())
+    }
+
+    /// [`Store::open`] with options.
+    pub fn open_with(path: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Self::connect(path, flags)?;
+        let holder_conn = &conn;
+        let lock = lock::acquire(path, options.wait_for_lock, || read_holder(holder_conn))?;
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        // NORMAL in WAL mode: a commit survives a process crash; only a power cut
+        // may lose the last transactions, which a rerun redoes.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        migrate::migrate(&mut conn, path)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+            _lock: Some(lock),
+        };
+        store.write_holder()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only (export, listing); takes no lock
+    /// and works while a run writes to it.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                source: rusqlite::Error::InvalidPath(path.to_path_buf()),
+            });
+        }
+        let conn = Self::connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let sql = |source| StoreError::Sql {
+            path: path.to_path_buf(),
+            what: "read the schema version",
+            source,
+        };
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if found != migrate::latest() {
+            if found > migrate::latest() {
+                return Err(StoreError::TooNew {
+                    path: path.to_path_buf(),
+                    found,
+                    known: migrate::latest(),
+                });
+            }
+            // An older database: a writing run migrates it first.
+            return Err(StoreError::Migrate {
+                path: path.to_path_buf(),
+                version: migrate::latest(),
+                source: rusqlite::Error::InvalidQuery,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+        })
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        Ok(conn)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.sql("read the schema version"))
+    }
+
+    fn write_holder(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO lock_holder (id, pid, host, since) VALUES (1, ?1, ?2, ?3)",
+                rusqlite::params![
+                    std::process::id(),
+                    lock::host_name(),
+                    timestamp(chrono::Utc::now())
+                ],
+            )
+            .map(|_| ())
+            .map_err(self.sql("record the lock holder"))
+    }
+
+    pub(crate) fn sql(&self, what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sql {
+            path: self.path.clone(),
+            what,
+            source,
+        }
+    }
+
+    pub(crate) fn corrupt(
+        &self,
+        what: &'static str,
+    ) -> impl Fn(serde_json::Error) -> StoreError + '_ {
+        move |source| StoreError::Corrupt {
+            path: self.path.clone(),
+            what,
+            source,
+        }
+    }
+}
+
+/// "process PID on HOST since TIME", from the lock_holder row, when there is one.
+fn read_holder(conn: &Connection) -> Option<String> {
+    conn.query_row(
+        "SELECT pid, host, since FROM lock_holder WHERE id = 1",
+        [],
+        |r| {
+            Ok(format!(
+                "process {} on {} since {}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        },
+    )
+    .ok()
+}
+
+/// The stored form of a time: RFC 3339 in UTC with microseconds, so that text order
+/// is time order.
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}

@@ -1,0 +1,148 @@
+//! Scored results, one row per (interaction, source, ruleset): the `results.jsonl`
+//! line exactly as written, the hash of the input it came from, and when it was
+//! recorded. Re-recording an identical line keeps its first `recorded_at`, so a rerun
+//! after a crash neither duplicates a result nor makes `export --since` send it again;
+//! a changed line (new input content) is re-recorded with the new time.
+
+use super::{timestamp, Store, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+
+/// What a stored result is keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultKey<'a> {
+    pub interaction_id: &'a str,
+    pub source: &'a str,
+    /// `RulesetId::sha256` of the ruleset it was scored with.
+    pub ruleset_sha256: &'a str,
+}
+
+/// A stored result line with the time it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResult {
+    /// The results.jsonl line, without the newline.
+    pub line: String,
+    /// RFC 3339, UTC, microseconds.
+    pub recorded_at: String,
+}
+
+/// Microseconds since the epoch, rounded up: a stored time `t` (whole microseconds)
+/// is at or after `since` exactly when `t >= micros_ceil(since)`.
+pub(crate) fn micros_ceil(t: DateTime<Utc>) -> i64 {
+    let us = t.timestamp_micros();
+    if t.timestamp_subsec_nanos() % 1000 == 0 {
+        us
+    } else {
+        us + 1
+    }
+}
+
+impl Store {
+    /// The stored line for `key`, when it was scored from an input with `input_hash`
+    /// (a result of older content of the input does not count).
+    pub fn result_get(
+        &self,
+        key: &ResultKey<'_>,
+        input_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT line FROM results WHERE interaction_id = ?1 AND source = ?2 AND ruleset_sha256 = ?3 AND input_hash = ?4",
+                [key.interaction_id, key.source, key.ruleset_sha256, input_hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql("read a stored result"))
+    }
+
+    /// Records a result line (now).
+    pub fn result_put(
+        &mut self,
+        key: &ResultKey<'_>,
+        input_hash: &str,
+        line: &str,
+    ) -> Result<(), StoreError> {
+        self.result_put_at(key, input_hash, line, Utc::now())
+    }
+
+    /// Records a result line as of `at` (stored to the microsecond). Idempotent: the
+    /// same line again changes nothing, not even the recorded time.
+    pub fn result_put_at(
+        &mut self,
+        key: &ResultKey<'_>,
+        input_hash: &str,
+        line: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let line = line.trim_end_matches(['\n', '\r']);
+        self.conn
+            .execute(
+                "INSERT INTO results (interaction_id, source, ruleset_sha256, input_hash, line, recorded_at, recorded_us)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (interaction_id, source, ruleset_sha256) DO UPDATE SET input_hash = excluded.input_hash,
+                     line = excluded.line, recorded_at = excluded.recorded_at, recorded_us = excluded.recorded_us
+                 WHERE results.line IS NOT excluded.line OR results.input_hash IS NOT excluded.input_hash",
+                rusqlite::params![
+                    key.interaction_id,
+                    key.source,
+                    key.ruleset_sha256,
+                    input_hash,
+                    line,
+                    timestamp(at),
+                    at.timestamp_micros()
+                ],
+            )
+            .map(|_| ())
+            .map_err(self.sql("store a result"))
+    }
+
+    /// Hands every result recorded at or after `since` (all when `None`) to `f`, in
+    /// the order (recorded_at, interaction_id, source, ruleset_sha256). `since` is
+    /// inclusive to the microsecond.
+    pub fn for_each_result_since<E: From<StoreError>>(
+        &self,
+        since: Option<DateTime<Utc>>,
+        mut f: impl FnMut(StoredResult) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let from = since.map_or(i64::MIN, micros_ceil);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT line, recorded_at FROM results WHERE recorded_us >= ?1
+                 ORDER BY recorded_us, interaction_id, source, ruleset_sha256",
+            )
+            .map_err(self.sql("read stored results"))?;
+        let mut rows = stmt
+            .query([from])
+            .map_err(self.sql("read stored results"))?;
+        while let Some(row) = rows.next().map_err(self.sql("read stored results"))? {
+            let stored = StoredResult {
+                line: row.get(0).map_err(self.sql("read stored results"))?,
+                recorded_at: row.get(1).map_err(self.sql("read stored results"))?,
+            };
+            f(stored)?;
+        }
+        Ok(())
+    }
+
+    /// Every result recorded at or after `since`, in export order.
+    pub fn results_since(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<StoredResult>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each_result_since(since, |r| {
+            out.push(r);
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Number of stored results.
+    pub fn result_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM results", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(self.sql("count results"))
+    }
+}

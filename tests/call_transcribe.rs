@@ -1,0 +1,329 @@
+//! Calls into interactions with a fake recognizer: channel mapping, turn merging
+//! order, token spans, mono roles, segment splitting and dropping. The fake
+//! "recognizes" each voice burst in the audio it is handed (so it sees exactly
+//! what the real recognizer would: packed speech) and names it by its loudness;
+//! the test then checks that times come back on the recording's axis.
+
+use callqa::asr::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
+use callqa::audio::DecodedAudio;
+use callqa::input::call::{transcribe_call, CallError, CallSpec, ChannelLayout};
+use callqa::interaction::{InteractionKind, Roles, Speaker};
+use std::f64::consts::PI;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const RATE: f64 = 16_000.0;
+
+/// Burst loudness names the words the fake recognizer hears.
+const WORDS: [(f32, &str); 4] = [
+    (0.1, "您好工号"),
+    (0.2, "我要投诉"),
+    (0.3, "请稍等"),
+    (0.4, "再见"),
+];
+
+fn channel(seconds: f64, bursts: &[(f64, f64, usize)]) -> Vec<f32> {
+    let mut out = vec![0.0f32; (seconds * RATE) as usize];
+    for &(a, b, word) in bursts {
+        let level = WORDS[word].0;
+        let first = (a * RATE) as usize;
+        for (i, sample) in out[first..(b * RATE) as usize].iter_mut().enumerate() {
+            let t = (first + i) as f64 / RATE;
+            let voiced: f64 = (1..25)
+                .map(|k| (2.0 * PI * 140.0 * f64::from(k) * t).sin() / f64::from(k))
+                .sum();
+            // Normalised so the peak is exactly the word's level.
+            *sample = level * (voiced / 1.75) as f32;
+        }
+    }
+    out
+}
+
+fn audio(channels: Vec<Vec<f32>>) -> DecodedAudio {
+    let duration_s = channels[0].len() as f64 / RATE;
+    DecodedAudio {
+        source_rate: 8_000,
+        source_format: "mulaw".into(),
+        channels,
+        duration_s,
+    }
+}
+
+/// Finds bursts (runs of non-silent samples) and returns one segment each, with
+/// one token per character spread evenly over the burst.
+struct FakeAsr {
+    calls: AtomicUsize,
+    /// Return all bursts as one segment (to test splitting).
+    one_segment: bool,
+    no_speech_prob: f32,
+}
+
+impl FakeAsr {
+    fn new() -> Self {
+        FakeAsr {
+            calls: AtomicUsize::new(0),
+            one_segment: false,
+            no_speech_prob: 0.01,
+        }
+    }
+}
+
+fn bursts(samples: &[f32]) -> Vec<(usize, usize, f32)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < samples.len() {
+        if samples[i].abs() < 0.005 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut last_loud = i;
+        let mut peak = 0.0f32;
+        while i < samples.len() && i - last_loud < 400 {
+            if samples[i].abs() >= 0.005 {
+                last_loud = i;
+                peak = peak.max(samples[i].abs());
+            }
+            i += 1;
+        }
+        out.push((start, last_loud + 1, peak));
+    }
+    out
+}
+
+impl Transcriber for FakeAsr {
+    fn transcribe(&self, samples: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut segments = Vec::new();
+        for (a, b, peak) in bursts(samples) {
+            let word = WORDS
+                .iter()
+                .min_by(|x, y| (x.0 - peak).abs().total_cmp(&(y.0 - peak).abs()))
+                .unwrap()
+                .1;
+            let (start_s, end_s) = (a as f64 / RATE, b as f64 / RATE);
+            let chars: Vec<char> = word.chars().collect();
+            let step = (end_s - start_s) / chars.len() as f64;
+            let mut tokens: Vec<RecognizedToken> = chars
+                .iter()
+                .enumerate()
+                .map(|(k, c)| RecognizedToken {
+                    text: c.to_string(),
+                    start_s: start_s + step * k as f64,
+                    end_s: start_s + step * (k + 1) as f64,
+                })
+                .collect();
+            // Whisper puts a space before the first token of a segment.
+            tokens[0].text.insert(0, ' ');
+            segments.push(RecognizedSegment {
+                start_s,
+                end_s,
+                text: tokens.iter().map(|t| t.text.as_str()).collect(),
+                tokens,
+                no_speech_prob: self.no_speech_prob,
+            });
+        }
+        if self.one_segment && !segments.is_empty() {
+            let tokens: Vec<RecognizedToken> =
+                segments.iter().flat_map(|s| s.tokens.clone()).collect();
+            let merged = RecognizedSegment {
+                start_s: segments[0].start_s,
+                end_s: segments[segments.len() - 1].end_s,
+                text: tokens.iter().map(|t| t.text.as_str()).collect(),
+                tokens,
+                no_speech_prob: self.no_speech_prob,
+            };
+            segments = vec![merged];
+        }
+        Ok(segments)
+    }
+
+    fn fingerprint(&self) -> String {
+        "fake".into()
+    }
+}
+
+fn spec(layout: ChannelLayout) -> CallSpec {
+    CallSpec::from_file(Path::new("calls/c-001.wav"), layout)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 0.02
+}
+
+/// Left: word 0 at 1-3 s and word 2 at 9-10 s. Right: word 1 at 4-7 s.
+fn stereo() -> DecodedAudio {
+    audio(vec![
+        channel(12.0, &[(1.0, 3.0, 0), (9.0, 10.0, 2)]),
+        channel(12.0, &[(4.0, 7.0, 1)]),
+    ])
+}
+
+#[test]
+fn agent_left_maps_channels_and_merges_turns_in_time_order() {
+    let asr = FakeAsr::new();
+    let call = transcribe_call(&spec(ChannelLayout::AgentLeft), &stereo(), &asr).unwrap();
+    assert_eq!(
+        asr.calls.load(Ordering::SeqCst),
+        2,
+        "one recognizer run per channel"
+    );
+    assert_eq!(call.id, "c-001");
+    assert_eq!(call.kind, Some(InteractionKind::Call));
+    assert_eq!(call.roles, Roles::Known);
+    assert!((call.duration_s - 12.0).abs() < 1e-9);
+    let got: Vec<(Speaker, &str)> = call
+        .turns
+        .iter()
+        .map(|t| (t.speaker, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Speaker::Agent, "您好工号"),
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Agent, "请稍等")
+        ]
+    );
+    // Times are back on the recording's axis although the recognizer saw packed audio.
+    let times: Vec<(f64, f64)> = call.turns.iter().map(|t| (t.start_s, t.end_s)).collect();
+    for (got, want) in times.iter().zip([(1.0, 3.0), (4.0, 7.0), (9.0, 10.0)]) {
+        assert!(close(got.0, want.0) && close(got.1, want.1), "{times:?}");
+    }
+    assert_eq!(call.measured["interruptions"], 0.0);
+    assert!(call.measured.contains_key("agent-talk-ratio"));
+    // Agent text: 7 characters over 3 s of agent speech = 140 per minute.
+    let cpm = call.measured["agent-speech-rate-cpm"];
+    assert!((cpm - 140.0).abs() < 5.0, "{cpm}");
+}
+
+#[test]
+fn agent_right_swaps_speakers() {
+    let call =
+        transcribe_call(&spec(ChannelLayout::AgentRight), &stereo(), &FakeAsr::new()).unwrap();
+    let got: Vec<(Speaker, &str)> = call
+        .turns
+        .iter()
+        .map(|t| (t.speaker, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Speaker::Customer, "您好工号"),
+            (Speaker::Agent, "我要投诉"),
+            (Speaker::Customer, "请稍等")
+        ]
+    );
+    let cpm = call.measured["agent-speech-rate-cpm"];
+    assert!((cpm - 80.0).abs() < 3.0, "4 characters in 3 s: {cpm}");
+}
+
+#[test]
+fn spans_index_the_turn_text_and_carry_token_times() {
+    let call =
+        transcribe_call(&spec(ChannelLayout::AgentLeft), &stereo(), &FakeAsr::new()).unwrap();
+    let turn = &call.turns[0];
+    assert_eq!(
+        turn.text, "您好工号",
+        "leading space of the first token is trimmed"
+    );
+    assert_eq!(turn.spans.len(), 4);
+    for (k, span) in turn.spans.iter().enumerate() {
+        assert_eq!(
+            &turn.text[span.start_byte..span.end_byte],
+            turn.text.chars().nth(k).unwrap().to_string()
+        );
+        assert!(
+            close(span.start_s, 1.0 + 0.5 * k as f64) && close(span.end_s, 1.5 + 0.5 * k as f64),
+            "{span:?}"
+        );
+    }
+    // The phrase 工号 is timed by its own tokens, not by the whole turn.
+    let at = turn.text.find("工号").unwrap();
+    let (s, e) = turn.time_of(at, at + "工号".len());
+    assert!(close(s, 2.0) && close(e, 3.0), "{s} {e}");
+}
+
+#[test]
+fn mono_has_unknown_speakers_and_roles() {
+    let mono = audio(vec![channel(8.0, &[(0.5, 2.0, 0), (3.0, 5.0, 1)])]);
+    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
+    assert_eq!(call.roles, Roles::Unknown);
+    assert!(call.turns.iter().all(|t| t.speaker == Speaker::Unknown));
+    assert_eq!(call.turns.len(), 2);
+    assert!(
+        !call.measured.contains_key("interruptions")
+            && !call.measured.contains_key("agent-talk-ratio")
+    );
+    assert!(call.measured.contains_key("agent-speech-rate-cpm"));
+}
+
+#[test]
+fn mono_layout_on_identical_channels_gives_each_turn_once() {
+    let ch = channel(8.0, &[(0.5, 2.0, 0), (3.0, 5.0, 1)]);
+    let asr = FakeAsr::new();
+    let call = transcribe_call(
+        &spec(ChannelLayout::Mono),
+        &audio(vec![ch.clone(), ch]),
+        &asr,
+    )
+    .unwrap();
+    assert_eq!(asr.calls.load(Ordering::SeqCst), 1);
+    let texts: Vec<&str> = call.turns.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts, vec!["您好工号", "我要投诉"]);
+}
+
+#[test]
+fn a_segment_across_two_utterances_is_split_at_the_cut() {
+    let asr = FakeAsr {
+        one_segment: true,
+        ..FakeAsr::new()
+    };
+    let call = transcribe_call(&spec(ChannelLayout::AgentLeft), &stereo(), &asr).unwrap();
+    let agent: Vec<_> = call
+        .turns
+        .iter()
+        .filter(|t| t.speaker == Speaker::Agent)
+        .collect();
+    assert_eq!(agent.len(), 2, "{agent:?}");
+    assert_eq!(agent[0].text, "您好工号");
+    assert_eq!(agent[1].text, "请稍等");
+    assert!(
+        close(agent[0].end_s, 3.0) && close(agent[1].start_s, 9.0),
+        "{agent:?}"
+    );
+}
+
+#[test]
+fn no_speech_segments_are_dropped_and_silent_channels_skipped() {
+    let asr = FakeAsr {
+        no_speech_prob: 0.95,
+        ..FakeAsr::new()
+    };
+    let call = transcribe_call(&spec(ChannelLayout::AgentLeft), &stereo(), &asr).unwrap();
+    assert!(call.turns.is_empty());
+
+    let asr = FakeAsr::new();
+    let silent_right = audio(vec![channel(6.0, &[(1.0, 2.0, 3)]), vec![0.0; 96_000]]);
+    let call = transcribe_call(&spec(ChannelLayout::AgentLeft), &silent_right, &asr).unwrap();
+    assert_eq!(
+        asr.calls.load(Ordering::SeqCst),
+        1,
+        "the silent channel is never sent to the recognizer"
+    );
+    assert_eq!(call.turns.len(), 1);
+    assert_eq!(call.measured["agent-talk-ratio"], 1.0);
+}
+
+#[test]
+fn stereo_layout_on_a_mono_file_is_an_error_naming_the_file() {
+    let mono = audio(vec![channel(3.0, &[(1.0, 2.0, 0)])]);
+    let err =
+        transcribe_call(&spec(ChannelLayout::AgentRight), &mono, &FakeAsr::new()).unwrap_err();
+    assert!(matches!(err, CallError::NotStereo { channels: 1, .. }));
+    let message = err.to_string();
+    assert!(
+        message.contains("c-001.wav") && message.contains("mono"),
+        "{message}"
+    );
+}
