@@ -485,15 +485,19 @@ def check_expected(call, timeline):
     required("call.greeting", GREETING, lambda h: h[1] <= GREETING_WINDOW_S)
     required("call.staff-id", STAFF_ID, lambda h: h[1] <= STAFF_ID_WINDOW_S)
     required("call.closing", CLOSING, lambda h: h[0] >= dur - CLOSING_WINDOW_S)
-    # Margins: a hit must be clear of its window edge by MARGIN_S either way.
-    for rule, phrases, edge, use in (
-        ("call.greeting", GREETING, GREETING_WINDOW_S, 1),
-        ("call.staff-id", STAFF_ID, STAFF_ID_WINDOW_S, 1),
-        ("call.closing", CLOSING, dur - CLOSING_WINDOW_S, 0),
+    # Margins: the outcome must not hinge on a hit within MARGIN_S of its
+    # window edge (TTS and ASR timings are not exact).
+    for rule, phrases, edge, inside in (
+        ("call.greeting", GREETING, GREETING_WINDOW_S, lambda t: t <= GREETING_WINDOW_S - MARGIN_S),
+        ("call.staff-id", STAFF_ID, STAFF_ID_WINDOW_S, lambda t: t <= STAFF_ID_WINDOW_S - MARGIN_S),
+        ("call.closing", CLOSING, dur - CLOSING_WINDOW_S, lambda t: t >= dur - CLOSING_WINDOW_S + MARGIN_S),
     ):
-        for h in find_phrase(timeline, agent, phrases):
-            if abs(h[use] - edge) < MARGIN_S or abs(h[1 - use] - edge) < MARGIN_S:
-                problems.append(f"{rule}: {h[2]} at {h[0]:.1f}-{h[1]:.1f}s is within {MARGIN_S}s of the window edge {edge:.1f}s")
+        hits = find_phrase(timeline, agent, phrases)
+        firm = [h for h in hits if inside(h[0]) and inside(h[1])]
+        near = [h for h in hits if abs(h[0] - edge) < MARGIN_S or abs(h[1] - edge) < MARGIN_S]
+        if near and not firm:
+            h = near[0]
+            problems.append(f"{rule}: {h[2]} at {h[0]:.1f}-{h[1]:.1f}s is within {MARGIN_S}s of the window edge {edge:.1f}s")
     for rule, phrases in FORBIDDEN.items():
         hits = find_phrase(timeline, agent, phrases)
         got[rule] = "violated" if hits else "pass"

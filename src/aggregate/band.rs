@@ -21,7 +21,10 @@ pub fn band_for(score: f64, bands: &[Band]) -> Option<BandRef> {
             best = Some(band);
         }
     }
-    best.map(|b| BandRef { label: b.label.clone(), coefficient: b.coefficient })
+    best.map(|b| BandRef {
+        label: b.label.clone(),
+        coefficient: b.coefficient,
+    })
 }
 
 #[cfg(test)]
@@ -29,12 +32,20 @@ mod tests {
     use super::*;
 
     fn band(min: f64, label: &str, coefficient: f64) -> Band {
-        Band { min, label: label.into(), coefficient }
+        Band {
+            min,
+            label: label.into(),
+            coefficient,
+        }
     }
 
     #[test]
     fn highest_reached_minimum_wins_in_any_order() {
-        let bands = [band(60.0, "pass", 1.0), band(90.0, "excellent", 1.2), band(75.0, "good", 1.1)];
+        let bands = [
+            band(60.0, "pass", 1.0),
+            band(90.0, "excellent", 1.2),
+            band(75.0, "good", 1.1),
+        ];
         let label = |s: f64| band_for(s, &bands).map(|b| b.label);
         assert_eq!(label(100.0).as_deref(), Some("excellent"));
         assert_eq!(label(90.0).as_deref(), Some("excellent"));

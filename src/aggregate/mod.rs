@@ -167,7 +167,8 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
     let mut per_week: BTreeMap<Week, Tally> = BTreeMap::new();
 
     // Rules by id: the ruleset's, then ids only seen in results (another ruleset).
-    let mut by_id: BTreeMap<&str, RuleInfo> = rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
+    let mut by_id: BTreeMap<&str, RuleInfo> =
+        rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
     for r in results {
         for v in &r.violations {
             by_id.entry(v.rule_id.as_str()).or_insert_with(|| RuleInfo {
@@ -196,12 +197,17 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
     for r in results {
         let week = Week::of(r.started_at.as_deref());
         total.add(r);
-        per_agent_week.entry((r.agent_id.as_str(), week)).or_default().add(r);
+        per_agent_week
+            .entry((r.agent_id.as_str(), week))
+            .or_default()
+            .add(r);
         per_agent.entry(r.agent_id.as_str()).or_default().add(r);
         per_week.entry(week).or_default().add(r);
         violations += r.violations.len();
 
-        let weekly = rule_week.entry(week).or_insert_with(|| vec![RuleTally::default(); infos.len()]);
+        let weekly = rule_week
+            .entry(week)
+            .or_insert_with(|| vec![RuleTally::default(); infos.len()]);
         let mut checked = vec![false; infos.len()];
         let mut violated = vec![false; infos.len()];
         for v in &r.violations {
@@ -238,17 +244,46 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
     };
 
     Aggregates {
-        totals: Totals { stats: total.stats(bands), agents: per_agent.len(), violations },
+        totals: Totals {
+            stats: total.stats(bands),
+            agents: per_agent.len(),
+            violations,
+        },
         agents: per_agent_week
             .iter()
-            .map(|((agent, week), t)| AgentWeek { agent_id: agent.to_string(), week: *week, stats: t.stats(bands) })
+            .map(|((agent, week), t)| AgentWeek {
+                agent_id: agent.to_string(),
+                week: *week,
+                stats: t.stats(bands),
+            })
             .collect(),
-        agent_totals: per_agent.iter().map(|(agent, t)| AgentTotal { agent_id: agent.to_string(), stats: t.stats(bands) }).collect(),
-        weeks: per_week.iter().map(|(week, t)| WeekTotal { week: *week, stats: t.stats(bands) }).collect(),
-        rules: infos.iter().zip(&rule_total).map(|(info, t)| stat(info, t)).collect(),
+        agent_totals: per_agent
+            .iter()
+            .map(|(agent, t)| AgentTotal {
+                agent_id: agent.to_string(),
+                stats: t.stats(bands),
+            })
+            .collect(),
+        weeks: per_week
+            .iter()
+            .map(|(week, t)| WeekTotal {
+                week: *week,
+                stats: t.stats(bands),
+            })
+            .collect(),
+        rules: infos
+            .iter()
+            .zip(&rule_total)
+            .map(|(info, t)| stat(info, t))
+            .collect(),
         rule_weeks: rule_week
             .iter()
-            .flat_map(|(week, tallies)| infos.iter().zip(tallies).map(|(info, t)| RuleWeek { week: *week, stat: stat(info, t) }))
+            .flat_map(|(week, tallies)| {
+                infos.iter().zip(tallies).map(|(info, t)| RuleWeek {
+                    week: *week,
+                    stat: stat(info, t),
+                })
+            })
             .collect(),
     }
 }

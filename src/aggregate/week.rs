@@ -20,7 +20,10 @@ impl Week {
         match started_at.map(DateTime::parse_from_rfc3339) {
             Some(Ok(t)) => {
                 let w = t.iso_week();
-                Week::Iso { year: w.year(), week: w.week() }
+                Week::Iso {
+                    year: w.year(),
+                    week: w.week(),
+                }
             }
             _ => Week::Unknown,
         }
@@ -75,7 +78,11 @@ mod tests {
 
     #[test]
     fn unknown_sorts_last_and_weeks_by_year_first() {
-        let mut v = [Week::Unknown, Week::of(Some("2027-01-05T00:00:00Z")), Week::of(Some("2026-11-16T00:00:00Z"))];
+        let mut v = [
+            Week::Unknown,
+            Week::of(Some("2027-01-05T00:00:00Z")),
+            Week::of(Some("2026-11-16T00:00:00Z")),
+        ];
         v.sort();
         let s: Vec<String> = v.iter().map(|w| w.to_string()).collect();
         assert_eq!(s, ["2026-W47", "2027-W01", "unknown"]);

@@ -31,7 +31,10 @@ pub fn wilson_z(successes: usize, trials: usize, z: f64) -> Option<Interval> {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    Some(Interval { low: (centre - half).max(0.0), high: (centre + half).min(1.0) })
+    Some(Interval {
+        low: (centre - half).max(0.0),
+        high: (centre + half).min(1.0),
+    })
 }
 
 #[cfg(test)]

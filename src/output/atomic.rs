@@ -26,8 +26,14 @@ impl AtomicFile {
             .prefix(".callqa-")
             .suffix(".tmp")
             .tempfile_in(dir)
-            .map_err(|source| OutputError::Write { path: path.to_path_buf(), source })?;
-        Ok(AtomicFile { path: path.to_path_buf(), out: BufWriter::with_capacity(256 * 1024, tmp) })
+            .map_err(|source| OutputError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(256 * 1024, tmp),
+        })
     }
 
     /// The path the file will have once committed.
@@ -47,14 +53,20 @@ impl AtomicFile {
 
     /// An I/O error while writing this file, naming it.
     pub fn error(&self, source: std::io::Error) -> OutputError {
-        OutputError::Write { path: self.path.clone(), source }
+        OutputError::Write {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Flushes, fsyncs and renames the file into place, then fsyncs the directory
     /// so the rename itself survives a power cut.
     pub fn commit(self) -> Result<(), OutputError> {
         let path = self.path;
-        let fail = |source| OutputError::Write { path: path.clone(), source };
+        let fail = |source| OutputError::Write {
+            path: path.clone(),
+            source,
+        };
         let tmp = self.out.into_inner().map_err(|e| fail(e.into_error()))?;
         tmp.as_file().sync_all().map_err(fail)?;
         tmp.persist(&path).map_err(|e| fail(e.error))?;
@@ -89,7 +101,10 @@ mod tests {
     use super::*;
 
     fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     }
@@ -122,6 +137,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing-dir").join("c.txt");
         let err = write_atomic(&path, b"x").unwrap_err().to_string();
-        assert!(err.contains("missing-dir") && err.contains("c.txt"), "{err}");
+        assert!(
+            err.contains("missing-dir") && err.contains("c.txt"),
+            "{err}"
+        );
     }
 }

@@ -6,10 +6,29 @@ use crate::aggregate::{AgentWeek, RuleStat};
 use crate::scan::result::{RuleKind, Severity};
 use std::io::Write;
 
-pub const AGENTS_HEADER: [&str; 10] =
-    ["agent_id", "week", "assessed", "passed", "adherence_rate", "wilson_low", "wilson_high", "mean_score", "band", "coefficient"];
+pub const AGENTS_HEADER: [&str; 10] = [
+    "agent_id",
+    "week",
+    "assessed",
+    "passed",
+    "adherence_rate",
+    "wilson_low",
+    "wilson_high",
+    "mean_score",
+    "band",
+    "coefficient",
+];
 
-pub const RULES_HEADER: [&str; 8] = ["rule_id", "kind", "severity", "title", "hits", "interactions_violated", "hit_rate", "assessed"];
+pub const RULES_HEADER: [&str; 8] = [
+    "rule_id",
+    "kind",
+    "severity",
+    "title",
+    "hits",
+    "interactions_violated",
+    "hit_rate",
+    "assessed",
+];
 
 /// Writes the agent x week table.
 pub fn write_agents<W: Write>(out: W, rows: &[AgentWeek]) -> Result<(), ::csv::Error> {
@@ -27,7 +46,10 @@ pub fn write_agents<W: Write>(out: W, rows: &[AgentWeek]) -> Result<(), ::csv::E
             fraction(s.wilson.map(|i| i.high)),
             s.mean_score.map(|m| format!("{m:.2}")).unwrap_or_default(),
             s.band.as_ref().map(|b| b.label.clone()).unwrap_or_default(),
-            s.band.as_ref().map(|b| b.coefficient.to_string()).unwrap_or_default(),
+            s.band
+                .as_ref()
+                .map(|b| b.coefficient.to_string())
+                .unwrap_or_default(),
         ])?;
     }
     w.flush()?;
@@ -86,20 +108,43 @@ mod tests {
             passed: 8,
             fatal: 0,
             adherence_rate: Some(0.8),
-            wilson: Some(Interval { low: 0.490_22, high: 0.943_32 }),
+            wilson: Some(Interval {
+                low: 0.490_22,
+                high: 0.943_32,
+            }),
             mean_score: Some(87.5),
-            band: Some(BandRef { label: "优秀, excellent".into(), coefficient: 1.2 }),
+            band: Some(BandRef {
+                label: "优秀, excellent".into(),
+                coefficient: 1.2,
+            }),
         };
         let rows = [
-            AgentWeek { agent_id: "A01".into(), week: Week::Iso { year: 2026, week: 7 }, stats: stats.clone() },
-            AgentWeek { agent_id: "A02".into(), week: Week::Unknown, stats: Stats { band: None, ..stats } },
+            AgentWeek {
+                agent_id: "A01".into(),
+                week: Week::Iso {
+                    year: 2026,
+                    week: 7,
+                },
+                stats: stats.clone(),
+            },
+            AgentWeek {
+                agent_id: "A02".into(),
+                week: Week::Unknown,
+                stats: Stats {
+                    band: None,
+                    ..stats
+                },
+            },
         ];
         let mut out = Vec::new();
         write_agents(&mut out, &rows).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "agent_id,week,assessed,passed,adherence_rate,wilson_low,wilson_high,mean_score,band,coefficient");
-        assert_eq!(lines[1], "A01,2026-W07,10,8,0.8000,0.4902,0.9433,87.50,\"优秀, excellent\",1.2");
+        assert_eq!(
+            lines[1],
+            "A01,2026-W07,10,8,0.8000,0.4902,0.9433,87.50,\"优秀, excellent\",1.2"
+        );
         assert_eq!(lines[2], "A02,unknown,10,8,0.8000,0.4902,0.9433,87.50,,");
     }
 

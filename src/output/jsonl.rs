@@ -17,7 +17,10 @@ pub struct JsonlWriter {
 
 impl JsonlWriter {
     pub fn create(path: &Path) -> Result<JsonlWriter, OutputError> {
-        Ok(JsonlWriter { file: AtomicFile::create(path)?, lines: 0 })
+        Ok(JsonlWriter {
+            file: AtomicFile::create(path)?,
+            lines: 0,
+        })
     }
 
     /// Appends one value as one line.
@@ -26,7 +29,10 @@ impl JsonlWriter {
         if let Err(source) = serde_json::to_writer(&mut *w, value) {
             return Err(match source.io_error_kind() {
                 Some(_) => self.file.error(std::io::Error::other(source)),
-                None => OutputError::Json { path: self.file.path().to_path_buf(), source },
+                None => OutputError::Json {
+                    path: self.file.path().to_path_buf(),
+                    source,
+                },
             });
         }
         w.write_all(b"\n").map_err(|e| self.file.error(e))?;

@@ -23,7 +23,12 @@ pub trait ReportSink {
     fn input_error(&mut self, line: &InputErrorLine) -> Result<(), OutputError>;
     /// The end of the run: `aggregates` over all results, `results` for the report's
     /// list of failing interactions (turns are not needed).
-    fn finish(&mut self, aggregates: &Aggregates, results: &[InteractionResult], summary: &RunSummary) -> Result<(), OutputError>;
+    fn finish(
+        &mut self,
+        aggregates: &Aggregates,
+        results: &[InteractionResult],
+        summary: &RunSummary,
+    ) -> Result<(), OutputError>;
 }
 
 /// Writes `results.jsonl`, `agents.csv`, `rules.csv` and `report.html` into a
@@ -40,9 +45,16 @@ pub struct DirSink {
 impl DirSink {
     /// Creates `dir` if needed and starts `results.jsonl`.
     pub fn create(dir: &Path) -> Result<DirSink, OutputError> {
-        std::fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let results = JsonlWriter::create(&dir.join(RESULTS_JSONL))?;
-        Ok(DirSink { dir: dir.to_path_buf(), results: Some(results), input_errors: Vec::new() })
+        Ok(DirSink {
+            dir: dir.to_path_buf(),
+            results: Some(results),
+            input_errors: Vec::new(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -50,13 +62,22 @@ impl DirSink {
     }
 
     fn results(&mut self) -> Result<&mut JsonlWriter, OutputError> {
-        self.results.as_mut().ok_or_else(|| OutputError::Finished { path: self.dir.join(RESULTS_JSONL) })
+        self.results.as_mut().ok_or_else(|| OutputError::Finished {
+            path: self.dir.join(RESULTS_JSONL),
+        })
     }
 
-    fn write_csv(&self, name: &str, write: impl FnOnce(&mut Vec<u8>) -> Result<(), ::csv::Error>) -> Result<(), OutputError> {
+    fn write_csv(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), ::csv::Error>,
+    ) -> Result<(), OutputError> {
         let path = self.dir.join(name);
         let mut bytes = Vec::new();
-        write(&mut bytes).map_err(|source| OutputError::Csv { path: path.clone(), source })?;
+        write(&mut bytes).map_err(|source| OutputError::Csv {
+            path: path.clone(),
+            source,
+        })?;
         write_atomic(&path, &bytes)
     }
 }
@@ -72,12 +93,24 @@ impl ReportSink for DirSink {
         Ok(())
     }
 
-    fn finish(&mut self, aggregates: &Aggregates, results: &[InteractionResult], summary: &RunSummary) -> Result<(), OutputError> {
-        let jsonl = self.results.take().ok_or_else(|| OutputError::Finished { path: self.dir.join(RESULTS_JSONL) })?;
+    fn finish(
+        &mut self,
+        aggregates: &Aggregates,
+        results: &[InteractionResult],
+        summary: &RunSummary,
+    ) -> Result<(), OutputError> {
+        let jsonl = self.results.take().ok_or_else(|| OutputError::Finished {
+            path: self.dir.join(RESULTS_JSONL),
+        })?;
         jsonl.commit()?;
         self.write_csv(AGENTS_CSV, |w| csv::write_agents(w, &aggregates.agents))?;
         self.write_csv(RULES_CSV, |w| csv::write_rules(w, &aggregates.rules))?;
-        let page = html::render(&Report { summary, aggregates, results, input_errors: &self.input_errors });
+        let page = html::render(&Report {
+            summary,
+            aggregates,
+            results,
+            input_errors: &self.input_errors,
+        });
         let mut f = AtomicFile::create(&self.dir.join(REPORT_HTML))?;
         f.write_all(page.as_bytes())?;
         f.commit()

@@ -22,7 +22,12 @@ pub struct RunSummary {
 
 impl RunSummary {
     /// A summary stamped with the current time and this crate's version.
-    pub fn new(ruleset: &RulesetId, files: usize, interactions: usize, inputs_failed: usize) -> RunSummary {
+    pub fn new(
+        ruleset: &RulesetId,
+        files: usize,
+        interactions: usize,
+        inputs_failed: usize,
+    ) -> RunSummary {
         RunSummary {
             ruleset: ruleset.clone(),
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

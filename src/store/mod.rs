@@ -161,6 +161,31 @@ impl Store {
             .map_err(self.sql("read the schema version"))
     }
 
+    /// Runs `f` in one transaction: everything it writes is committed together, or
+    /// nothing when it fails (or the process dies). Batching a chunk of inputs this
+    /// way saves a commit per row; each write is still idempotent on its own.
+    pub fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.sql("start a transaction"))?;
+        match f(self) {
+            Ok(value) => {
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(self.sql("commit a transaction")(e).into());
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     fn write_holder(&self) -> Result<(), StoreError> {
         self.conn
             .execute(

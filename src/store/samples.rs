@@ -60,7 +60,8 @@ impl Store {
             what: "record sample selections",
             source,
         };
-        let tx = self.conn.transaction().map_err(&fail)?;
+        // A savepoint: a transaction of its own, or part of the caller's.
+        let tx = self.conn.savepoint().map_err(&fail)?;
         {
             let mut stmt = tx
                 .prepare(

@@ -41,7 +41,9 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         at = end;
     }
     match masked {
-        Some(m) if m != bytes => Cow::Owned(String::from_utf8(m).expect("only ASCII digits were replaced, by ASCII '*'")),
+        Some(m) if m != bytes => {
+            Cow::Owned(String::from_utf8(m).expect("only ASCII digits were replaced, by ASCII '*'"))
+        }
         _ => Cow::Borrowed(text),
     }
 }
@@ -109,12 +111,19 @@ fn chain_at(b: &[u8], at: usize) -> Vec<Group> {
             i += 1;
         }
         let digits_end = i;
-        let has_x = i < b.len() && matches!(b[i], b'X' | b'x') && !b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric());
+        let has_x = i < b.len()
+            && matches!(b[i], b'X' | b'x')
+            && !b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric());
         if has_x {
             i += 1;
         }
-        groups.push(Group { start, digits_end, end: i });
-        let continues = !has_x && i + 1 < b.len() && matches!(b[i], b' ' | b'-') && b[i + 1].is_ascii_digit();
+        groups.push(Group {
+            start,
+            digits_end,
+            end: i,
+        });
+        let continues =
+            !has_x && i + 1 < b.len() && matches!(b[i], b' ' | b'-') && b[i + 1].is_ascii_digit();
         if !continues {
             return groups;
         }
@@ -149,7 +158,9 @@ fn mask_chain(b: &[u8], chain: &[Group], out: &mut [u8]) {
 fn number_kind(b: &[u8], groups: &[Group]) -> Option<(usize, usize)> {
     if groups.len() > 1 {
         let sep = b[groups[0].end];
-        let same_sep = groups.windows(2).all(|w| b[w[0].end] == sep && w[1].start == w[0].end + 1);
+        let same_sep = groups
+            .windows(2)
+            .all(|w| b[w[0].end] == sep && w[1].start == w[0].end + 1);
         if !same_sep || groups.iter().any(|g| g.len() < 3) {
             return None;
         }
@@ -184,7 +195,11 @@ fn id_check_ok(chars: &[u8]) -> bool {
     if chars.len() != 18 || !chars[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let sum: u32 = chars[..17].iter().zip(WEIGHTS).map(|(c, w)| u32::from(c - b'0') * w).sum();
+    let sum: u32 = chars[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize] == chars[17].to_ascii_uppercase()
 }
 
@@ -238,12 +253,27 @@ mod tests {
                 continue;
             }
             let cols: Vec<&str> = line.split('\t').collect();
-            assert!(cols.len() >= 2, "redact_cases.tsv:{}: need input<TAB>expected", lineno + 1);
+            assert!(
+                cols.len() >= 2,
+                "redact_cases.tsv:{}: need input<TAB>expected",
+                lineno + 1
+            );
             let (input, expected) = (unescape(cols[0]), unescape(cols[1]));
             let got = redact(&input);
-            assert_eq!(got, expected, "redact_cases.tsv:{}: {}", lineno + 1, cols.get(2).unwrap_or(&""));
+            assert_eq!(
+                got,
+                expected,
+                "redact_cases.tsv:{}: {}",
+                lineno + 1,
+                cols.get(2).unwrap_or(&"")
+            );
             assert_eq!(got.len(), input.len());
-            assert_eq!(matches!(got, Cow::Borrowed(_)), input == expected, "line {}: borrowed iff unchanged", lineno + 1);
+            assert_eq!(
+                matches!(got, Cow::Borrowed(_)),
+                input == expected,
+                "line {}: borrowed iff unchanged",
+                lineno + 1
+            );
             n += 1;
         }
         assert!(n >= 20, "only {n} cases read");
@@ -275,7 +305,11 @@ mod tests {
             started_at: None,
             duration_s: 1.0,
             roles: Roles::Known,
-            ruleset: RulesetId { name: "n".into(), version: "v".into(), sha256: "h".into() },
+            ruleset: RulesetId {
+                name: "n".into(),
+                version: "v".into(),
+                sha256: "h".into(),
+            },
             score: 90,
             passed: true,
             fatal: false,

@@ -32,8 +32,17 @@ impl Frame {
         for i in 0..=4 {
             let f = f64::from(i) / 4.0;
             let x = self.x(f);
-            put!(out, r#"<line class="grid" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}"/>"#, self.top - 4.0);
-            put!(out, r#"<text class="tick" x="{x:.1}" y="{:.1}" text-anchor="middle">{}%</text>"#, self.top - 10.0, i * 25);
+            put!(
+                out,
+                r#"<line class="grid" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}"/>"#,
+                self.top - 4.0
+            );
+            put!(
+                out,
+                r#"<text class="tick" x="{x:.1}" y="{:.1}" text-anchor="middle">{}%</text>"#,
+                self.top - 10.0,
+                i * 25
+            );
         }
     }
 }
@@ -51,10 +60,19 @@ fn open_svg(out: &mut String, height: f64, label: &str) {
 pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
     let mut rows: Vec<&AgentTotal> = agents.iter().filter(|a| a.stats.assessed > 0).collect();
     rows.sort_by(|a, b| {
-        let (ra, rb) = (a.stats.adherence_rate.unwrap_or(0.0), b.stats.adherence_rate.unwrap_or(0.0));
+        let (ra, rb) = (
+            a.stats.adherence_rate.unwrap_or(0.0),
+            b.stats.adherence_rate.unwrap_or(0.0),
+        );
         rb.total_cmp(&ra).then_with(|| a.agent_id.cmp(&b.agent_id))
     });
-    let f = Frame { label_w: 150.0, bar_x: 160.0, bar_w: 600.0, row_h: 30.0, top: 28.0 };
+    let f = Frame {
+        label_w: 150.0,
+        bar_x: 160.0,
+        bar_w: 600.0,
+        row_h: 30.0,
+        top: 28.0,
+    };
     let height = f.height(rows.len());
     open_svg(out, height, "坐席达标率 Adherence by agent");
     f.grid(out, rows.len());
@@ -64,12 +82,24 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
         let y = f.top + f.row_h * i as f64;
         let mid = y + f.row_h / 2.0;
         let tip = match s.wilson {
-            Some(w) => format!("{}: {} ({}/{}), 95% CI {}–{}", a.agent_id, pct(rate), s.passed, s.assessed, pct(w.low), pct(w.high)),
+            Some(w) => format!(
+                "{}: {} ({}/{}), 95% CI {}–{}",
+                a.agent_id,
+                pct(rate),
+                s.passed,
+                s.assessed,
+                pct(w.low),
+                pct(w.high)
+            ),
             None => a.agent_id.clone(),
         };
         put!(out, r#"<g><title>{}</title>"#, esc(&tip));
         if i % 2 == 1 {
-            put!(out, r#"<rect class="stripe" x="0" y="{y:.1}" width="{WIDTH}" height="{:.1}"/>"#, f.row_h);
+            put!(
+                out,
+                r#"<rect class="stripe" x="0" y="{y:.1}" width="{WIDTH}" height="{:.1}"/>"#,
+                f.row_h
+            );
         }
         put!(
             out,
@@ -87,9 +117,17 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
         );
         if let Some(w) = s.wilson {
             let (x1, x2) = (f.x(w.low), f.x(w.high));
-            put!(out, r#"<line class="err" x1="{x1:.1}" y1="{mid:.1}" x2="{x2:.1}" y2="{mid:.1}"/>"#);
+            put!(
+                out,
+                r#"<line class="err" x1="{x1:.1}" y1="{mid:.1}" x2="{x2:.1}" y2="{mid:.1}"/>"#
+            );
             for x in [x1, x2] {
-                put!(out, r#"<line class="err" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}"/>"#, mid - 5.0, mid + 5.0);
+                put!(
+                    out,
+                    r#"<line class="err" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}"/>"#,
+                    mid - 5.0,
+                    mid + 5.0
+                );
             }
         }
         put!(
@@ -123,7 +161,13 @@ pub fn rules(out: &mut String, rules: &[RuleStat]) {
         let (ra, rb) = (a.hit_rate.unwrap_or(0.0), b.hit_rate.unwrap_or(0.0));
         rb.total_cmp(&ra).then_with(|| a.rule_id.cmp(&b.rule_id))
     });
-    let f = Frame { label_w: 290.0, bar_x: 300.0, bar_w: 460.0, row_h: 38.0, top: 28.0 };
+    let f = Frame {
+        label_w: 290.0,
+        bar_x: 300.0,
+        bar_w: 460.0,
+        row_h: 38.0,
+        top: 28.0,
+    };
     let height = f.height(rows.len());
     open_svg(out, height, "规则命中率 Rule hit rates");
     f.grid(out, rows.len());
@@ -144,7 +188,11 @@ pub fn rules(out: &mut String, rules: &[RuleStat]) {
             r.hits
         );
         if i % 2 == 1 {
-            put!(out, r#"<rect class="stripe" x="0" y="{y:.1}" width="{WIDTH}" height="{:.1}"/>"#, f.row_h);
+            put!(
+                out,
+                r#"<rect class="stripe" x="0" y="{y:.1}" width="{WIDTH}" height="{:.1}"/>"#,
+                f.row_h
+            );
         }
         put!(
             out,

@@ -38,7 +38,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_quotes_and_nul() {
-        assert_eq!(esc("<a href=\"x\">'&'</a>").to_string(), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>").to_string(),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(esc("您好\0！").to_string(), "您好\u{FFFD}！");
         assert_eq!(esc("plain 文本").to_string(), "plain 文本");
         assert_eq!(esc("").to_string(), "");

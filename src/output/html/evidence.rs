@@ -3,7 +3,7 @@
 //! inside the turn text.
 
 use super::escape::esc;
-use super::text::{clock, kind, put, severity, speaker};
+use super::text::{clock, kind, put, severity, speaker, when};
 use crate::scan::result::{Evidence, InteractionResult, Violation};
 use std::collections::HashMap;
 
@@ -26,13 +26,23 @@ pub fn highlight(text: &str, start: usize, end: usize) -> String {
     if s >= e || start >= text.len() {
         return esc(text).to_string();
     }
-    format!("{}<mark>{}</mark>{}", esc(&text[..s]), esc(&text[s..e]), esc(&text[e..]))
+    format!(
+        "{}<mark>{}</mark>{}",
+        esc(&text[..s]),
+        esc(&text[s..e]),
+        esc(&text[e..])
+    )
 }
 
 /// Failing interactions, fatal first, then lowest score, then by id.
 pub fn failing(results: &[InteractionResult]) -> Vec<&InteractionResult> {
     let mut v: Vec<&InteractionResult> = results.iter().filter(|r| !r.passed).collect();
-    v.sort_by(|a, b| b.fatal.cmp(&a.fatal).then(a.score.cmp(&b.score)).then_with(|| a.interaction_id.cmp(&b.interaction_id)));
+    v.sort_by(|a, b| {
+        b.fatal
+            .cmp(&a.fatal)
+            .then(a.score.cmp(&b.score))
+            .then_with(|| a.interaction_id.cmp(&b.interaction_id))
+    });
     v
 }
 
@@ -41,11 +51,14 @@ pub fn failing(results: &[InteractionResult]) -> Vec<&InteractionResult> {
 pub fn section(out: &mut String, results: &[InteractionResult], titles: &HashMap<&str, &str>) {
     let failing = failing(results);
     if failing.is_empty() {
-        out.push_str(r#"<p class="empty">本次没有不达标的会话。 No failing interactions in this run.</p>"#);
+        out.push_str(
+            r#"<p class="empty">本次没有不达标的会话。 No failing interactions in this run.</p>"#,
+        );
         return;
     }
-    for r in failing.iter().take(MAX_LISTED) {
-        interaction(out, r, titles);
+    for (i, r) in failing.iter().take(MAX_LISTED).enumerate() {
+        // The worst one is open, so the page shows what evidence looks like.
+        interaction(out, r, titles, i == 0);
     }
     if failing.len() > MAX_LISTED {
         put!(
@@ -56,18 +69,48 @@ pub fn section(out: &mut String, results: &[InteractionResult], titles: &HashMap
     }
 }
 
-fn interaction(out: &mut String, r: &InteractionResult, titles: &HashMap<&str, &str>) {
+fn interaction(out: &mut String, r: &InteractionResult, titles: &HashMap<&str, &str>, open: bool) {
     let score_class = if r.fatal { "score fatal" } else { "score" };
-    put!(out, r#"<details class="interaction"><summary><span class="{score_class}">{}</span>"#, r.score);
-    put!(out, r#"<span class="iid">{}</span>"#, esc(&r.interaction_id));
-    put!(out, r#"<span class="meta">坐席 {} · {}"#, esc(&r.agent_id), esc(r.started_at.as_deref().unwrap_or("时间未知 time unknown")));
-    put!(out, r#" · {} 项违规 violation{}</span>"#, r.violations.len(), if r.violations.len() == 1 { "" } else { "s" });
+    let open = if open { " open" } else { "" };
+    put!(
+        out,
+        r#"<details class="interaction"{open}><summary><span class="{score_class}">{}</span>"#,
+        r.score
+    );
+    put!(
+        out,
+        r#"<span class="iid">{}</span>"#,
+        esc(&r.interaction_id)
+    );
+    put!(
+        out,
+        r#"<span class="meta">坐席 {} · {}"#,
+        esc(&r.agent_id),
+        esc(&r
+            .started_at
+            .as_deref()
+            .map_or("时间未知 time unknown".into(), when))
+    );
+    put!(
+        out,
+        r#" · {} 项违规 violation{}</span>"#,
+        r.violations.len(),
+        if r.violations.len() == 1 { "" } else { "s" }
+    );
     if r.fatal {
         out.push_str(r#"<span class="tag sev-fatal">致命 Fatal</span>"#);
     }
     out.push_str("</summary>");
-    put!(out, r#"<div class="body"><p class="source">来源 Source: <code>{}</code> · 时长 Duration {}</p>"#, esc(&r.source), clock(r.duration_s));
-    for v in &r.violations {
+    put!(
+        out,
+        r#"<div class="body"><p class="source">来源 Source: <code>{}</code> · 时长 Duration {}</p>"#,
+        esc(&r.source),
+        clock(r.duration_s)
+    );
+    // Most severe first; the sort is stable, so equal severities keep their order.
+    let mut violations: Vec<&Violation> = r.violations.iter().collect();
+    violations.sort_by_key(|v| std::cmp::Reverse(v.severity));
+    for v in violations {
         violation(out, v, titles.get(v.rule_id.as_str()).copied());
     }
     out.push_str("</div></details>");
@@ -75,14 +118,30 @@ fn interaction(out: &mut String, r: &InteractionResult, titles: &HashMap<&str, &
 
 fn violation(out: &mut String, v: &Violation, title: Option<&str>) {
     let (sev_label, sev_class) = severity(v.severity);
-    put!(out, r#"<div class="violation"><div class="vhead"><span class="tag sev-{sev_class}">{sev_label}</span>"#);
-    put!(out, r#"<span class="rtitle">{}</span><code class="rid">{}</code>"#, esc(title.unwrap_or(&v.rule_id)), esc(&v.rule_id));
-    put!(out, r#"<span class="kind">{}</span><span class="deduct">−{}</span></div>"#, kind(v.kind), v.deduct);
+    put!(
+        out,
+        r#"<div class="violation"><div class="vhead"><span class="tag sev-{sev_class}">{sev_label}</span>"#
+    );
+    put!(
+        out,
+        r#"<span class="rtitle">{}</span><code class="rid">{}</code>"#,
+        esc(title.unwrap_or(&v.rule_id)),
+        esc(&v.rule_id)
+    );
+    put!(
+        out,
+        r#"<span class="kind">{}</span><span class="deduct">−{}</span></div>"#,
+        kind(v.kind),
+        v.deduct
+    );
     if let Some(detail) = &v.detail {
         put!(out, r#"<p class="detail">{}</p>"#, esc(detail));
     }
     if let (Some(value), Some(limit)) = (v.value, v.limit) {
-        put!(out, r#"<p class="detail">测得 Measured <b>{value:.1}</b> · 限值 Limit <b>{limit:.1}</b></p>"#);
+        put!(
+            out,
+            r#"<p class="detail">测得 Measured <b>{value:.1}</b> · 限值 Limit <b>{limit:.1}</b></p>"#
+        );
     }
     if !v.evidence.is_empty() {
         out.push_str(r#"<ol class="evidence">"#);
@@ -103,11 +162,23 @@ fn violation(out: &mut String, v: &Violation, title: Option<&str>) {
 
 fn evidence(out: &mut String, e: &Evidence, outside: bool) {
     let class = if outside { "ev outside" } else { "ev" };
-    put!(out, r#"<li class="{class}"><span class="when">第 {} 句 Turn {} · {} · {}–{}"#, e.turn, e.turn, speaker(e.speaker), clock(e.start_s), clock(e.end_s));
+    put!(
+        out,
+        r#"<li class="{class}"><span class="when">第 {} 句 Turn {} · {} · {}–{}"#,
+        e.turn,
+        e.turn,
+        speaker(e.speaker),
+        clock(e.start_s),
+        clock(e.end_s)
+    );
     if e.fuzzy {
         out.push_str(r#" · <span class="fuzzy">谐音 by sound</span>"#);
     }
-    put!(out, r#"</span><span class="said">{}</span></li>"#, highlight(&e.text, e.start_byte, e.end_byte));
+    put!(
+        out,
+        r#"</span><span class="said">{}</span></li>"#,
+        highlight(&e.text, e.start_byte, e.end_byte)
+    );
 }
 
 #[cfg(test)]
@@ -118,7 +189,10 @@ mod tests {
     fn marks_the_span_and_escapes_every_part() {
         let t = "<b>这个我也不知道</b>";
         let start = t.find("不知道").unwrap();
-        assert_eq!(highlight(t, start, start + "不知道".len()), "&lt;b&gt;这个我也<mark>不知道</mark>&lt;/b&gt;");
+        assert_eq!(
+            highlight(t, start, start + "不知道".len()),
+            "&lt;b&gt;这个我也<mark>不知道</mark>&lt;/b&gt;"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod evidence;
 pub mod text;
 
 use self::escape::esc;
-use self::text::{opt_pct, pct, put};
+use self::text::{coefficient, opt_pct, pct, put, when};
 use super::RunSummary;
 use crate::aggregate::{Aggregates, Stats, Week};
 use crate::scan::result::{InputErrorLine, InteractionResult};
@@ -49,7 +49,11 @@ pub fn render(r: &Report<'_>) -> String {
     if r.aggregates.agent_totals.is_empty() {
         empty(&mut out);
     } else {
-        charts::agents(&mut out, &r.aggregates.agent_totals, r.aggregates.totals.stats.adherence_rate);
+        charts::agents(
+            &mut out,
+            &r.aggregates.agent_totals,
+            r.aggregates.totals.stats.adherence_rate,
+        );
     }
     out.push_str("</section>");
 
@@ -68,15 +72,31 @@ pub fn render(r: &Report<'_>) -> String {
 
     let failing = r.results.iter().filter(|x| !x.passed).count();
     section_open(&mut out, "failing", &format!("不达标会话 ({failing})"), "Failing interactions", "按致命、得分从低到高排列；点击展开查看证据。Fatal first, then lowest score; click to see the evidence.");
-    let titles: HashMap<&str, &str> = r.aggregates.rules.iter().map(|x| (x.rule_id.as_str(), x.title.as_str())).collect();
+    let titles: HashMap<&str, &str> = r
+        .aggregates
+        .rules
+        .iter()
+        .map(|x| (x.rule_id.as_str(), x.title.as_str()))
+        .collect();
     evidence::section(&mut out, r.results, &titles);
     out.push_str("</section>");
 
     if !r.input_errors.is_empty() {
-        section_open(&mut out, "errors", &format!("无法读取的输入 ({})", r.input_errors.len()), "Unreadable inputs", "这些输入未被评分。These inputs were not scored.");
+        section_open(
+            &mut out,
+            "errors",
+            &format!("无法读取的输入 ({})", r.input_errors.len()),
+            "Unreadable inputs",
+            "这些输入未被评分。These inputs were not scored.",
+        );
         out.push_str(r#"<table class="data"><thead><tr><th>来源 Source</th><th>原因 Reason</th></tr></thead><tbody>"#);
         for e in r.input_errors {
-            put!(out, r#"<tr><td><code>{}</code></td><td>{}</td></tr>"#, esc(&e.source), esc(&e.error));
+            put!(
+                out,
+                r#"<tr><td><code>{}</code></td><td>{}</td></tr>"#,
+                esc(&e.source),
+                esc(&e.error)
+            );
         }
         out.push_str("</tbody></table></section>");
     }
@@ -96,15 +116,32 @@ pub fn render(r: &Report<'_>) -> String {
 fn header(out: &mut String, r: &Report<'_>) {
     let s = r.summary;
     let weeks: Vec<Week> = r.aggregates.weeks.iter().map(|w| w.week).collect();
-    let span = match (weeks.first(), weeks.iter().rev().find(|w| **w != Week::Unknown)) {
+    let span = match (
+        weeks.first(),
+        weeks.iter().rev().find(|w| **w != Week::Unknown),
+    ) {
         (Some(first), Some(last)) if first != last => format!("{first} – {last}"),
         (Some(first), _) => first.to_string(),
         _ => "–".into(),
     };
     let sha: String = s.ruleset.sha256.chars().take(12).collect();
-    put!(out, r#"<header><div class="wrap"><h1>客服质检报告 <span>Customer-Service QA Report</span></h1><dl class="runmeta">"#);
-    put!(out, r#"<div><dt>规则集 Ruleset</dt><dd>{} <b>{}</b> <code title="{}">{}</code></dd></div>"#, esc(&s.ruleset.name), esc(&s.ruleset.version), esc(&s.ruleset.sha256), esc(&sha));
-    put!(out, r#"<div><dt>周次 Weeks</dt><dd>{}</dd></div>"#, esc(&span));
+    put!(
+        out,
+        r#"<header><div class="wrap"><h1>客服质检报告 <span>Customer-Service QA Report</span></h1><dl class="runmeta">"#
+    );
+    put!(
+        out,
+        r#"<div><dt>规则集 Ruleset</dt><dd>{} <b>{}</b> <code title="{}">{}</code></dd></div>"#,
+        esc(&s.ruleset.name),
+        esc(&s.ruleset.version),
+        esc(&s.ruleset.sha256),
+        esc(&sha)
+    );
+    put!(
+        out,
+        r#"<div><dt>周次 Weeks</dt><dd>{}</dd></div>"#,
+        esc(&span)
+    );
     put!(
         out,
         r#"<div><dt>输入 Inputs</dt><dd>{} 个文件 files · {} 个会话 interactions · <span class="{}">{} 个失败 failed</span></dd></div>"#,
@@ -113,7 +150,12 @@ fn header(out: &mut String, r: &Report<'_>) {
         if s.inputs_failed > 0 { "warn" } else { "" },
         s.inputs_failed
     );
-    put!(out, r#"<div><dt>生成 Generated</dt><dd>{} · callqa {}</dd></div>"#, esc(&s.generated_at), esc(&s.callqa_version));
+    put!(
+        out,
+        r#"<div><dt>生成 Generated</dt><dd>{} · callqa {}</dd></div>"#,
+        esc(&when(&s.generated_at)),
+        esc(&s.callqa_version)
+    );
     out.push_str("</dl></div></header>");
 }
 
@@ -125,20 +167,64 @@ fn kpis(out: &mut String, r: &Report<'_>) {
         None => "无数据 no data".into(),
     };
     out.push_str(r#"<section class="kpis">"#);
-    kpi(out, "primary", "服务规范达标率 Adherence", &opt_pct(st.adherence_rate), &ci);
-    kpi(out, "", "质检会话 Interactions", &st.assessed.to_string(), &format!("{} 位坐席 agents", t.agents));
-    kpi(out, "good", "达标 Passed", &st.passed.to_string(), &format!("未达标 failed {}", st.assessed - st.passed));
-    kpi(out, "", "平均分 Mean score", &st.mean_score.map(|m| format!("{m:.1}")).unwrap_or_else(|| "–".into()), "满分 out of 100");
-    kpi(out, if st.fatal > 0 { "bad" } else { "" }, "致命违规 Fatal", &st.fatal.to_string(), &format!("违规总数 violations {}", t.violations));
+    kpi(
+        out,
+        "primary",
+        "服务规范达标率 Adherence",
+        &opt_pct(st.adherence_rate),
+        &ci,
+    );
+    kpi(
+        out,
+        "",
+        "质检会话 Interactions",
+        &st.assessed.to_string(),
+        &format!("{} 位坐席 agents", t.agents),
+    );
+    kpi(
+        out,
+        "good",
+        "达标 Passed",
+        &st.passed.to_string(),
+        &format!("未达标 failed {}", st.assessed - st.passed),
+    );
+    kpi(
+        out,
+        "",
+        "平均分 Mean score",
+        &st.mean_score
+            .map(|m| format!("{m:.1}"))
+            .unwrap_or_else(|| "–".into()),
+        "满分 out of 100",
+    );
+    kpi(
+        out,
+        if st.fatal > 0 { "bad" } else { "" },
+        "致命违规 Fatal",
+        &st.fatal.to_string(),
+        &format!("违规总数 violations {}", t.violations),
+    );
     out.push_str("</section>");
 }
 
 fn kpi(out: &mut String, class: &str, label: &str, value: &str, note: &str) {
-    put!(out, r#"<div class="kpi {class}"><div class="klabel">{}</div><div class="kvalue">{}</div><div class="knote">{}</div></div>"#, esc(label), esc(value), esc(note));
+    put!(
+        out,
+        r#"<div class="kpi {class}"><div class="klabel">{}</div><div class="kvalue">{}</div><div class="knote">{}</div></div>"#,
+        esc(label),
+        esc(value),
+        esc(note)
+    );
 }
 
 fn section_open(out: &mut String, id: &str, zh: &str, en: &str, note: &str) {
-    put!(out, r#"<section class="card" id="{}"><h2>{} <span>{}</span></h2>"#, esc(id), esc(zh), esc(en));
+    put!(
+        out,
+        r#"<section class="card" id="{}"><h2>{} <span>{}</span></h2>"#,
+        esc(id),
+        esc(zh),
+        esc(en)
+    );
     if !note.is_empty() {
         put!(out, r#"<p class="note">{}</p>"#, esc(note));
     }
@@ -159,12 +245,39 @@ fn agent_table(out: &mut String, a: &Aggregates) {
     for row in &a.agents {
         let s: &Stats = &row.stats;
         let rate = s.adherence_rate.unwrap_or(0.0);
-        let ci = s.wilson.map(|w| format!("{}–{}", pct(w.low), pct(w.high))).unwrap_or_else(|| "–".into());
-        put!(out, r#"<tr><td><b>{}</b></td><td>{}</td><td class="num">{}</td><td class="num">{}</td>"#, esc(&row.agent_id), row.week, s.assessed, s.passed);
-        put!(out, r#"<td><div class="meter"><div style="width:{:.1}%"></div></div>{}</td><td class="num muted">{}</td>"#, rate * 100.0, opt_pct(s.adherence_rate), ci);
-        put!(out, r#"<td class="num">{}</td>"#, s.mean_score.map(|m| format!("{m:.1}")).unwrap_or_else(|| "–".into()));
+        let ci = s
+            .wilson
+            .map(|w| format!("{}–{}", pct(w.low), pct(w.high)))
+            .unwrap_or_else(|| "–".into());
+        put!(
+            out,
+            r#"<tr><td><b>{}</b></td><td>{}</td><td class="num">{}</td><td class="num">{}</td>"#,
+            esc(&row.agent_id),
+            row.week,
+            s.assessed,
+            s.passed
+        );
+        put!(
+            out,
+            r#"<td><div class="meter"><div style="width:{:.1}%"></div></div>{}</td><td class="num muted">{}</td>"#,
+            rate * 100.0,
+            opt_pct(s.adherence_rate),
+            ci
+        );
+        put!(
+            out,
+            r#"<td class="num">{}</td>"#,
+            s.mean_score
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "–".into())
+        );
         match &s.band {
-            Some(b) => put!(out, r#"<td><span class="band">{}</span></td><td class="num">{}</td></tr>"#, esc(&b.label), b.coefficient),
+            Some(b) => put!(
+                out,
+                r#"<td><span class="band">{}</span></td><td class="num">{}</td></tr>"#,
+                esc(&b.label),
+                coefficient(b.coefficient)
+            ),
             None => out.push_str(r#"<td class="muted">–</td><td class="num muted">–</td></tr>"#),
         }
     }

@@ -23,12 +23,34 @@ pub fn opt_pct(x: Option<f64>) -> String {
 
 /// `m:ss`, or `h:mm:ss` from an hour on.
 pub fn clock(seconds: f64) -> String {
-    let s = if seconds.is_finite() { seconds.max(0.0).round() as u64 } else { 0 };
+    let s = if seconds.is_finite() {
+        seconds.max(0.0).round() as u64
+    } else {
+        0
+    };
     let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")
     } else {
         format!("{m}:{s:02}")
+    }
+}
+
+/// An RFC 3339 time as `2026-11-16 09:00 +08:00`; other text unchanged.
+pub fn when(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) if t.offset().local_minus_utc() == 0 => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Ok(t) => t.format("%Y-%m-%d %H:%M %:z").to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// A coefficient with at least one decimal (`1.0`, `1.25`).
+pub fn coefficient(c: f64) -> String {
+    if c.fract() == 0.0 {
+        format!("{c:.1}")
+    } else {
+        c.to_string()
     }
 }
 
@@ -60,7 +82,9 @@ pub fn kind(k: RuleKind) -> &'static str {
 /// Approximate rendered width in px at 13px: CJK and other wide characters take a
 /// full em, Latin about 0.55 em.
 pub fn width_px(s: &str) -> f64 {
-    s.chars().map(|c| if (c as u32) < 0x2E80 { 7.2 } else { 13.0 }).sum()
+    s.chars()
+        .map(|c| if (c as u32) < 0x2E80 { 7.2 } else { 13.0 })
+        .sum()
 }
 
 /// `s` cut (with an ellipsis) to fit `max_px`.
@@ -94,12 +118,22 @@ mod tests {
         assert_eq!(clock(f64::NAN), "0:00");
         assert_eq!(pct(0.8), "80.0%");
         assert_eq!(opt_pct(None), "–");
+        assert_eq!(when("2026-11-16T09:00:00+08:00"), "2026-11-16 09:00 +08:00");
+        assert_eq!(when("2026-11-23T01:00:00Z"), "2026-11-23 01:00 UTC");
+        assert_eq!(when("soon"), "soon");
+        assert_eq!(
+            (coefficient(1.0), coefficient(1.25)),
+            ("1.0".to_string(), "1.25".to_string())
+        );
     }
 
     #[test]
     fn fit_cuts_on_characters() {
         assert_eq!(fit("A01", 100.0), "A01");
         let cut = fit("禁用语：不知道/不清楚/没办法/不归我管", 120.0);
-        assert!(cut.ends_with('…') && width_px(&cut) <= 120.0 + 13.0, "{cut}");
+        assert!(
+            cut.ends_with('…') && width_px(&cut) <= 120.0 + 13.0,
+            "{cut}"
+        );
     }
 }

@@ -1,0 +1,261 @@
+//! Speech recognition with whisper.cpp (through whisper-rs): one model loaded once
+//! and shared, a fresh decoding state per call so rayon workers can transcribe in
+//! parallel, token timings for locating matches in the audio, and whisper's
+//! well-known habit of inventing text for silence filtered out.
+
+use super::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
+use std::path::Path;
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+
+/// Audio shorter than this is not handed to whisper.cpp (it refuses < 100 ms).
+const MIN_SAMPLES: usize = 1_600;
+/// whisper.cpp timestamps are in centiseconds.
+const TICK_S: f64 = 0.01;
+
+/// How whisper.cpp is run. Every field goes into [`Transcriber::fingerprint`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhisperSettings {
+    /// Spoken language, as a whisper code ("zh", "en", ...).
+    pub language: String,
+    /// CPU threads per transcription (each call is one whisper state).
+    pub threads: usize,
+    /// Text the decoder sees as preceding context. Keep it neutral (domain
+    /// vocabulary, script choice): whisper tends to repeat phrases put here, so
+    /// never list the phrases the rules look for.
+    pub initial_prompt: Option<String>,
+    /// Segments whose no-speech probability is at least this are dropped.
+    pub no_speech_threshold: f32,
+    /// Temperature step for whisper's fallback when greedy decoding fails its
+    /// quality checks; 0 disables fallback.
+    pub temperature_increment: f32,
+    /// Suppress non-speech tokens such as "(music)" or "[applause]".
+    pub suppress_non_speech: bool,
+    /// Use whisper.cpp's flash attention kernels.
+    pub flash_attn: bool,
+}
+
+impl Default for WhisperSettings {
+    fn default() -> Self {
+        WhisperSettings {
+            language: "zh".to_string(),
+            threads: std::thread::available_parallelism().map(|n| n.get().min(4)).unwrap_or(2),
+            initial_prompt: Some("客服电话录音。".to_string()),
+            no_speech_threshold: 0.6,
+            temperature_increment: 0.2,
+            suppress_non_speech: true,
+            flash_attn: false,
+        }
+    }
+}
+
+/// A whisper.cpp model ready to transcribe.
+pub struct WhisperTranscriber {
+    context: WhisperContext,
+    settings: WhisperSettings,
+    fingerprint: String,
+    /// Token ids from here on are special (end of text, languages, timestamps).
+    first_special: i32,
+}
+
+impl WhisperTranscriber {
+    /// Loads the ggml model at `model`.
+    pub fn new(model: &Path, settings: WhisperSettings) -> Result<Self, AsrError> {
+        let load_error = |reason: String| AsrError::ModelLoad { path: model.display().to_string(), reason };
+        if !model.is_file() {
+            return Err(load_error("no such file".to_string()));
+        }
+        // Route whisper.cpp's own logging away from stderr: the library never prints.
+        whisper_rs::install_logging_hooks();
+        let model_hash = hash_file(model).map_err(|e| load_error(e.to_string()))?;
+        let mut params = WhisperContextParameters::default();
+        params.flash_attn(settings.flash_attn);
+        let context = WhisperContext::new_with_params(model, params).map_err(|e| {
+            load_error(format!("whisper.cpp rejected it ({e}); is it a ggml Whisper model?"))
+        })?;
+        let first_special = context.token_eot();
+        let fingerprint = fingerprint_of(&model_hash, &settings);
+        Ok(WhisperTranscriber { context, settings, fingerprint, first_special })
+    }
+
+    pub fn settings(&self) -> &WhisperSettings {
+        &self.settings
+    }
+
+    fn params(&self) -> FullParams<'_, '_> {
+        let s = &self.settings;
+        let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        p.set_language(Some(&s.language));
+        p.set_n_threads(s.threads.max(1) as i32);
+        if let Some(prompt) = &s.initial_prompt {
+            p.set_initial_prompt(prompt);
+        }
+        p.set_no_speech_thold(s.no_speech_threshold);
+        p.set_temperature_inc(s.temperature_increment);
+        p.set_suppress_nst(s.suppress_non_speech);
+        p.set_token_timestamps(true);
+        p.set_print_progress(false);
+        p.set_print_realtime(false);
+        p.set_print_special(false);
+        p.set_print_timestamps(false);
+        p
+    }
+}
+
+impl Transcriber for WhisperTranscriber {
+    fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
+        if samples_16k.len() < MIN_SAMPLES {
+            return Ok(Vec::new());
+        }
+        let failed = |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
+        let mut state = self.context.create_state().map_err(failed)?;
+        state.full(self.params(), samples_16k).map_err(failed)?;
+        let audio_s = samples_16k.len() as f64 / 16_000.0;
+        let mut segments = Vec::new();
+        for segment in state.as_iter() {
+            let no_speech_prob = segment.no_speech_probability();
+            if no_speech_prob >= self.settings.no_speech_threshold {
+                continue;
+            }
+            let start_s = (segment.start_timestamp() as f64 * TICK_S).clamp(0.0, audio_s);
+            let end_s = (segment.end_timestamp() as f64 * TICK_S).clamp(start_s, audio_s);
+            let mut raw = Vec::new();
+            for i in 0..segment.n_tokens() {
+                let Some(token) = segment.get_token(i) else { continue };
+                if token.token_id() >= self.first_special {
+                    continue;
+                }
+                let data = token.token_data();
+                let bytes = token.to_bytes().map_err(failed)?.to_vec();
+                raw.push(RawToken { bytes, start_s: data.t0 as f64 * TICK_S, end_s: data.t1 as f64 * TICK_S });
+            }
+            let tokens = timed_tokens(raw, start_s, end_s);
+            let text: String = tokens.iter().map(|t| t.text.as_str()).collect();
+            if text.trim().is_empty() {
+                continue;
+            }
+            segments.push(RecognizedSegment { start_s, end_s, text, tokens, no_speech_prob });
+        }
+        Ok(segments)
+    }
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
+    }
+}
+
+fn hash_file(path: &Path) -> std::io::Result<blake3::Hash> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize())
+}
+
+/// `whisper-<model>-<settings>`, both as blake3 prefixes.
+fn fingerprint_of(model_hash: &blake3::Hash, settings: &WhisperSettings) -> String {
+    let settings_hash = blake3::hash(format!("{settings:?}").as_bytes());
+    format!("whisper-{}-{}", &model_hash.to_hex()[..16], &settings_hash.to_hex()[..16])
+}
+
+/// A token as whisper.cpp reports it: possibly only part of a UTF-8 character.
+struct RawToken {
+    bytes: Vec<u8>,
+    start_s: f64,
+    end_s: f64,
+}
+
+/// Joins tokens until their bytes form whole characters, trims the segment's
+/// leading space, and makes times non-decreasing and inside `start_s..=end_s`.
+fn timed_tokens(raw: Vec<RawToken>, start_s: f64, end_s: f64) -> Vec<RecognizedToken> {
+    let mut out: Vec<RecognizedToken> = Vec::new();
+    let mut pending: Option<RawToken> = None;
+    let mut emit = |t: RawToken, out: &mut Vec<RecognizedToken>| {
+        let text = String::from_utf8_lossy(&t.bytes).into_owned();
+        let text = if out.is_empty() { text.trim_start().to_string() } else { text };
+        if !text.is_empty() {
+            out.push(RecognizedToken { text, start_s: t.start_s, end_s: t.end_s });
+        }
+    };
+    for token in raw {
+        let joined = match pending.take() {
+            Some(mut p) => {
+                p.bytes.extend(token.bytes);
+                p.end_s = token.end_s;
+                p
+            }
+            None => token,
+        };
+        match std::str::from_utf8(&joined.bytes) {
+            // Ends inside a character: wait for the token holding the rest.
+            Err(e) if e.error_len().is_none() => pending = Some(joined),
+            _ => emit(joined, &mut out),
+        }
+    }
+    if let Some(p) = pending {
+        emit(p, &mut out);
+    }
+    let mut last = start_s;
+    for t in &mut out {
+        t.start_s = t.start_s.clamp(last, end_s);
+        t.end_s = t.end_s.clamp(t.start_s, end_s);
+        last = t.start_s;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(bytes: &[u8], t0: f64, t1: f64) -> RawToken {
+        RawToken { bytes: bytes.to_vec(), start_s: t0, end_s: t1 }
+    }
+
+    #[test]
+    fn partial_utf8_tokens_are_merged_into_characters() {
+        let ni = "你".as_bytes();
+        let tokens = timed_tokens(
+            vec![raw(b" ", 0.0, 0.1), raw(&ni[..2], 0.1, 0.2), raw(&ni[2..], 0.2, 0.3), raw("好".as_bytes(), 0.3, 0.5)],
+            0.0,
+            1.0,
+        );
+        let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, vec!["你", "好"], "leading space trimmed, halves joined");
+        assert_eq!((tokens[0].start_s, tokens[0].end_s), (0.1, 0.3));
+    }
+
+    #[test]
+    fn dangling_partial_character_is_kept_lossily() {
+        let tokens = timed_tokens(vec![raw(b"ok", 0.0, 0.1), raw(&[0xe4, 0xbd], 0.1, 0.2)], 0.0, 1.0);
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens[1].text, "\u{fffd}");
+    }
+
+    #[test]
+    fn times_are_monotone_and_inside_the_segment() {
+        let tokens = timed_tokens(
+            vec![raw(b" a", -0.5, 0.2), raw(b" b", 0.9, 0.4), raw(b" c", 0.3, 7.0)],
+            0.0,
+            2.0,
+        );
+        let times: Vec<(f64, f64)> = tokens.iter().map(|t| (t.start_s, t.end_s)).collect();
+        assert_eq!(times, vec![(0.0, 0.2), (0.9, 0.9), (0.9, 2.0)]);
+    }
+
+    #[test]
+    fn fingerprint_changes_with_settings() {
+        let hash = blake3::hash(b"model");
+        let a = fingerprint_of(&hash, &WhisperSettings::default());
+        let b = fingerprint_of(&hash, &WhisperSettings { language: "en".into(), ..WhisperSettings::default() });
+        assert_ne!(a, b);
+        assert_eq!(a, fingerprint_of(&hash, &WhisperSettings::default()));
+        assert!(a.starts_with("whisper-"));
+    }
+
+    #[test]
+    fn missing_model_says_what_to_do() {
+        let err = WhisperTranscriber::new(Path::new("/nonexistent/ggml.bin"), WhisperSettings::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("/nonexistent/ggml.bin") && err.contains("callqa model fetch"), "{err}");
+    }
+}
