@@ -65,6 +65,37 @@ fn raw_wav(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8
     out
 }
 
+/// A WAVE_FORMAT_EXTENSIBLE file: sub-format `tag`, `container` bits per sample
+/// of which `valid` carry audio (left-justified, as the format specifies).
+fn ext_wav(tag: u16, channels: u16, rate: u32, container: u16, valid: u16, data: &[u8]) -> Vec<u8> {
+    let block = channels * (container / 8);
+    let mut fmt = Vec::new();
+    fmt.extend_from_slice(&0xFFFEu16.to_le_bytes());
+    fmt.extend_from_slice(&channels.to_le_bytes());
+    fmt.extend_from_slice(&rate.to_le_bytes());
+    fmt.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
+    fmt.extend_from_slice(&block.to_le_bytes());
+    fmt.extend_from_slice(&container.to_le_bytes());
+    fmt.extend_from_slice(&22u16.to_le_bytes());
+    fmt.extend_from_slice(&valid.to_le_bytes());
+    fmt.extend_from_slice(&0u32.to_le_bytes()); // channel mask
+    fmt.extend_from_slice(&tag.to_le_bytes());
+    fmt.extend_from_slice(&[0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71]);
+    let mut body = b"WAVE".to_vec();
+    body.extend_from_slice(b"fmt ");
+    body.extend_from_slice(&(fmt.len() as u32).to_le_bytes());
+    body.extend_from_slice(&fmt);
+    // An odd-length chunk (with its pad byte) before the data, as LIST chunks often are.
+    body.extend_from_slice(b"LIST\x03\x00\x00\x00abc\x00");
+    body.extend_from_slice(b"data");
+    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(data);
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
 /// ITU-T G.711 mu-law compression of a 16-bit sample.
 fn mulaw(sample: i16) -> u8 {
     let mut x = i32::from(sample);
@@ -162,6 +193,23 @@ fn extensible_header_from_hound() {
     assert_sine(&audio, 0, 0.5, "extensible ch0");
     assert_sine(&audio, 2, 0.5, "extensible ch2");
     assert!(audio.channels[1].iter().all(|s| s.abs() < 1e-3));
+}
+
+#[test]
+fn extensible_24_in_32_and_mulaw_after_an_odd_chunk() {
+    let wave = sine(8_000, 0.5);
+    let data: Vec<u8> = wave
+        .iter()
+        .flat_map(|&s| (((s * 8_388_607.0) as i32) << 8).to_le_bytes())
+        .collect();
+    let audio = decode_bytes(&ext_wav(1, 1, 8_000, 32, 24, &data)).unwrap();
+    assert_eq!(audio.source_format, "pcm24");
+    assert_sine(&audio, 0, 0.5, "24 in 32");
+
+    let data: Vec<u8> = wave.iter().map(|&s| mulaw((s * 32767.0) as i16)).collect();
+    let audio = decode_bytes(&ext_wav(7, 1, 8_000, 8, 8, &data)).unwrap();
+    assert_eq!(audio.source_format, "mulaw");
+    assert_sine(&audio, 0, 0.5, "extensible mu-law");
 }
 
 #[test]

@@ -200,9 +200,9 @@ fn tiny_model_converts_with_whisper_cpp_names_types_and_dims() {
     for (p, ct2) in [("encoder.blocks.0", "encoder/layer_0"), ("decoder.blocks.1", "decoder/layer_1")] {
         let w = &src[&format!("{ct2}/self_attention/linear_0/weight")];
         let b = &src[&format!("{ct2}/self_attention/linear_0/bias")];
-        assert_eq!(val(&format!("{p}.attn.query.weight")), rows(w, d, 0..d));
-        assert_eq!(val(&format!("{p}.attn.key.weight")), rows(w, d, d..2 * d));
-        assert_eq!(val(&format!("{p}.attn.value.weight")), rows(w, d, 2 * d..3 * d));
+        assert_eq!(val(&format!("{p}.attn.query.weight")), f16_round(&rows(w, d, 0..d)));
+        assert_eq!(val(&format!("{p}.attn.key.weight")), f16_round(&rows(w, d, d..2 * d)));
+        assert_eq!(val(&format!("{p}.attn.value.weight")), f16_round(&rows(w, d, 2 * d..3 * d)));
         assert_eq!(val(&format!("{p}.attn.query.bias")), rows(b, 1, 0..d));
         assert_eq!(val(&format!("{p}.attn.value.bias")), rows(b, 1, 2 * d..3 * d));
         assert_eq!(val(&format!("{p}.attn_ln.weight")), src[&format!("{ct2}/self_attention/layer_norm/gamma")]);
@@ -211,10 +211,10 @@ fn tiny_model_converts_with_whisper_cpp_names_types_and_dims() {
     // Cross-attention: query alone, fused k,v, then the output projection.
     let kv = &src["decoder/layer_0/attention/linear_1/weight"];
     let kv_b = &src["decoder/layer_0/attention/linear_1/bias"];
-    assert_eq!(val("decoder.blocks.0.cross_attn.key.weight"), rows(kv, d, 0..d));
-    assert_eq!(val("decoder.blocks.0.cross_attn.value.weight"), rows(kv, d, d..2 * d));
+    assert_eq!(val("decoder.blocks.0.cross_attn.key.weight"), f16_round(&rows(kv, d, 0..d)));
+    assert_eq!(val("decoder.blocks.0.cross_attn.value.weight"), f16_round(&rows(kv, d, d..2 * d)));
     assert_eq!(val("decoder.blocks.0.cross_attn.value.bias"), rows(kv_b, 1, d..2 * d));
-    assert_eq!(val("decoder.blocks.0.cross_attn.query.weight"), src["decoder/layer_0/attention/linear_0/weight"]);
+    assert_eq!(val("decoder.blocks.0.cross_attn.query.weight"), f16_round(&src["decoder/layer_0/attention/linear_0/weight"]));
     assert_eq!(val("decoder.blocks.0.cross_attn.out.bias"), src["decoder/layer_0/attention/linear_2/bias"]);
     assert_eq!(val("decoder.blocks.0.cross_attn_ln.bias"), src["decoder/layer_0/attention/layer_norm/beta"]);
     assert_eq!(val("encoder.ln_post.weight"), src["encoder/layer_norm/gamma"]);

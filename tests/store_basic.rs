@@ -80,8 +80,18 @@ fn a_waiting_writer_gets_the_database_when_the_first_finishes() {
 #[test]
 fn read_only_open_of_a_missing_database_names_it() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Store::open_read_only(&db(&dir)).unwrap_err().to_string();
-    assert!(err.contains("callqa.db"), "{err}");
+    let err = Store::open_read_only(&db(&dir)).unwrap_err();
+    assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+    assert!(err.to_string().contains("callqa.db"), "{err}");
+    rusqlite::Connection::open(db(&dir))
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let err = Store::open_read_only(&db(&dir)).unwrap_err();
+    assert!(
+        matches!(err, StoreError::Outdated { found: 0, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -315,4 +325,47 @@ proptest::proptest! {
         store.interaction_put(&i, "h").unwrap();
         proptest::prop_assert_eq!(store.all_interactions().unwrap(), vec![i]);
     }
+}
+
+#[test]
+fn a_failed_transaction_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&db(&dir)).unwrap();
+    let key = ResultKey {
+        interaction_id: "c-1",
+        source: "a.jsonl",
+        ruleset_sha256: "r1",
+    };
+    let failed: Result<(), StoreError> = store.transaction(|s| {
+        s.result_put(&key, "h", "{}")?;
+        s.interaction_put(&rich_interaction("c-1", "a.jsonl"), "h")?;
+        Err(StoreError::Input {
+            path: "x".into(),
+            source: std::io::Error::other("stop"),
+        })
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        (
+            store.result_count().unwrap(),
+            store.interaction_count().unwrap()
+        ),
+        (0, 0)
+    );
+    let items = [callqa::sample::SampleItem::new("c-1", "a", "2026-W47")];
+    store
+        .transaction(|s| {
+            s.result_put(&key, "h", "{}")?;
+            callqa::sample::plan(s, &items, 0.2, 1).map_err(|e| StoreError::Input {
+                path: "x".into(),
+                source: std::io::Error::other(e.to_string()),
+            })
+        })
+        .unwrap();
+    assert_eq!(store.result_count().unwrap(), 1, "committed together");
+    let stratum = callqa::sample::Stratum {
+        agent_id: "a".into(),
+        week: "2026-W47".into(),
+    };
+    assert_eq!(store.sample_selected(&stratum).unwrap(), ["c-1"]);
 }

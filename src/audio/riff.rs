@@ -18,7 +18,7 @@ pub const MAX_CHANNELS: u16 = 8;
 /// How the samples in the data chunk are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    /// Integer PCM with this many valid bits (8, 16, 24 or 32).
+    /// Integer PCM with this many valid bits (at most the container's 8, 16, 24 or 32).
     Pcm {
         bits: u16,
     },
@@ -46,6 +46,8 @@ pub struct WavHeader {
     pub encoding: Encoding,
     pub channels: u16,
     pub sample_rate: u32,
+    /// Bits each sample occupies in the file (24-bit audio may sit in 32).
+    pub container_bits: u16,
     /// Bytes per frame (all channels).
     pub block_align: u16,
     /// Byte offset of the first sample.
@@ -242,7 +244,9 @@ fn finish(
                     "{bits}-bit PCM (8, 16, 24 or 32 supported)"
                 )));
             }
-            if !matches!(valid_bits, 8 | 16 | 24 | 32) || valid_bits > bits {
+            // Valid bits are left-justified in the container, so any count up to
+            // the container width reads correctly at the container's scale.
+            if valid_bits == 0 || valid_bits > bits {
                 return Err(malformed(format!(
                     "{valid_bits} valid bits in a {bits}-bit container"
                 )));
@@ -302,6 +306,7 @@ fn finish(
         encoding,
         channels,
         sample_rate,
+        container_bits,
         block_align,
         data_offset,
         data_len,

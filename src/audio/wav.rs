@@ -1,6 +1,6 @@
 //! Reads a validated WAV stream into 16 kHz float channels. PCM and float samples
-//! go through hound (well kept, handles the integer widths and
-//! WAVE_FORMAT_EXTENSIBLE); G.711 mu-law and A-law, which hound refuses, are
+//! go through hound (well kept, handles the integer widths), fed a canonical
+//! header (see [`read_hound`]); G.711 mu-law and A-law, which hound refuses, are
 //! expanded here from the data chunk. Samples are streamed block by block into the
 //! resampler, so memory grows with the audio actually present, never with what a
 //! header claims.
@@ -67,21 +67,24 @@ fn read_g711<R: Read + Seek>(
     Ok(())
 }
 
+/// hound reads the samples, but from a canonical header we build from the
+/// validated one, chained to the data chunk: hound's own chunk walk skips odd-length
+/// chunks without their pad byte, reads a `fact` chunk of any length as 4 bytes,
+/// rejects files whose redundant byte-rate field is off, and reads 24-bit samples in
+/// 32-bit containers from the low bits, where WAVE_FORMAT_EXTENSIBLE puts them in
+/// the high bits. Given a plain PCM/float header with the container width, hound
+/// reads exactly the validated data and the scaling below is correct for any
+/// left-justified sample.
 fn read_hound<R: Read + Seek>(
     mut reader: R,
     header: &WavHeader,
     out: &mut To16k,
 ) -> Result<(), AudioProblem> {
-    reader.seek(SeekFrom::Start(0))?;
-    let mut wav = hound::WavReader::new(reader).map_err(hound_problem)?;
+    reader.seek(SeekFrom::Start(header.data_offset))?;
+    let canonical = canonical_header(header);
+    let data = reader.take(header.data_len);
+    let mut wav = hound::WavReader::new(canonical.as_slice().chain(data)).map_err(hound_problem)?;
     let spec = wav.spec();
-    if u32::from(spec.channels) != u32::from(header.channels)
-        || spec.sample_rate != header.sample_rate
-    {
-        return Err(AudioProblem::Malformed(
-            "header read two different ways".into(),
-        ));
-    }
     let block = BLOCK_FRAMES * usize::from(header.channels);
     let mut samples = Vec::with_capacity(block);
     match spec.sample_format {
@@ -117,6 +120,32 @@ fn read_hound<R: Read + Seek>(
     }
     out.push_interleaved(&samples)?;
     Ok(())
+}
+
+/// A 44-byte RIFF/WAVE header: plain PCM (tag 1) or float (tag 3) fmt chunk with
+/// the container width, then the data chunk header.
+fn canonical_header(h: &WavHeader) -> Vec<u8> {
+    let tag: u16 = if h.encoding == Encoding::Float32 {
+        3
+    } else {
+        1
+    };
+    // data_len came from a u32 field, so these fit.
+    let data_len = h.data_len as u32;
+    let mut b = Vec::with_capacity(44);
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&data_len.saturating_add(36).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&tag.to_le_bytes());
+    b.extend_from_slice(&h.channels.to_le_bytes());
+    b.extend_from_slice(&h.sample_rate.to_le_bytes());
+    b.extend_from_slice(&(h.sample_rate * u32::from(h.block_align)).to_le_bytes());
+    b.extend_from_slice(&h.block_align.to_le_bytes());
+    b.extend_from_slice(&h.container_bits.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&data_len.to_le_bytes());
+    b
 }
 
 fn hound_problem(e: hound::Error) -> AudioProblem {

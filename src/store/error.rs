@@ -18,6 +18,14 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("no state database at {path}: run `callqa scan` with this --out (or --db) first, or give the right --db")]
+    Missing { path: PathBuf },
+    #[error("database {path} has schema version {found}, older than this callqa's ({known}); run a writing command (callqa scan or rescore) on it once to migrate it")]
+    Outdated {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("cannot migrate database {path} to schema version {version}: {source} (the database was left unchanged; check free disk space, or move it away to start afresh)")]
     Migrate {
         path: PathBuf,

@@ -100,9 +100,8 @@ impl Store {
     /// and works while a run writes to it.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         if !path.is_file() {
-            return Err(StoreError::Open {
+            return Err(StoreError::Missing {
                 path: path.to_path_buf(),
-                source: rusqlite::Error::InvalidPath(path.to_path_buf()),
             });
         }
         let conn = Self::connect(
@@ -117,24 +116,16 @@ impl Store {
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(sql)?;
-        if found != migrate::latest() {
-            if found > migrate::latest() {
-                return Err(StoreError::TooNew {
-                    path: path.to_path_buf(),
-                    found,
-                    known: migrate::latest(),
-                });
-            }
-            // An older database: a writing run migrates it first.
-            return Err(StoreError::Migrate {
-                path: path.to_path_buf(),
-                version: migrate::latest(),
-                source: rusqlite::Error::InvalidQuery,
-            });
+        let (path, known) = (path.to_path_buf(), migrate::latest());
+        if found > known {
+            return Err(StoreError::TooNew { path, found, known });
+        }
+        if found < known {
+            return Err(StoreError::Outdated { path, found, known });
         }
         Ok(Store {
             conn,
-            path: path.to_path_buf(),
+            path,
             _lock: None,
         })
     }
