@@ -13,7 +13,8 @@ use std::process::Command;
 use std::time::Instant;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-const SENTENCE: &str = "Thank you for calling customer service. My name is Anna. How can I help you today?";
+const SENTENCE: &str =
+    "Thank you for calling customer service. My name is Anna. How can I help you today?";
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -24,13 +25,18 @@ fn required() -> bool {
 }
 
 fn missing(what: &str) -> Option<PathBuf> {
-    assert!(!required(), "{what} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`");
+    assert!(
+        !required(),
+        "{what} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`"
+    );
     eprintln!("note: {what} is missing; skipping (run `cargo run --release -- model fetch`, or set CALLQA_REQUIRE_MODEL=1 to fail instead)");
     None
 }
 
 fn f16_model() -> Option<PathBuf> {
-    let path = std::env::var_os("CALLQA_MODEL").map(PathBuf::from).unwrap_or_else(|| repo(model::DEFAULT_MODEL));
+    let path = std::env::var_os("CALLQA_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo(model::DEFAULT_MODEL));
     if path.is_file() {
         Some(path)
     } else {
@@ -49,10 +55,20 @@ fn q8_model(tmp: &Path) -> Option<PathBuf> {
     }
     let ct2 = dir.join(".cache/whisper-base-ct2");
     if !ct2.join("model.bin").is_file() {
-        return missing(&format!("{} (or the CTranslate2 cache {})", fetched.display(), ct2.display()));
+        return missing(&format!(
+            "{} (or the CTranslate2 cache {})",
+            fetched.display(),
+            ct2.display()
+        ));
     }
     let out = tmp.join("ggml-base-q8_0.bin");
-    model::convert_dir(&ct2, &out, Quantization::Q8_0, &CollectingReporter::default()).unwrap();
+    model::convert_dir(
+        &ct2,
+        &out,
+        Quantization::Q8_0,
+        &CollectingReporter::default(),
+    )
+    .unwrap();
     Some(out)
 }
 
@@ -60,19 +76,42 @@ fn q8_model(tmp: &Path) -> Option<PathBuf> {
 fn speech(tmp: &Path) -> Vec<f32> {
     let raw = tmp.join("espeak.wav");
     let wav = tmp.join("speech16k.wav");
-    let ok = Command::new("espeak-ng").args(["-v", "en-us", "-w"]).arg(&raw).arg(SENTENCE).status();
-    assert!(ok.is_ok_and(|s| s.success()), "espeak-ng failed or is missing (apt-get install espeak-ng)");
-    let ok = Command::new("sox").arg(&raw).args(["-r", "16000", "-c", "1", "-b", "16"]).arg(&wav).status();
-    assert!(ok.is_ok_and(|s| s.success()), "sox failed or is missing (apt-get install sox)");
+    let ok = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-w"])
+        .arg(&raw)
+        .arg(SENTENCE)
+        .status();
+    assert!(
+        ok.is_ok_and(|s| s.success()),
+        "espeak-ng failed or is missing (apt-get install espeak-ng)"
+    );
+    let ok = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "16000", "-c", "1", "-b", "16"])
+        .arg(&wav)
+        .status();
+    assert!(
+        ok.is_ok_and(|s| s.success()),
+        "sox failed or is missing (apt-get install sox)"
+    );
     let mut reader = hound::WavReader::open(&wav).unwrap();
     assert_eq!(reader.spec().sample_rate, 16_000);
-    reader.samples::<i16>().map(|s| s.unwrap() as f32 / 32768.0).collect()
+    reader
+        .samples::<i16>()
+        .map(|s| s.unwrap() as f32 / 32768.0)
+        .collect()
 }
 
 fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '\'' { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect::<String>()
         .split_whitespace()
         .map(str::to_string)
@@ -95,14 +134,21 @@ fn transcribe(model: &Path, samples: &[f32]) -> (String, f64) {
     params.set_print_special(false);
     params.set_print_timestamps(false);
     state.full(params, samples).unwrap();
-    let text: String = state.as_iter().map(|s| s.to_str_lossy().unwrap().into_owned()).collect();
+    let text: String = state
+        .as_iter()
+        .map(|s| s.to_str_lossy().unwrap().into_owned())
+        .collect();
     (text, load_s)
 }
 
 fn check(model: &Path, tmp: &Path) {
     let size = std::fs::metadata(model).unwrap().len();
     let (text, load_s) = transcribe(model, &speech(tmp));
-    eprintln!("{}: {:.1} MiB, loaded in {load_s:.2} s, heard {text:?}", model.display(), size as f64 / 1048576.0);
+    eprintln!(
+        "{}: {:.1} MiB, loaded in {load_s:.2} s, heard {text:?}",
+        model.display(),
+        size as f64 / 1048576.0
+    );
     assert_eq!(words(&text), words(SENTENCE), "transcript: {text:?}");
 }
 
@@ -116,7 +162,9 @@ fn f16_base_model_transcribes_english_speech() {
 #[test]
 fn q8_0_base_model_transcribes_english_speech() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(model) = q8_model(tmp.path()) else { return };
+    let Some(model) = q8_model(tmp.path()) else {
+        return;
+    };
     check(&model, tmp.path());
 }
 
@@ -125,6 +173,15 @@ fn fetched_model_header_is_whisper_base() {
     let Some(model) = f16_model() else { return };
     let info = model::info(&model).unwrap();
     let h = info.hparams;
-    assert_eq!((h.n_vocab, h.n_audio_state, h.n_audio_layer, h.n_text_layer, h.n_mels), (51865, 512, 6, 6, 80));
+    assert_eq!(
+        (
+            h.n_vocab,
+            h.n_audio_state,
+            h.n_audio_layer,
+            h.n_text_layer,
+            h.n_mels
+        ),
+        (51865, 512, 6, 6, 80)
+    );
     assert_eq!((info.n_vocab_tokens, info.tensors.len()), (50257, 245));
 }

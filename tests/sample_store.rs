@@ -30,6 +30,14 @@ fn reruns_select_the_same_and_later_runs_top_up_without_dropping() {
     };
     assert_eq!(chosen(&first).len(), 2);
 
+    // A preview (callqa sample) shows the same and records nothing.
+    let preview = {
+        let store = Store::open_read_only(&db).unwrap();
+        sample::preview(&store, &week_items(0..15), 0.2, 7).unwrap()
+    };
+    assert!(chosen(&first).is_subset(&chosen(&preview)));
+    assert_eq!(chosen(&preview).len(), 3);
+
     // Same inputs again: the same selection.
     let again = {
         let mut store = Store::open(&db).unwrap();

@@ -216,6 +216,32 @@ fn results_are_idempotent_and_tied_to_the_input_content() {
         )
         .unwrap();
     assert_eq!(store.result_count().unwrap(), 2, "one row per ruleset");
+    let rulesets = store.result_rulesets().unwrap();
+    let shas: Vec<&str> = rulesets.iter().map(|(s, _, _)| s.as_str()).collect();
+    assert_eq!(shas, ["r1", "r2"], "same time: by sha");
+    store
+        .result_put_at(
+            &ResultKey {
+                interaction_id: "c-2",
+                ..key
+            },
+            "h",
+            "{\"score\":1}",
+            t2 + chrono::Duration::seconds(1),
+        )
+        .unwrap();
+    assert_eq!(
+        store.result_rulesets().unwrap()[0],
+        (
+            "r1".to_string(),
+            2,
+            "2026-11-21T10:00:01.000000Z".to_string()
+        )
+    );
+    assert_eq!(
+        store.results_of_ruleset("r1").unwrap(),
+        ["{\"score\":70}", "{\"score\":1}"]
+    );
 }
 
 fn rich_interaction(id: &str, source: &str) -> Interaction {

@@ -1,6 +1,6 @@
 //! Fuzzes the WAV reader: any bytes must give either decoded audio that keeps the
 //! documented invariants or a typed error, never a panic, hang or huge allocation.
-//! Seeds for every supported format are in `fuzz/seeds/` (see fuzz/README.md).
+//! Seeds for every supported format are in `fuzz/seeds/wav/` (see fuzz/README.md).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

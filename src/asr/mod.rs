@@ -1,6 +1,9 @@
 //! Speech recognition sits behind the [`Transcriber`] trait so the pipeline can be
 //! tested with a fake recognizer and run in production with whisper.cpp.
 
+#[cfg(feature = "whisper")]
+pub mod whisper;
+
 /// A piece of recognized text with its time, as the recognizer reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecognizedToken {

@@ -5,12 +5,17 @@
 
 use super::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
 use std::path::Path;
+use webrtc_vad::{SampleRate, Vad, VadMode};
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
 /// Audio shorter than this is not handed to whisper.cpp (it refuses < 100 ms).
 const MIN_SAMPLES: usize = 1_600;
 /// whisper.cpp timestamps are in centiseconds.
 const TICK_S: f64 = 0.01;
+/// Voice activity is judged on 30 ms frames.
+const VAD_FRAME: usize = 480;
+/// Whisper's segment times are loose; look this far around a segment for voice.
+const VAD_SLACK_S: f64 = 0.5;
 
 /// How whisper.cpp is run. Every field goes into [`Transcriber::fingerprint`].
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +30,11 @@ pub struct WhisperSettings {
     pub initial_prompt: Option<String>,
     /// Segments whose no-speech probability is at least this are dropped.
     pub no_speech_threshold: f32,
+    /// Segments with less voiced audio than this (WebRTC VAD, around the segment's
+    /// times) are dropped, and clips with less are not decoded at all: whisper
+    /// invents text such as "you" for silence and gives it a low no-speech
+    /// probability, so that probability alone does not catch it. 0 disables.
+    pub min_voiced_seconds: f32,
     /// Temperature step for whisper's fallback when greedy decoding fails its
     /// quality checks; 0 disables fallback.
     pub temperature_increment: f32,
@@ -38,9 +48,12 @@ impl Default for WhisperSettings {
     fn default() -> Self {
         WhisperSettings {
             language: "zh".to_string(),
-            threads: std::thread::available_parallelism().map(|n| n.get().min(4)).unwrap_or(2),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get().min(4))
+                .unwrap_or(2),
             initial_prompt: Some("客服电话录音。".to_string()),
             no_speech_threshold: 0.6,
+            min_voiced_seconds: 0.1,
             temperature_increment: 0.2,
             suppress_non_speech: true,
             flash_attn: false,
@@ -60,7 +73,10 @@ pub struct WhisperTranscriber {
 impl WhisperTranscriber {
     /// Loads the ggml model at `model`.
     pub fn new(model: &Path, settings: WhisperSettings) -> Result<Self, AsrError> {
-        let load_error = |reason: String| AsrError::ModelLoad { path: model.display().to_string(), reason };
+        let load_error = |reason: String| AsrError::ModelLoad {
+            path: model.display().to_string(),
+            reason,
+        };
         if !model.is_file() {
             return Err(load_error("no such file".to_string()));
         }
@@ -70,11 +86,18 @@ impl WhisperTranscriber {
         let mut params = WhisperContextParameters::default();
         params.flash_attn(settings.flash_attn);
         let context = WhisperContext::new_with_params(model, params).map_err(|e| {
-            load_error(format!("whisper.cpp rejected it ({e}); is it a ggml Whisper model?"))
+            load_error(format!(
+                "whisper.cpp rejected it ({e}); is it a ggml Whisper model?"
+            ))
         })?;
         let first_special = context.token_eot();
         let fingerprint = fingerprint_of(&model_hash, &settings);
-        Ok(WhisperTranscriber { context, settings, fingerprint, first_special })
+        Ok(WhisperTranscriber {
+            context,
+            settings,
+            fingerprint,
+            first_special,
+        })
     }
 
     pub fn settings(&self) -> &WhisperSettings {
@@ -106,7 +129,17 @@ impl Transcriber for WhisperTranscriber {
         if samples_16k.len() < MIN_SAMPLES {
             return Ok(Vec::new());
         }
-        let failed = |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
+        let gate = f64::from(self.settings.min_voiced_seconds);
+        let voiced = if gate > 0.0 {
+            voiced_frames(samples_16k)
+        } else {
+            Vec::new()
+        };
+        if gate > 0.0 && voiced_seconds(&voiced, 0.0, f64::INFINITY) < gate {
+            return Ok(Vec::new());
+        }
+        let failed =
+            |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
         let mut state = self.context.create_state().map_err(failed)?;
         state.full(self.params(), samples_16k).map_err(failed)?;
         let audio_s = samples_16k.len() as f64 / 16_000.0;
@@ -118,22 +151,39 @@ impl Transcriber for WhisperTranscriber {
             }
             let start_s = (segment.start_timestamp() as f64 * TICK_S).clamp(0.0, audio_s);
             let end_s = (segment.end_timestamp() as f64 * TICK_S).clamp(start_s, audio_s);
+            if gate > 0.0
+                && voiced_seconds(&voiced, start_s - VAD_SLACK_S, end_s + VAD_SLACK_S) < gate
+            {
+                continue;
+            }
             let mut raw = Vec::new();
             for i in 0..segment.n_tokens() {
-                let Some(token) = segment.get_token(i) else { continue };
+                let Some(token) = segment.get_token(i) else {
+                    continue;
+                };
                 if token.token_id() >= self.first_special {
                     continue;
                 }
                 let data = token.token_data();
                 let bytes = token.to_bytes().map_err(failed)?.to_vec();
-                raw.push(RawToken { bytes, start_s: data.t0 as f64 * TICK_S, end_s: data.t1 as f64 * TICK_S });
+                raw.push(RawToken {
+                    bytes,
+                    start_s: data.t0 as f64 * TICK_S,
+                    end_s: data.t1 as f64 * TICK_S,
+                });
             }
             let tokens = timed_tokens(raw, start_s, end_s);
             let text: String = tokens.iter().map(|t| t.text.as_str()).collect();
             if text.trim().is_empty() {
                 continue;
             }
-            segments.push(RecognizedSegment { start_s, end_s, text, tokens, no_speech_prob });
+            segments.push(RecognizedSegment {
+                start_s,
+                end_s,
+                text,
+                tokens,
+                no_speech_prob,
+            });
         }
         Ok(segments)
     }
@@ -141,6 +191,33 @@ impl Transcriber for WhisperTranscriber {
     fn fingerprint(&self) -> String {
         self.fingerprint.clone()
     }
+}
+
+/// Whether each 30 ms frame of 16 kHz audio holds voice, by WebRTC's VAD.
+fn voiced_frames(samples: &[f32]) -> Vec<bool> {
+    let mut vad = Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, VadMode::Aggressive);
+    let mut pcm = vec![0i16; VAD_FRAME];
+    samples
+        .chunks_exact(VAD_FRAME)
+        .map(|frame| {
+            for (p, &x) in pcm.iter_mut().zip(frame) {
+                *p = (x.clamp(-1.0, 1.0) * 32767.0) as i16;
+            }
+            // A frame the VAD cannot judge counts as voice: never drop real speech.
+            vad.is_voice_segment(&pcm).unwrap_or(true)
+        })
+        .collect()
+}
+
+/// Seconds of voiced frames between `from_s` and `to_s`.
+fn voiced_seconds(frames: &[bool], from_s: f64, to_s: f64) -> f64 {
+    let frame_s = VAD_FRAME as f64 / 16_000.0;
+    let first = (from_s.max(0.0) / frame_s).floor() as usize;
+    let last = ((to_s / frame_s).ceil().min(frames.len() as f64)) as usize;
+    frames
+        .get(first..last.max(first))
+        .map_or(0, |f| f.iter().filter(|&&v| v).count()) as f64
+        * frame_s
 }
 
 fn hash_file(path: &Path) -> std::io::Result<blake3::Hash> {
@@ -152,7 +229,11 @@ fn hash_file(path: &Path) -> std::io::Result<blake3::Hash> {
 /// `whisper-<model>-<settings>`, both as blake3 prefixes.
 fn fingerprint_of(model_hash: &blake3::Hash, settings: &WhisperSettings) -> String {
     let settings_hash = blake3::hash(format!("{settings:?}").as_bytes());
-    format!("whisper-{}-{}", &model_hash.to_hex()[..16], &settings_hash.to_hex()[..16])
+    format!(
+        "whisper-{}-{}",
+        &model_hash.to_hex()[..16],
+        &settings_hash.to_hex()[..16]
+    )
 }
 
 /// A token as whisper.cpp reports it: possibly only part of a UTF-8 character.
@@ -167,11 +248,19 @@ struct RawToken {
 fn timed_tokens(raw: Vec<RawToken>, start_s: f64, end_s: f64) -> Vec<RecognizedToken> {
     let mut out: Vec<RecognizedToken> = Vec::new();
     let mut pending: Option<RawToken> = None;
-    let mut emit = |t: RawToken, out: &mut Vec<RecognizedToken>| {
+    let emit = |t: RawToken, out: &mut Vec<RecognizedToken>| {
         let text = String::from_utf8_lossy(&t.bytes).into_owned();
-        let text = if out.is_empty() { text.trim_start().to_string() } else { text };
+        let text = if out.is_empty() {
+            text.trim_start().to_string()
+        } else {
+            text
+        };
         if !text.is_empty() {
-            out.push(RecognizedToken { text, start_s: t.start_s, end_s: t.end_s });
+            out.push(RecognizedToken {
+                text,
+                start_s: t.start_s,
+                end_s: t.end_s,
+            });
         }
     };
     for token in raw {
@@ -206,25 +295,42 @@ mod tests {
     use super::*;
 
     fn raw(bytes: &[u8], t0: f64, t1: f64) -> RawToken {
-        RawToken { bytes: bytes.to_vec(), start_s: t0, end_s: t1 }
+        RawToken {
+            bytes: bytes.to_vec(),
+            start_s: t0,
+            end_s: t1,
+        }
     }
 
     #[test]
     fn partial_utf8_tokens_are_merged_into_characters() {
         let ni = "你".as_bytes();
         let tokens = timed_tokens(
-            vec![raw(b" ", 0.0, 0.1), raw(&ni[..2], 0.1, 0.2), raw(&ni[2..], 0.2, 0.3), raw("好".as_bytes(), 0.3, 0.5)],
+            vec![
+                raw(b" ", 0.0, 0.1),
+                raw(&ni[..2], 0.1, 0.2),
+                raw(&ni[2..], 0.2, 0.3),
+                raw("好".as_bytes(), 0.3, 0.5),
+            ],
             0.0,
             1.0,
         );
         let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(texts, vec!["你", "好"], "leading space trimmed, halves joined");
+        assert_eq!(
+            texts,
+            vec!["你", "好"],
+            "leading space trimmed, halves joined"
+        );
         assert_eq!((tokens[0].start_s, tokens[0].end_s), (0.1, 0.3));
     }
 
     #[test]
     fn dangling_partial_character_is_kept_lossily() {
-        let tokens = timed_tokens(vec![raw(b"ok", 0.0, 0.1), raw(&[0xe4, 0xbd], 0.1, 0.2)], 0.0, 1.0);
+        let tokens = timed_tokens(
+            vec![raw(b"ok", 0.0, 0.1), raw(&[0xe4, 0xbd], 0.1, 0.2)],
+            0.0,
+            1.0,
+        );
         assert_eq!(tokens.len(), 2);
         assert_eq!(tokens[1].text, "\u{fffd}");
     }
@@ -232,7 +338,11 @@ mod tests {
     #[test]
     fn times_are_monotone_and_inside_the_segment() {
         let tokens = timed_tokens(
-            vec![raw(b" a", -0.5, 0.2), raw(b" b", 0.9, 0.4), raw(b" c", 0.3, 7.0)],
+            vec![
+                raw(b" a", -0.5, 0.2),
+                raw(b" b", 0.9, 0.4),
+                raw(b" c", 0.3, 7.0),
+            ],
             0.0,
             2.0,
         );
@@ -241,10 +351,37 @@ mod tests {
     }
 
     #[test]
+    fn voice_gate_hears_a_vowel_but_not_silence() {
+        let silence = vec![0.0f32; 16_000];
+        assert_eq!(
+            voiced_seconds(&voiced_frames(&silence), 0.0, f64::INFINITY),
+            0.0
+        );
+        // A harmonic-rich 150 Hz "vowel" for one second, after one second of silence.
+        let mut clip = silence.clone();
+        clip.extend((0..16_000).map(|i| {
+            let t = i as f32 / 16_000.0;
+            (1..=10)
+                .map(|h| (2.0 * std::f32::consts::PI * 150.0 * h as f32 * t).sin() / h as f32)
+                .sum::<f32>()
+                * 0.2
+        }));
+        let frames = voiced_frames(&clip);
+        assert!(voiced_seconds(&frames, 1.0, 2.0) > 0.5);
+        assert!(voiced_seconds(&frames, 0.0, 0.9) < 0.1);
+    }
+
+    #[test]
     fn fingerprint_changes_with_settings() {
         let hash = blake3::hash(b"model");
         let a = fingerprint_of(&hash, &WhisperSettings::default());
-        let b = fingerprint_of(&hash, &WhisperSettings { language: "en".into(), ..WhisperSettings::default() });
+        let b = fingerprint_of(
+            &hash,
+            &WhisperSettings {
+                language: "en".into(),
+                ..WhisperSettings::default()
+            },
+        );
         assert_ne!(a, b);
         assert_eq!(a, fingerprint_of(&hash, &WhisperSettings::default()));
         assert!(a.starts_with("whisper-"));
@@ -252,10 +389,16 @@ mod tests {
 
     #[test]
     fn missing_model_says_what_to_do() {
-        let err = WhisperTranscriber::new(Path::new("/nonexistent/ggml.bin"), WhisperSettings::default())
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("/nonexistent/ggml.bin") && err.contains("callqa model fetch"), "{err}");
+        let err = WhisperTranscriber::new(
+            Path::new("/nonexistent/ggml.bin"),
+            WhisperSettings::default(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            err.contains("/nonexistent/ggml.bin") && err.contains("callqa model fetch"),
+            "{err}"
+        );
     }
 }

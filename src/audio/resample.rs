@@ -57,6 +57,24 @@ impl To16k {
         })
     }
 
+    /// Reserves the output for `frames_in` input frames, so a long call is not
+    /// copied while its buffers grow. Pass only a count backed by bytes actually
+    /// present (the caller's data length is checked against the file), never a
+    /// raw header value.
+    pub fn reserve_for(&mut self, frames_in: u64) {
+        let extra = self
+            .resampler
+            .as_ref()
+            .map_or(0, |r| r.output_frames_max() + r.output_delay());
+        let frames = frames_in as u128 * u128::from(TARGET_RATE) / u128::from(self.source_rate);
+        let frames = usize::try_from(frames)
+            .unwrap_or(usize::MAX)
+            .saturating_add(extra + 1);
+        for ch in &mut self.out {
+            ch.reserve_exact(frames);
+        }
+    }
+
     /// Adds interleaved samples; a trailing partial frame is ignored.
     pub fn push_interleaved(&mut self, samples: &[f32]) -> Result<(), AudioProblem> {
         let target = if self.resampler.is_some() {

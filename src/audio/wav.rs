@@ -19,6 +19,9 @@ const BLOCK_FRAMES: usize = 4096;
 pub fn decode<R: Read + Seek>(mut reader: R) -> Result<DecodedAudio, AudioProblem> {
     let header = riff::read_header(&mut reader)?;
     let mut out = To16k::new(header.sample_rate, usize::from(header.channels))?;
+    // The data length was checked against the bytes present, so this is bounded
+    // by the input's real size.
+    out.reserve_for(header.frames());
     match header.encoding {
         Encoding::MuLaw => read_g711(&mut reader, &header, &g711::ULAW, &mut out)?,
         Encoding::ALaw => read_g711(&mut reader, &header, &g711::ALAW, &mut out)?,

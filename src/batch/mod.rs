@@ -18,6 +18,8 @@ pub use calls::CallOptions;
 /// Files scanned together; results of a chunk are handed out before the next starts,
 /// so memory stays bounded however many inputs there are.
 const FILES_PER_CHUNK: usize = 64;
+/// Interactions scanned together before their results are handed out.
+const INTERACTIONS_PER_SLICE: usize = 4096;
 
 /// What one batch run saw.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -75,10 +77,14 @@ fn emit_read(read: TextRead, ruleset: &Ruleset, reporter: &dyn Reporter, stats: 
         stats.problems += 1;
         emit(Item::Problem(p));
     }
-    let results: Vec<InteractionResult> = read.interactions.par_iter().map(|i| scan::scan(i, ruleset)).collect();
-    stats.interactions += results.len();
-    for r in results {
-        emit(Item::Result(Box::new(r)));
+    // Results hold a copy of every turn; scanning in slices keeps only one slice of
+    // them alive at a time.
+    for slice in read.interactions.chunks(INTERACTIONS_PER_SLICE) {
+        let results: Vec<InteractionResult> = slice.par_iter().map(|i| scan::scan(i, ruleset)).collect();
+        stats.interactions += results.len();
+        for r in results {
+            emit(Item::Result(Box::new(r)));
+        }
     }
 }
 

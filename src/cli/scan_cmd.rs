@@ -32,8 +32,14 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
                         crate::text::redact::redact_result(&mut r);
                     }
                     let w = sink.result(&r);
-                    // Aggregates and the report need no turn texts.
+                    // Aggregates and the report need no turn texts, and the report shows
+                    // evidence only for failing interactions.
                     r.turns = Vec::new();
+                    if r.passed {
+                        for e in r.violations.iter_mut().flat_map(|v| v.evidence.iter_mut().chain(v.outside_window.iter_mut())) {
+                            e.text = String::new();
+                        }
+                    }
                     kept.push(*r);
                     w
                 }

@@ -35,6 +35,40 @@ struct Parsed {
     text: String,
 }
 
+/// A message once its conversation is known (ids are kept once per conversation).
+struct Received {
+    line: usize,
+    ts: DateTime<FixedOffset>,
+    speaker: Speaker,
+    text: String,
+}
+
+/// Conversations in order of first appearance, built while reading so that ids are
+/// stored once per conversation, not once per message.
+#[derive(Default)]
+struct Grouper {
+    index: HashMap<String, usize>,
+    conversations: Vec<(String, String, Vec<Received>)>,
+}
+
+impl Grouper {
+    fn push(&mut self, p: Parsed) {
+        let slot = match self.index.get(&p.conversation_id) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(p.conversation_id.clone(), self.conversations.len());
+                self.conversations.push((p.conversation_id, String::new(), Vec::new()));
+                self.conversations.len() - 1
+            }
+        };
+        let conv = &mut self.conversations[slot];
+        if conv.1.is_empty() && !p.agent_id.is_empty() {
+            conv.1 = p.agent_id;
+        }
+        conv.2.push(Received { line: p.line, ts: p.ts, speaker: p.speaker, text: p.text });
+    }
+}
+
 fn check(m: Message, line: usize) -> Result<Parsed, String> {
     if m.conversation_id.trim().is_empty() {
         return Err("empty conversation_id".into());
@@ -52,7 +86,7 @@ fn check(m: Message, line: usize) -> Result<Parsed, String> {
 
 /// Reads a JSON Lines chat log.
 pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
-    let mut parsed = Vec::new();
+    let mut parsed = Grouper::default();
     let mut problems = Vec::new();
     let problem = |line: usize, reason: String| InputProblem { source: path.to_path_buf(), line: Some(line), reason };
     for (i, line) in reader.split(b'\n').enumerate() {
@@ -86,7 +120,7 @@ pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
 
 /// Reads a CSV chat log with a header row naming the same columns.
 pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRead {
-    let mut parsed = Vec::new();
+    let mut parsed = Grouper::default();
     let mut problems = Vec::new();
     let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
     let problem = |line: usize, reason: String| InputProblem { source: path.to_path_buf(), line: Some(line), reason };
@@ -126,25 +160,15 @@ pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRe
     TextRead { interactions: group(parsed, source), problems }
 }
 
-/// Groups messages by conversation (in order of first appearance) and sorts each
-/// conversation by time, keeping file order for equal times.
-fn group(messages: Vec<Parsed>, source: &str) -> Vec<Interaction> {
-    let mut order: Vec<String> = Vec::new();
-    let mut by_id: HashMap<String, Vec<Parsed>> = HashMap::new();
-    for m in messages {
-        if !by_id.contains_key(&m.conversation_id) {
-            order.push(m.conversation_id.clone());
-        }
-        by_id.entry(m.conversation_id.clone()).or_default().push(m);
-    }
-    order
+/// Sorts each conversation by time, keeping file order for equal times.
+fn group(grouper: Grouper, source: &str) -> Vec<Interaction> {
+    grouper
+        .conversations
         .into_iter()
-        .map(|id| {
-            let mut msgs = by_id.remove(&id).unwrap_or_default();
+        .map(|(id, agent_id, mut msgs)| {
             msgs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.line.cmp(&b.line)));
             let start = msgs[0].ts;
             let end = msgs[msgs.len() - 1].ts;
-            let agent_id = msgs.iter().find(|m| !m.agent_id.is_empty()).map(|m| m.agent_id.clone()).unwrap_or_default();
             let turns = msgs
                 .into_iter()
                 .map(|m| {

@@ -82,7 +82,12 @@ fn dims_of(model: &Ct2Model) -> Result<Dims, ModelError> {
     let (text_ctx, pe_width) = two("decoder/position_encodings/encodings")?;
     if pe_width != text_state {
         let v = model.require("decoder/position_encodings/encodings")?;
-        return Err(shape_error(model, &v.name, &v.shape, &format!("[n_text_ctx, {text_state}]")));
+        return Err(shape_error(
+            model,
+            &v.name,
+            &v.shape,
+            &format!("[n_text_ctx, {text_state}]"),
+        ));
     }
     if audio_state != text_state {
         return Err(ModelError::Config {
@@ -95,10 +100,23 @@ fn dims_of(model: &Ct2Model) -> Result<Dims, ModelError> {
     let conv1 = model.require("encoder/conv1/weight")?;
     let n_mels = match conv1.shape[..] {
         [out, mels, 3] if out == audio_state => mels,
-        _ => return Err(shape_error(model, &conv1.name, &conv1.shape, &format!("[{audio_state}, n_mels, 3]"))),
+        _ => {
+            return Err(shape_error(
+                model,
+                &conv1.name,
+                &conv1.shape,
+                &format!("[{audio_state}, n_mels, 3]"),
+            ))
+        }
     };
     let count = |prefix: &str| {
-        (0..).take_while(|i| model.get(&format!("{prefix}/layer_{i}/ffn/linear_0/weight")).is_some()).count()
+        (0..)
+            .take_while(|i| {
+                model
+                    .get(&format!("{prefix}/layer_{i}/ffn/linear_0/weight"))
+                    .is_some()
+            })
+            .count()
     };
     Ok(Dims {
         n_vocab,
@@ -114,16 +132,24 @@ fn dims_of(model: &Ct2Model) -> Result<Dims, ModelError> {
 
 fn heads(model: &Ct2Model, name: &str, width: usize) -> Result<i32, ModelError> {
     // Older exports do not store the head count; Whisper always uses 64-wide heads.
-    Ok(model.int_scalar(name)?.map(|h| h as i32).unwrap_or((width / 64) as i32))
+    Ok(model
+        .int_scalar(name)?
+        .map(|h| h as i32)
+        .unwrap_or((width / 64) as i32))
 }
 
 /// Checks `config.json`'s language list against the vocabulary size, so a tokenizer
 /// or config from a different model is caught before whisper.cpp misreads tokens.
 fn check_config(config: &[u8], path: &Path, n_vocab: usize) -> Result<(), ModelError> {
-    let bad = |reason: String| ModelError::Config { path: path.to_path_buf(), reason };
-    let doc: serde_json::Value = serde_json::from_slice(config).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let bad = |reason: String| ModelError::Config {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(config).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     if let Some(langs) = doc.get("lang_ids").and_then(|v| v.as_array()) {
-        if n_vocab >= MULTILINGUAL_MIN_VOCAB && langs.len() != n_vocab - MULTILINGUAL_BASE_VOCAB - 1 {
+        if n_vocab >= MULTILINGUAL_MIN_VOCAB && langs.len() != n_vocab - MULTILINGUAL_BASE_VOCAB - 1
+        {
             return Err(bad(format!(
                 "lists {} languages but the model's {n_vocab}-token embedding implies {}; \
                  config.json belongs to another model",
@@ -160,14 +186,22 @@ impl<W: Write> Emitter<'_, W> {
     ) -> Result<(), ModelError> {
         let var = self.model.require(ct2)?;
         if var.shape != expect {
-            return Err(shape_error(self.model, ct2, &var.shape, &format!("{expect:?}")));
+            return Err(shape_error(
+                self.model,
+                ct2,
+                &var.shape,
+                &format!("{expect:?}"),
+            ));
         }
         let values = self.model.f32_values(var)?;
         let row_len: usize = expect[1..].iter().product();
         let values = &values[rows.start * row_len..rows.end * row_len];
         let data: Vec<u8> = match ty {
             TensorType::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            TensorType::F16 => values.iter().flat_map(|&v| f16::from_f32(v).to_le_bytes()).collect(),
+            TensorType::F16 => values
+                .iter()
+                .flat_map(|&v| f16::from_f32(v).to_le_bytes())
+                .collect(),
             TensorType::Q8_0 => {
                 if ne[0] % quant::QK8_0 != 0 {
                     return Err(ModelError::QuantizeRow {
@@ -180,20 +214,49 @@ impl<W: Write> Emitter<'_, W> {
             }
             other => unreachable!("the converter never writes {other:?}"),
         };
-        self.writer.tensor(name, ne, ty, &data).map_err(ModelError::io(self.out))?;
+        self.writer
+            .tensor(name, ne, ty, &data)
+            .map_err(ModelError::io(self.out))?;
         self.done += 1;
-        self.reporter.progress(self.done as f64, self.total as f64, "tensors");
+        self.reporter
+            .progress(self.done as f64, self.total as f64, "tensors");
         Ok(())
     }
 
     /// A 1-D f32 vector (biases, layer norms), optionally a slice of a fused one.
-    fn vector(&mut self, ct2: &str, len: usize, part: Range<usize>, name: &str) -> Result<(), ModelError> {
-        self.put(ct2, &[len], part.clone(), name, &[part.len()], TensorType::F32)
+    fn vector(
+        &mut self,
+        ct2: &str,
+        len: usize,
+        part: Range<usize>,
+        name: &str,
+    ) -> Result<(), ModelError> {
+        self.put(
+            ct2,
+            &[len],
+            part.clone(),
+            name,
+            &[part.len()],
+            TensorType::F32,
+        )
     }
 
     /// A weight matrix `[rows, cols]` (rows `part` of it) in the model's weight type.
-    fn matrix(&mut self, ct2: &str, shape: [usize; 2], part: Range<usize>, name: &str) -> Result<(), ModelError> {
-        self.put(ct2, &shape, part.clone(), name, &[shape[1], part.len()], self.weights)
+    fn matrix(
+        &mut self,
+        ct2: &str,
+        shape: [usize; 2],
+        part: Range<usize>,
+        name: &str,
+    ) -> Result<(), ModelError> {
+        self.put(
+            ct2,
+            &shape,
+            part.clone(),
+            name,
+            &[shape[1], part.len()],
+            self.weights,
+        )
     }
 
     fn layer_norm(&mut self, ct2: &str, d: usize, name: &str) -> Result<(), ModelError> {
@@ -201,10 +264,27 @@ impl<W: Write> Emitter<'_, W> {
         self.vector(&format!("{ct2}/beta"), d, 0..d, &format!("{name}.bias"))
     }
 
-    fn linear(&mut self, ct2: &str, shape: [usize; 2], part: Range<usize>, name: &str, bias: bool) -> Result<(), ModelError> {
-        self.matrix(&format!("{ct2}/weight"), shape, part.clone(), &format!("{name}.weight"))?;
+    fn linear(
+        &mut self,
+        ct2: &str,
+        shape: [usize; 2],
+        part: Range<usize>,
+        name: &str,
+        bias: bool,
+    ) -> Result<(), ModelError> {
+        self.matrix(
+            &format!("{ct2}/weight"),
+            shape,
+            part.clone(),
+            &format!("{name}.weight"),
+        )?;
         if bias {
-            self.vector(&format!("{ct2}/bias"), shape[0], part, &format!("{name}.bias"))?;
+            self.vector(
+                &format!("{ct2}/bias"),
+                shape[0],
+                part,
+                &format!("{name}.bias"),
+            )?;
         }
         Ok(())
     }
@@ -214,23 +294,65 @@ impl<W: Write> Emitter<'_, W> {
         let fused = format!("{ct2}/linear_0");
         self.linear(&fused, [3 * d, d], 0..d, &format!("{name}.query"), true)?;
         self.linear(&fused, [3 * d, d], d..2 * d, &format!("{name}.key"), false)?;
-        self.linear(&fused, [3 * d, d], 2 * d..3 * d, &format!("{name}.value"), true)?;
-        self.linear(&format!("{ct2}/linear_1"), [d, d], 0..d, &format!("{name}.out"), true)
+        self.linear(
+            &fused,
+            [3 * d, d],
+            2 * d..3 * d,
+            &format!("{name}.value"),
+            true,
+        )?;
+        self.linear(
+            &format!("{ct2}/linear_1"),
+            [d, d],
+            0..d,
+            &format!("{name}.out"),
+            true,
+        )
     }
 
     /// Query from `linear_0`, fused k,v from `linear_1`, output `linear_2`.
     fn cross_attention(&mut self, ct2: &str, d: usize, name: &str) -> Result<(), ModelError> {
         let fused = format!("{ct2}/linear_1");
-        self.linear(&format!("{ct2}/linear_0"), [d, d], 0..d, &format!("{name}.query"), true)?;
+        self.linear(
+            &format!("{ct2}/linear_0"),
+            [d, d],
+            0..d,
+            &format!("{name}.query"),
+            true,
+        )?;
         self.linear(&fused, [2 * d, d], 0..d, &format!("{name}.key"), false)?;
         self.linear(&fused, [2 * d, d], d..2 * d, &format!("{name}.value"), true)?;
-        self.linear(&format!("{ct2}/linear_2"), [d, d], 0..d, &format!("{name}.out"), true)
+        self.linear(
+            &format!("{ct2}/linear_2"),
+            [d, d],
+            0..d,
+            &format!("{name}.out"),
+            true,
+        )
     }
 
     fn mlp(&mut self, ct2: &str, d: usize, name: &str) -> Result<(), ModelError> {
-        let hidden = self.model.require(&format!("{ct2}/linear_0/weight"))?.shape.first().copied().unwrap_or(0);
-        self.linear(&format!("{ct2}/linear_0"), [hidden, d], 0..hidden, &format!("{name}.mlp.0"), true)?;
-        self.linear(&format!("{ct2}/linear_1"), [d, hidden], 0..d, &format!("{name}.mlp.2"), true)?;
+        let hidden = self
+            .model
+            .require(&format!("{ct2}/linear_0/weight"))?
+            .shape
+            .first()
+            .copied()
+            .unwrap_or(0);
+        self.linear(
+            &format!("{ct2}/linear_0"),
+            [hidden, d],
+            0..hidden,
+            &format!("{name}.mlp.0"),
+            true,
+        )?;
+        self.linear(
+            &format!("{ct2}/linear_1"),
+            [d, hidden],
+            0..d,
+            &format!("{name}.mlp.2"),
+            true,
+        )?;
         self.layer_norm(&format!("{ct2}/layer_norm"), d, &format!("{name}.mlp_ln"))
     }
 }
@@ -278,42 +400,106 @@ pub fn convert_model<W: Write>(
         ftype,
     };
     let filters = mel::mel_filters(SAMPLE_RATE, N_FFT, dims.n_mels);
-    let writer = GgmlWriter::new(sink, &hparams, &filters, N_FFT / 2 + 1, &tokens).map_err(ModelError::io(out))?;
+    let writer = GgmlWriter::new(sink, &hparams, &filters, N_FFT / 2 + 1, &tokens)
+        .map_err(ModelError::io(out))?;
     let total = 11 + 15 * dims.audio_layers + 24 * dims.text_layers;
-    let mut e = Emitter { model, writer, weights, out, done: 0, total, reporter };
+    let mut e = Emitter {
+        model,
+        writer,
+        weights,
+        out,
+        done: 0,
+        total,
+        reporter,
+    };
     let d = dims.audio_state;
 
-    e.put("encoder/position_encodings/encodings", &[dims.audio_ctx, d], 0..dims.audio_ctx, "encoder.positional_embedding", &[d, dims.audio_ctx], TensorType::F32)?;
+    e.put(
+        "encoder/position_encodings/encodings",
+        &[dims.audio_ctx, d],
+        0..dims.audio_ctx,
+        "encoder.positional_embedding",
+        &[d, dims.audio_ctx],
+        TensorType::F32,
+    )?;
     // Convolutions stay f16 even in quantized files (whisper.cpp's "vtype").
     for (i, input) in [(1, dims.n_mels), (2, d)] {
-        e.put(&format!("encoder/conv{i}/weight"), &[d, input, 3], 0..d, &format!("encoder.conv{i}.weight"), &[3, input, d], TensorType::F16)?;
-        e.put(&format!("encoder/conv{i}/bias"), &[d], 0..d, &format!("encoder.conv{i}.bias"), &[1, d], TensorType::F32)?;
+        e.put(
+            &format!("encoder/conv{i}/weight"),
+            &[d, input, 3],
+            0..d,
+            &format!("encoder.conv{i}.weight"),
+            &[3, input, d],
+            TensorType::F16,
+        )?;
+        e.put(
+            &format!("encoder/conv{i}/bias"),
+            &[d],
+            0..d,
+            &format!("encoder.conv{i}.bias"),
+            &[1, d],
+            TensorType::F32,
+        )?;
     }
     for i in 0..dims.audio_layers {
         let (ct2, name) = (format!("encoder/layer_{i}"), format!("encoder.blocks.{i}"));
         e.self_attention(&format!("{ct2}/self_attention"), d, &format!("{name}.attn"))?;
-        e.layer_norm(&format!("{ct2}/self_attention/layer_norm"), d, &format!("{name}.attn_ln"))?;
+        e.layer_norm(
+            &format!("{ct2}/self_attention/layer_norm"),
+            d,
+            &format!("{name}.attn_ln"),
+        )?;
         e.mlp(&format!("{ct2}/ffn"), d, &name)?;
     }
     e.layer_norm("encoder/layer_norm", d, "encoder.ln_post")?;
 
     let d = dims.text_state;
-    e.put("decoder/position_encodings/encodings", &[dims.text_ctx, d], 0..dims.text_ctx, "decoder.positional_embedding", &[d, dims.text_ctx], TensorType::F32)?;
+    e.put(
+        "decoder/position_encodings/encodings",
+        &[dims.text_ctx, d],
+        0..dims.text_ctx,
+        "decoder.positional_embedding",
+        &[d, dims.text_ctx],
+        TensorType::F32,
+    )?;
     // `decoder/projection/weight` is an alias of the embedding; whisper.cpp reuses it.
-    e.matrix("decoder/embeddings/weight", [dims.n_vocab, d], 0..dims.n_vocab, "decoder.token_embedding.weight")?;
+    e.matrix(
+        "decoder/embeddings/weight",
+        [dims.n_vocab, d],
+        0..dims.n_vocab,
+        "decoder.token_embedding.weight",
+    )?;
     for i in 0..dims.text_layers {
         let (ct2, name) = (format!("decoder/layer_{i}"), format!("decoder.blocks.{i}"));
         e.self_attention(&format!("{ct2}/self_attention"), d, &format!("{name}.attn"))?;
-        e.layer_norm(&format!("{ct2}/self_attention/layer_norm"), d, &format!("{name}.attn_ln"))?;
-        e.cross_attention(&format!("{ct2}/attention"), d, &format!("{name}.cross_attn"))?;
-        e.layer_norm(&format!("{ct2}/attention/layer_norm"), d, &format!("{name}.cross_attn_ln"))?;
+        e.layer_norm(
+            &format!("{ct2}/self_attention/layer_norm"),
+            d,
+            &format!("{name}.attn_ln"),
+        )?;
+        e.cross_attention(
+            &format!("{ct2}/attention"),
+            d,
+            &format!("{name}.cross_attn"),
+        )?;
+        e.layer_norm(
+            &format!("{ct2}/attention/layer_norm"),
+            d,
+            &format!("{name}.cross_attn_ln"),
+        )?;
         e.mlp(&format!("{ct2}/ffn"), d, &name)?;
     }
     e.layer_norm("decoder/layer_norm", d, "decoder.ln")?;
 
     let (sink, tensors, bytes) = e.writer.finish().map_err(ModelError::io(out))?;
     debug_assert_eq!(tensors, total);
-    let summary = ConvertSummary { out: out.to_path_buf(), hparams, quantization, tensors, bytes };
+    let summary = ConvertSummary {
+        out: out.to_path_buf(),
+        hparams,
+        quantization,
+        tensors,
+        bytes,
+    };
     Ok((sink, summary))
 }
 
@@ -334,7 +520,12 @@ pub(super) fn convert_dir(
     let config = match std::fs::read(&config_path) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(ModelError::Io { path: config_path, source: e }),
+        Err(e) => {
+            return Err(ModelError::Io {
+                path: config_path,
+                source: e,
+            })
+        }
     };
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -349,7 +540,9 @@ pub(super) fn convert_dir(
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let tmp = builder.tempfile_in(parent).map_err(ModelError::io(parent))?;
+    let tmp = builder
+        .tempfile_in(parent)
+        .map_err(ModelError::io(parent))?;
     reporter.status(&format!("converting to {} ({quantization})", out.display()));
     let (sink, summary) = convert_model(
         &model,
@@ -360,8 +553,14 @@ pub(super) fn convert_dir(
         out,
         reporter,
     )?;
-    let tmp = sink.into_inner().map_err(|e| ModelError::Io { path: out.to_path_buf(), source: e.into_error() })?;
+    let tmp = sink.into_inner().map_err(|e| ModelError::Io {
+        path: out.to_path_buf(),
+        source: e.into_error(),
+    })?;
     tmp.as_file().sync_all().map_err(ModelError::io(out))?;
-    tmp.persist(out).map_err(|e| ModelError::Io { path: out.to_path_buf(), source: e.error })?;
+    tmp.persist(out).map_err(|e| ModelError::Io {
+        path: out.to_path_buf(),
+        source: e.error,
+    })?;
     Ok(summary)
 }

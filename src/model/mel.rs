@@ -30,8 +30,9 @@ fn mel_to_hz(mel: f64) -> f64 {
 pub fn mel_filters(sample_rate: u32, n_fft: usize, n_mels: usize) -> Vec<f32> {
     let n_bins = n_fft / 2 + 1;
     let nyquist = sample_rate as f64 / 2.0;
-    let bin_hz: Vec<f64> =
-        (0..n_bins).map(|j| j as f64 * nyquist / (n_bins - 1) as f64).collect();
+    let bin_hz: Vec<f64> = (0..n_bins)
+        .map(|j| j as f64 * nyquist / (n_bins - 1) as f64)
+        .collect();
     let (lo, hi) = (hz_to_mel(0.0), hz_to_mel(nyquist));
     let edges: Vec<f64> = (0..n_mels + 2)
         .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
@@ -81,7 +82,10 @@ mod tests {
         assert_eq!(f.len(), 80 * 201);
         for &(m, b, want) in REFERENCE {
             let got = f[m * 201 + b];
-            assert!((got - want).abs() <= 1e-6 * want.abs().max(1e-3), "[{m}][{b}] {got} != {want}");
+            assert!(
+                (got - want).abs() <= 1e-6 * want.abs().max(1e-3),
+                "[{m}][{b}] {got} != {want}"
+            );
         }
         // Zeros where librosa has them: DC, the Nyquist bin, and outside each triangle.
         for &(m, b) in &[(0, 0), (0, 2), (1, 3), (40, 63), (79, 200), (5, 100)] {

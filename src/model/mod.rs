@@ -3,8 +3,8 @@
 //! convert CTranslate2 models (any size) to whisper.cpp's ggml format, and describe
 //! ggml files.
 
-pub mod ct2;
 mod convert;
+pub mod ct2;
 mod error;
 mod fetch;
 pub mod ggml;
@@ -67,7 +67,11 @@ pub fn convert_dir(
 /// Makes sure `dir` holds the Whisper base model (`ggml-base.bin`, or
 /// `ggml-base-q8_0.bin` for [`Quantization::Q8_0`]) and returns its path. Downloads
 /// and converts it when missing; does nothing when it is there.
-pub fn fetch(dir: &Path, quant: Quantization, reporter: &dyn Reporter) -> Result<PathBuf, ModelError> {
+pub fn fetch(
+    dir: &Path,
+    quant: Quantization,
+    reporter: &dyn Reporter,
+) -> Result<PathBuf, ModelError> {
     fetch::fetch(dir, quant, reporter)
 }
 

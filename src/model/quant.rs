@@ -11,7 +11,11 @@ pub const BLOCK_BYTES: usize = 2 + QK8_0;
 
 /// Quantizes `values` (length a multiple of [`QK8_0`]) to q8_0 blocks.
 pub fn quantize_q8_0(values: &[f32]) -> Vec<u8> {
-    assert_eq!(values.len() % QK8_0, 0, "q8_0 needs whole blocks of {QK8_0}");
+    assert_eq!(
+        values.len() % QK8_0,
+        0,
+        "q8_0 needs whole blocks of {QK8_0}"
+    );
     let mut out = Vec::with_capacity(values.len() / QK8_0 * BLOCK_BYTES);
     for block in values.chunks_exact(QK8_0) {
         let amax = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -25,7 +29,11 @@ pub fn quantize_q8_0(values: &[f32]) -> Vec<u8> {
 
 /// Expands q8_0 blocks back to floats.
 pub fn dequantize_q8_0(bytes: &[u8]) -> Vec<f32> {
-    assert_eq!(bytes.len() % BLOCK_BYTES, 0, "q8_0 data is whole blocks of {BLOCK_BYTES} bytes");
+    assert_eq!(
+        bytes.len() % BLOCK_BYTES,
+        0,
+        "q8_0 data is whole blocks of {BLOCK_BYTES} bytes"
+    );
     let mut out = Vec::with_capacity(bytes.len() / BLOCK_BYTES * QK8_0);
     for block in bytes.chunks_exact(BLOCK_BYTES) {
         let d = f16::from_le_bytes([block[0], block[1]]).to_f32();

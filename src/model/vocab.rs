@@ -30,13 +30,18 @@ pub fn decode_token(token: &str, table: &HashMap<char, u8>) -> Option<Vec<u8>> {
 
 /// Regular tokens of `tokenizer.json` (`model.vocab`) as bytes, indexed by id.
 pub fn regular_tokens(json: &[u8], path: &Path) -> Result<Vec<Vec<u8>>, ModelError> {
-    let bad = |reason: String| ModelError::Config { path: path.to_path_buf(), reason };
+    let bad = |reason: String| ModelError::Config {
+        path: path.to_path_buf(),
+        reason,
+    };
     let doc: serde_json::Value =
         serde_json::from_slice(json).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     let vocab = doc
         .pointer("/model/vocab")
         .and_then(|v| v.as_object())
-        .ok_or_else(|| bad("has no `model.vocab` object; expected a byte-level BPE tokenizer".into()))?;
+        .ok_or_else(|| {
+            bad("has no `model.vocab` object; expected a byte-level BPE tokenizer".into())
+        })?;
     let table = unicode_to_byte();
     let mut tokens: Vec<Option<Vec<u8>>> = vec![None; vocab.len()];
     for (text, id) in vocab {
@@ -45,7 +50,10 @@ pub fn regular_tokens(json: &[u8], path: &Path) -> Result<Vec<Vec<u8>>, ModelErr
             .map(|id| id as usize)
             .filter(|&id| id < tokens.len())
             .ok_or_else(|| {
-                bad(format!("token {text:?} has id {id}, outside 0..{}", tokens.len()))
+                bad(format!(
+                    "token {text:?} has id {id}, outside 0..{}",
+                    tokens.len()
+                ))
             })?;
         let bytes = decode_token(text, &table)
             .ok_or_else(|| bad(format!("token {text:?} is not byte-level BPE text")))?;
@@ -101,10 +109,17 @@ mod tests {
     #[test]
     fn gaps_and_foreign_characters_are_errors() {
         let gap = r#"{"model": {"vocab": {"a": 0, "b": 2, "c": 3}}}"#;
-        let err = regular_tokens(gap.as_bytes(), Path::new("t.json")).unwrap_err().to_string();
-        assert!(err.contains("t.json") && err.contains("id 3, outside 0..3"), "{err}");
+        let err = regular_tokens(gap.as_bytes(), Path::new("t.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.json") && err.contains("id 3, outside 0..3"),
+            "{err}"
+        );
         let foreign = r#"{"model": {"vocab": {"你": 0}}}"#;
-        let err = regular_tokens(foreign.as_bytes(), Path::new("t.json")).unwrap_err().to_string();
+        let err = regular_tokens(foreign.as_bytes(), Path::new("t.json"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not byte-level"), "{err}");
     }
 }

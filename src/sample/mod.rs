@@ -19,7 +19,7 @@ pub use rank::{rank, seed_key};
 use crate::aggregate::Week;
 use crate::interaction::Interaction;
 use crate::store::Store;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Tolerance under which `rate x n` counts as a whole number, so that float noise
 /// (0.7 x 10 = 7.000000000000001) does not round the quota up.
@@ -168,14 +168,28 @@ pub fn plan(
     rate: f64,
     seed: u64,
 ) -> Result<Vec<Selection>, SampleError> {
+    let selections = preview(store, items, rate, seed)?;
+    store.sample_record(&selections, chrono::Utc::now())?;
+    Ok(selections)
+}
+
+/// What [`plan`] would select, without recording it (`callqa sample`; works on a
+/// store opened read-only).
+pub fn preview(
+    store: &Store,
+    items: &[SampleItem],
+    rate: f64,
+    seed: u64,
+) -> Result<Vec<Selection>, SampleError> {
     check_rate(rate)?;
-    let current: HashMap<&str, &SampleItem> = items.iter().map(|i| (i.id.as_str(), i)).collect();
-    let strata: Vec<Stratum> = items
+    let current: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    let mut strata: Vec<Stratum> = items
         .iter()
         .map(SampleItem::stratum)
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    strata.sort();
     let mut all: Vec<SampleItem> = items.to_vec();
     let mut previously = HashSet::new();
     for stratum in &strata {
@@ -183,7 +197,7 @@ pub fn plan(
             if member.selected {
                 previously.insert(member.id.clone());
             }
-            if !current.contains_key(member.id.as_str()) {
+            if !current.contains(member.id.as_str()) {
                 all.push(SampleItem {
                     id: member.id,
                     agent_id: stratum.agent_id.clone(),
@@ -192,7 +206,5 @@ pub fn plan(
             }
         }
     }
-    let selections = select(&all, rate, seed, &previously)?;
-    store.sample_record(&selections, chrono::Utc::now())?;
-    Ok(selections)
+    select(&all, rate, seed, &previously)
 }

@@ -138,6 +138,39 @@ impl Store {
         Ok(out)
     }
 
+    /// The rulesets results were stored with: (sha256, result count, latest
+    /// recorded_at), most recently used first. `callqa rescore` takes the first one
+    /// that is not the new ruleset as "old" for its per-rule comparison.
+    pub fn result_rulesets(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT ruleset_sha256, count(*), max(recorded_at) FROM results
+                 GROUP BY ruleset_sha256 ORDER BY max(recorded_us) DESC, ruleset_sha256",
+            )
+            .map_err(self.sql("list rulesets of stored results"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+            })
+            .map_err(self.sql("list rulesets of stored results"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(self.sql("list rulesets of stored results"))
+    }
+
+    /// The result lines stored for one ruleset, ordered by (source, interaction_id).
+    pub fn results_of_ruleset(&self, ruleset_sha256: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT line FROM results WHERE ruleset_sha256 = ?1 ORDER BY source, interaction_id")
+            .map_err(self.sql("read stored results"))?;
+        let rows = stmt
+            .query_map([ruleset_sha256], |r| r.get(0))
+            .map_err(self.sql("read stored results"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(self.sql("read stored results"))
+    }
+
     /// Number of stored results.
     pub fn result_count(&self) -> Result<u64, StoreError> {
         self.conn

@@ -152,9 +152,8 @@ fn header(out: &mut String, r: &Report<'_>) {
     );
     put!(
         out,
-        r#"<div><dt>生成 Generated</dt><dd>{} · callqa {}</dd></div>"#,
-        esc(&when(&s.generated_at)),
-        esc(&s.callqa_version)
+        r#"<div><dt>生成 Generated</dt><dd>{}</dd></div>"#,
+        esc(&when(&s.generated_at))
     );
     out.push_str("</dl></div></header>");
 }
