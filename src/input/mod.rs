@@ -113,11 +113,12 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<InputProblem>
     }
 }
 
-/// A `.csv` whose first line starts with `call_id` lists call recordings.
+/// A `.csv` whose header has `call_id` first and a `file` column lists call recordings.
 fn looks_like_manifest(path: &Path) -> bool {
     use std::io::{BufRead, Read};
     let Ok(file) = std::fs::File::open(path) else { return false };
     let mut first = String::new();
     let _ = std::io::BufReader::new(file).take(4096).read_line(&mut first);
-    first.trim_start_matches('\u{feff}').trim_start().starts_with("call_id")
+    let columns: Vec<&str> = first.trim_start_matches('\u{feff}').trim().split(',').map(str::trim).collect();
+    columns.first() == Some(&"call_id") && columns.contains(&"file")
 }
