@@ -1,19 +1,132 @@
-//! Call recordings in a batch: collect them from manifests and bare `.wav` inputs,
-//! decode, transcribe and measure each, and hand back interactions.
+//! Call recordings in a batch: collect them from manifests (given with `--manifest`
+//! or found among the inputs) and from bare `.wav` inputs, then decode, transcribe
+//! and measure each one. A recording that cannot be used becomes an input problem
+//! naming the file and the reason; the other calls go on.
 
 use crate::asr::Transcriber;
-use crate::input::{InputFile, TextRead};
+use crate::audio;
+use crate::input::call::{transcribe_call, CallSpec, ChannelLayout};
+use crate::input::manifest::{read_manifest, ManifestError};
+use crate::input::{InputFile, InputKind, InputProblem, TextRead};
+use crate::interaction::Interaction;
 use crate::reporter::Reporter;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// How to treat recordings that no manifest describes.
+/// How to treat recordings.
 #[derive(Debug, Clone)]
 pub struct CallOptions {
-    pub default_layout: crate::input::call::ChannelLayout,
+    /// Layout of recordings that no manifest describes.
+    pub default_layout: ChannelLayout,
     /// Extra manifests given with --manifest.
-    pub manifests: Vec<std::path::PathBuf>,
+    pub manifests: Vec<PathBuf>,
 }
 
+/// The calls of a batch, in input order, and the problems met finding them.
+pub fn collect_calls(files: &[InputFile], options: &CallOptions) -> (Vec<CallSpec>, Vec<InputProblem>) {
+    let mut specs = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen_manifests = HashSet::new();
+    let manifests = options
+        .manifests
+        .iter()
+        .cloned()
+        .chain(files.iter().filter(|f| f.kind == InputKind::Manifest).map(|f| f.path.clone()));
+    for m in manifests {
+        if !seen_manifests.insert(canonical(&m)) {
+            continue;
+        }
+        match read_manifest(&m, options.default_layout) {
+            Ok(read) => {
+                specs.extend(read.calls);
+                problems.extend(read.problems.into_iter().map(manifest_problem));
+            }
+            Err(e) => problems.push(manifest_problem(e)),
+        }
+    }
+    let listed: HashSet<PathBuf> = specs.iter().map(|s| canonical(&s.path)).collect();
+    for f in files.iter().filter(|f| f.kind == InputKind::Wav) {
+        if !listed.contains(&canonical(&f.path)) {
+            let mut spec = CallSpec::from_file(&f.path, options.default_layout);
+            spec.source = super::display_path(&f.path);
+            specs.push(spec);
+        }
+    }
+    (specs, problems)
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn manifest_problem(e: ManifestError) -> InputProblem {
+    match e {
+        ManifestError::Line { file, line, reason } => InputProblem { source: file, line: Some(line), reason },
+        ManifestError::Unreadable { file, reason } => InputProblem { source: file, line: None, reason: format!("cannot read the manifest: {reason}") },
+        e @ ManifestError::MissingColumn { .. } => {
+            let ManifestError::MissingColumn { file, column } = &e else { unreachable!() };
+            InputProblem {
+                source: file.clone(),
+                line: Some(1),
+                reason: format!("the header lacks column `{column}`; a manifest needs call_id,file,agent_id,started_at,channel_layout"),
+            }
+        }
+    }
+}
+
+/// Decodes, transcribes and measures every call. Reports progress in audio minutes.
 pub fn read_calls(files: &[InputFile], options: &CallOptions, transcriber: Option<&dyn Transcriber>, reporter: &dyn Reporter) -> TextRead {
-    let _ = (files, options, transcriber, reporter);
-    TextRead::default()
+    let (specs, mut problems) = collect_calls(files, options);
+    let Some(transcriber) = transcriber else {
+        for spec in &specs {
+            problems.push(InputProblem {
+                source: spec.path.clone(),
+                line: None,
+                reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
+            });
+        }
+        return TextRead { interactions: Vec::new(), problems };
+    };
+    let total_minutes: f64 = specs.iter().map(|s| header_minutes(&s.path)).sum();
+    let done_ms = AtomicU64::new(0);
+    let outcomes: Vec<Result<Interaction, InputProblem>> = specs
+        .par_iter()
+        .map(|spec| {
+            let outcome = transcribe_one(spec, transcriber);
+            let minutes = header_minutes(&spec.path);
+            let done = done_ms.fetch_add((minutes * 60_000.0) as u64, Ordering::Relaxed) as f64 / 60_000.0 + minutes;
+            reporter.progress(done, total_minutes.max(done), "audio minutes");
+            outcome
+        })
+        .collect();
+    let mut interactions = Vec::new();
+    for o in outcomes {
+        match o {
+            Ok(i) => interactions.push(i),
+            Err(p) => problems.push(p),
+        }
+    }
+    TextRead { interactions, problems }
+}
+
+/// One call, from file to interaction.
+pub fn transcribe_one(spec: &CallSpec, transcriber: &dyn Transcriber) -> Result<Interaction, InputProblem> {
+    let problem = |reason: String| InputProblem { source: spec.path.clone(), line: None, reason };
+    let decoded = audio::decode_file(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
+    transcribe_call(spec, &decoded, transcriber).map_err(|e| {
+        let reason = e.to_string();
+        let prefix = format!("{}: ", spec.source);
+        problem(reason.strip_prefix(&prefix).map(str::to_string).unwrap_or(reason))
+    })
+}
+
+/// Length of a recording from its header (0 when unreadable; decoding reports why).
+fn header_minutes(path: &Path) -> f64 {
+    let Ok(file) = std::fs::File::open(path) else { return 0.0 };
+    match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
+        Ok(h) if h.sample_rate > 0 => h.frames() as f64 / f64::from(h.sample_rate) / 60.0,
+        _ => 0.0,
+    }
 }
