@@ -1,6 +1,8 @@
 //! Speech recognition sits behind the [`Transcriber`] trait so the pipeline can be
 //! tested with a fake recognizer and run in production with whisper.cpp.
 
+pub mod hallucination;
+
 #[cfg(feature = "whisper")]
 pub mod whisper;
 

@@ -128,12 +128,11 @@ fn violation(out: &mut String, v: &Violation, title: Option<&str>) {
         esc(title.unwrap_or(&v.rule_id)),
         esc(&v.rule_id)
     );
-    put!(
-        out,
-        r#"<span class="kind">{}</span><span class="deduct">−{}</span></div>"#,
-        kind(v.kind),
-        v.deduct
-    );
+    put!(out, r#"<span class="kind">{}</span>"#, kind(v.kind));
+    match v.deduct {
+        0 => out.push_str(r#"<span class="deduct zero">不扣分 no deduction</span></div>"#),
+        d => put!(out, r#"<span class="deduct">−{d}</span></div>"#),
+    }
     if let Some(detail) = &v.detail {
         put!(out, r#"<p class="detail">{}</p>"#, esc(detail));
     }
@@ -162,14 +161,18 @@ fn violation(out: &mut String, v: &Violation, title: Option<&str>) {
 
 fn evidence(out: &mut String, e: &Evidence, outside: bool) {
     let class = if outside { "ev outside" } else { "ev" };
+    let (from, to) = (clock(e.start_s), clock(e.end_s));
+    let time = if from == to {
+        from
+    } else {
+        format!("{from}–{to}")
+    };
     put!(
         out,
-        r#"<li class="{class}"><span class="when">第 {} 句 Turn {} · {} · {}–{}"#,
+        r#"<li class="{class}"><span class="when">第 {} 句 Turn {} · {} · {time}"#,
         e.turn,
         e.turn,
-        speaker(e.speaker),
-        clock(e.start_s),
-        clock(e.end_s)
+        speaker(e.speaker)
     );
     if e.fuzzy {
         out.push_str(r#" · <span class="fuzzy">谐音 by sound</span>"#);
