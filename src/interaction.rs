@@ -70,7 +70,13 @@ pub struct Turn {
 
 impl Turn {
     pub fn new(speaker: Speaker, start_s: f64, end_s: f64, text: impl Into<String>) -> Self {
-        Turn { speaker, start_s, end_s, text: text.into(), spans: Vec::new() }
+        Turn {
+            speaker,
+            start_s,
+            end_s,
+            text: text.into(),
+            spans: Vec::new(),
+        }
     }
 
     /// Time of the text at `start_byte..end_byte`: from token timings when present,

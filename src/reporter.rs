@@ -25,7 +25,10 @@ pub struct CollectingReporter {
 
 impl Reporter for CollectingReporter {
     fn input_error(&self, source: &Path, reason: &str) {
-        self.errors.lock().unwrap().push((source.display().to_string(), reason.to_string()));
+        self.errors
+            .lock()
+            .unwrap()
+            .push((source.display().to_string(), reason.to_string()));
     }
     fn status(&self, message: &str) {
         self.statuses.lock().unwrap().push(message.to_string());

@@ -15,7 +15,11 @@ pub struct TermReporter {
 
 impl TermReporter {
     pub fn new() -> Self {
-        TermReporter { bar: Mutex::new(None), tty: std::io::stderr().is_terminal(), last_line: Mutex::new(None) }
+        TermReporter {
+            bar: Mutex::new(None),
+            tty: std::io::stderr().is_terminal(),
+            last_line: Mutex::new(None),
+        }
     }
 
     pub fn finish(&self) {
@@ -50,7 +54,8 @@ impl Reporter for TermReporter {
             let b = bar.get_or_insert_with(|| {
                 let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
                 b.set_style(
-                    ProgressStyle::with_template("{bar:40.cyan/blue} {msg} (eta {eta})").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template("{bar:40.cyan/blue} {msg} (eta {eta})")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 b
             });

@@ -62,10 +62,21 @@ fn interaction(case: &Case) -> Interaction {
             start_s: t.at,
             end_s: t.end.unwrap_or(t.at),
             text: t.text.clone(),
-            spans: t.spans.iter().map(|s| TimedSpan { start_byte: s.0, end_byte: s.1, start_s: s.2, end_s: s.3 }).collect(),
+            spans: t
+                .spans
+                .iter()
+                .map(|s| TimedSpan {
+                    start_byte: s.0,
+                    end_byte: s.1,
+                    start_s: s.2,
+                    end_s: s.3,
+                })
+                .collect(),
         })
         .collect();
-    let duration = case.duration.unwrap_or_else(|| turns.iter().map(|t| t.end_s).fold(0.0, f64::max));
+    let duration = case
+        .duration
+        .unwrap_or_else(|| turns.iter().map(|t| t.end_s).fold(0.0, f64::max));
     Interaction {
         id: "case".into(),
         kind: Some(case.kind.unwrap_or(InteractionKind::Chat)),
@@ -81,11 +92,15 @@ fn interaction(case: &Case) -> Interaction {
 
 #[test]
 fn scanner_table() {
-    let table: Table = toml::from_str(&std::fs::read_to_string("tests/data/scan_cases.toml").unwrap()).unwrap();
+    let table: Table =
+        toml::from_str(&std::fs::read_to_string("tests/data/scan_cases.toml").unwrap()).unwrap();
     assert!(table.case.len() >= 30);
     let mut failures = Vec::new();
     for case in &table.case {
-        let source = format!("[ruleset]\nname = \"t\"\nversion = \"1\"\npass-score = 80\n{}", case.rules);
+        let source = format!(
+            "[ruleset]\nname = \"t\"\nversion = \"1\"\npass-score = 80\n{}",
+            case.rules
+        );
         let ruleset = match Ruleset::from_sources(&[(PathBuf::from(&case.name), source)]) {
             Ok(r) => r,
             Err(e) => {
@@ -94,12 +109,19 @@ fn scanner_table() {
             }
         };
         let result = callqa::scan::scan(&interaction(case), &ruleset);
-        let violated: Vec<String> = result.violations.iter().map(|v| v.rule_id.clone()).collect();
+        let violated: Vec<String> = result
+            .violations
+            .iter()
+            .map(|v| v.rule_id.clone())
+            .collect();
         let mut hits: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut fuzzy: Vec<String> = Vec::new();
         for v in &result.violations {
             if !v.evidence.is_empty() {
-                hits.insert(v.rule_id.clone(), v.evidence.iter().map(|e| e.matched.clone()).collect());
+                hits.insert(
+                    v.rule_id.clone(),
+                    v.evidence.iter().map(|e| e.matched.clone()).collect(),
+                );
             }
             if v.evidence.iter().any(|e| e.fuzzy) {
                 fuzzy.push(v.rule_id.clone());
@@ -108,15 +130,37 @@ fn scanner_table() {
                 // Evidence offsets must point at the matched text in the original turn.
                 let turn = &result.turns[e.turn - 1];
                 if turn.text.get(e.start_byte..e.end_byte) != Some(e.matched.as_str()) {
-                    failures.push(format!("{}: evidence offsets {}..{} do not quote {:?}", case.name, e.start_byte, e.end_byte, e.matched));
+                    failures.push(format!(
+                        "{}: evidence offsets {}..{} do not quote {:?}",
+                        case.name, e.start_byte, e.end_byte, e.matched
+                    ));
                 }
             }
         }
-        let got = (result.score, result.passed, result.fatal, &violated, &hits, &fuzzy);
-        let want = (case.expect.score, case.expect.passed, case.expect.fatal, &case.expect.violated, &case.expect.hits, &case.expect.fuzzy);
+        let got = (
+            result.score,
+            result.passed,
+            result.fatal,
+            &violated,
+            &hits,
+            &fuzzy,
+        );
+        let want = (
+            case.expect.score,
+            case.expect.passed,
+            case.expect.fatal,
+            &case.expect.violated,
+            &case.expect.hits,
+            &case.expect.fuzzy,
+        );
         if got != want {
             failures.push(format!("{}:\n  want (score, passed, fatal, violated, hits, fuzzy) = {want:?}\n  got  {got:?}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

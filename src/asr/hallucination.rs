@@ -39,7 +39,9 @@ mod tests {
 
     #[test]
     fn known_phrases_are_caught_in_any_script() {
-        assert!(is_hallucination("請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目"));
+        assert!(is_hallucination(
+            "請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目"
+        ));
         assert!(is_hallucination("字幕由Amara.org社区提供"));
         assert!(is_hallucination("Thanks for watching!"));
     }

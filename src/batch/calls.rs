@@ -25,15 +25,19 @@ pub struct CallOptions {
 }
 
 /// The calls of a batch, in input order, and the problems met finding them.
-pub fn collect_calls(files: &[InputFile], options: &CallOptions) -> (Vec<CallSpec>, Vec<InputProblem>) {
+pub fn collect_calls(
+    files: &[InputFile],
+    options: &CallOptions,
+) -> (Vec<CallSpec>, Vec<InputProblem>) {
     let mut specs = Vec::new();
     let mut problems = Vec::new();
     let mut seen_manifests = HashSet::new();
-    let manifests = options
-        .manifests
-        .iter()
-        .cloned()
-        .chain(files.iter().filter(|f| f.kind == InputKind::Manifest).map(|f| f.path.clone()));
+    let manifests = options.manifests.iter().cloned().chain(
+        files
+            .iter()
+            .filter(|f| f.kind == InputKind::Manifest)
+            .map(|f| f.path.clone()),
+    );
     for m in manifests {
         if !seen_manifests.insert(canonical(&m)) {
             continue;
@@ -63,10 +67,20 @@ fn canonical(p: &Path) -> PathBuf {
 
 fn manifest_problem(e: ManifestError) -> InputProblem {
     match e {
-        ManifestError::Line { file, line, reason } => InputProblem { source: file, line: Some(line), reason },
-        ManifestError::Unreadable { file, reason } => InputProblem { source: file, line: None, reason: format!("cannot read the manifest: {reason}") },
+        ManifestError::Line { file, line, reason } => InputProblem {
+            source: file,
+            line: Some(line),
+            reason,
+        },
+        ManifestError::Unreadable { file, reason } => InputProblem {
+            source: file,
+            line: None,
+            reason: format!("cannot read the manifest: {reason}"),
+        },
         e @ ManifestError::MissingColumn { .. } => {
-            let ManifestError::MissingColumn { file, column } = &e else { unreachable!() };
+            let ManifestError::MissingColumn { file, column } = &e else {
+                unreachable!()
+            };
             InputProblem {
                 source: file.clone(),
                 line: Some(1),
@@ -77,7 +91,12 @@ fn manifest_problem(e: ManifestError) -> InputProblem {
 }
 
 /// Decodes, transcribes and measures every call. Reports progress in audio minutes.
-pub fn read_calls(files: &[InputFile], options: &CallOptions, transcriber: Option<&dyn Transcriber>, reporter: &dyn Reporter) -> TextRead {
+pub fn read_calls(
+    files: &[InputFile],
+    options: &CallOptions,
+    transcriber: Option<&dyn Transcriber>,
+    reporter: &dyn Reporter,
+) -> TextRead {
     let (specs, mut problems) = collect_calls(files, options);
     let Some(transcriber) = transcriber else {
         for spec in &specs {
@@ -87,7 +106,10 @@ pub fn read_calls(files: &[InputFile], options: &CallOptions, transcriber: Optio
                 reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
             });
         }
-        return TextRead { interactions: Vec::new(), problems };
+        return TextRead {
+            interactions: Vec::new(),
+            problems,
+        };
     };
     let total_minutes: f64 = specs.iter().map(|s| header_minutes(&s.path)).sum();
     let done_ms = AtomicU64::new(0);
@@ -96,7 +118,9 @@ pub fn read_calls(files: &[InputFile], options: &CallOptions, transcriber: Optio
         .map(|spec| {
             let outcome = transcribe_one(spec, transcriber);
             let minutes = header_minutes(&spec.path);
-            let done = done_ms.fetch_add((minutes * 60_000.0) as u64, Ordering::Relaxed) as f64 / 60_000.0 + minutes;
+            let done = done_ms.fetch_add((minutes * 60_000.0) as u64, Ordering::Relaxed) as f64
+                / 60_000.0
+                + minutes;
             reporter.progress(done, total_minutes.max(done), "audio minutes");
             outcome
         })
@@ -108,23 +132,40 @@ pub fn read_calls(files: &[InputFile], options: &CallOptions, transcriber: Optio
             Err(p) => problems.push(p),
         }
     }
-    TextRead { interactions, problems }
+    TextRead {
+        interactions,
+        problems,
+    }
 }
 
 /// One call, from file to interaction.
-pub fn transcribe_one(spec: &CallSpec, transcriber: &dyn Transcriber) -> Result<Interaction, InputProblem> {
-    let problem = |reason: String| InputProblem { source: spec.path.clone(), line: None, reason };
+pub fn transcribe_one(
+    spec: &CallSpec,
+    transcriber: &dyn Transcriber,
+) -> Result<Interaction, InputProblem> {
+    let problem = |reason: String| InputProblem {
+        source: spec.path.clone(),
+        line: None,
+        reason,
+    };
     let decoded = audio::decode_file(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
     transcribe_call(spec, &decoded, transcriber).map_err(|e| {
         let reason = e.to_string();
         let prefix = format!("{}: ", spec.source);
-        problem(reason.strip_prefix(&prefix).map(str::to_string).unwrap_or(reason))
+        problem(
+            reason
+                .strip_prefix(&prefix)
+                .map(str::to_string)
+                .unwrap_or(reason),
+        )
     })
 }
 
 /// Length of a recording from its header (0 when unreadable; decoding reports why).
 fn header_minutes(path: &Path) -> f64 {
-    let Ok(file) = std::fs::File::open(path) else { return 0.0 };
+    let Ok(file) = std::fs::File::open(path) else {
+        return 0.0;
+    };
     match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
         Ok(h) if h.sample_rate > 0 => h.frames() as f64 / f64::from(h.sample_rate) / 60.0,
         _ => 0.0,

@@ -12,8 +12,10 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub mod calls;
+pub mod incremental;
 
 pub use calls::CallOptions;
+pub use incremental::{run_incremental, RunError, RunOutcome, RunPlan, SampleSpec};
 
 /// Files scanned together; results of a chunk are handed out before the next starts,
 /// so memory stays bounded however many inputs there are.
@@ -27,6 +29,14 @@ pub struct BatchStats {
     pub files: usize,
     pub interactions: usize,
     pub problems: usize,
+    /// Recordings sent to the recognizer (a nightly rerun over the same archive: 0).
+    pub transcribed: usize,
+    /// Recordings whose transcript came from the store's cache.
+    pub transcripts_reused: usize,
+    /// Interactions whose stored result was handed out instead of scanning again.
+    pub results_reused: usize,
+    /// Interactions left out: another shard's, or not in the sample.
+    pub skipped: usize,
 }
 
 /// One item of batch output, in input order.

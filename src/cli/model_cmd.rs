@@ -13,20 +13,30 @@ fn quantization(q: QuantizeArg) -> Quantization {
     }
 }
 
-pub fn run(cmd: ModelCommand, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
+pub fn run(
+    cmd: ModelCommand,
+    stdout: &mut dyn Write,
+    reporter: &dyn Reporter,
+) -> Result<Outcome, CliError> {
     let other = |e: model::ModelError| CliError::Other(e.to_string());
     match cmd {
         ModelCommand::Fetch { dir, quantize } => {
             let path = model::fetch(&dir, quantization(quantize), reporter).map_err(other)?;
             reporter.status(&format!("model ready: {}", path.display()));
         }
-        ModelCommand::Convert { ct2_dir, out, quantize } => {
-            let summary = model::convert_dir(&ct2_dir, &out, quantization(quantize), reporter).map_err(other)?;
+        ModelCommand::Convert {
+            ct2_dir,
+            out,
+            quantize,
+        } => {
+            let summary = model::convert_dir(&ct2_dir, &out, quantization(quantize), reporter)
+                .map_err(other)?;
             reporter.status(&format!("wrote {}: {summary}", out.display()));
         }
         ModelCommand::Info { path } => {
             let info = model::info(&path).map_err(other)?;
-            writeln!(stdout, "{info}").map_err(|e| CliError::Other(format!("cannot write to stdout: {e}")))?;
+            writeln!(stdout, "{info}")
+                .map_err(|e| CliError::Other(format!("cannot write to stdout: {e}")))?;
         }
     }
     Ok(Outcome::Done)

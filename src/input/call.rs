@@ -249,7 +249,10 @@ fn transcribe_channel(
     let segments = transcriber.transcribe(&packed.samples)?;
     Ok(segments
         .iter()
-        .filter(|s| s.no_speech_prob <= NO_SPEECH_DROP && !crate::asr::hallucination::is_hallucination(&s.text))
+        .filter(|s| {
+            s.no_speech_prob <= NO_SPEECH_DROP
+                && !crate::asr::hallucination::is_hallucination(&s.text)
+        })
         .flat_map(|s| segment_turns(s, &packed, speaker))
         .collect())
 }

@@ -56,8 +56,10 @@ impl Grouper {
         let slot = match self.index.get(&p.conversation_id) {
             Some(&i) => i,
             None => {
-                self.index.insert(p.conversation_id.clone(), self.conversations.len());
-                self.conversations.push((p.conversation_id, String::new(), Vec::new()));
+                self.index
+                    .insert(p.conversation_id.clone(), self.conversations.len());
+                self.conversations
+                    .push((p.conversation_id, String::new(), Vec::new()));
                 self.conversations.len() - 1
             }
         };
@@ -65,7 +67,12 @@ impl Grouper {
         if conv.1.is_empty() && !p.agent_id.is_empty() {
             conv.1 = p.agent_id;
         }
-        conv.2.push(Received { line: p.line, ts: p.ts, speaker: p.speaker, text: p.text });
+        conv.2.push(Received {
+            line: p.line,
+            ts: p.ts,
+            speaker: p.speaker,
+            text: p.text,
+        });
     }
 }
 
@@ -73,22 +80,41 @@ fn check(m: Message, line: usize) -> Result<Parsed, String> {
     if m.conversation_id.trim().is_empty() {
         return Err("empty conversation_id".into());
     }
-    let ts = DateTime::parse_from_rfc3339(m.ts.trim())
-        .map_err(|e| format!("ts {:?} is not an RFC 3339 time ({e}); e.g. 2026-11-16T09:00:00+08:00", m.ts))?;
+    let ts = DateTime::parse_from_rfc3339(m.ts.trim()).map_err(|e| {
+        format!(
+            "ts {:?} is not an RFC 3339 time ({e}); e.g. 2026-11-16T09:00:00+08:00",
+            m.ts
+        )
+    })?;
     let speaker = match m.role.trim().to_ascii_lowercase().as_str() {
         "agent" => Speaker::Agent,
         "customer" => Speaker::Customer,
         "system" => Speaker::System,
-        other => return Err(format!("role {other:?} is not one of agent, customer, system")),
+        other => {
+            return Err(format!(
+                "role {other:?} is not one of agent, customer, system"
+            ))
+        }
     };
-    Ok(Parsed { line, conversation_id: m.conversation_id, agent_id: m.agent_id, ts, speaker, text: m.text })
+    Ok(Parsed {
+        line,
+        conversation_id: m.conversation_id,
+        agent_id: m.agent_id,
+        ts,
+        speaker,
+        text: m.text,
+    })
 }
 
 /// Reads a JSON Lines chat log.
 pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
     let mut parsed = Grouper::default();
     let mut problems = Vec::new();
-    let problem = |line: usize, reason: String| InputProblem { source: path.to_path_buf(), line: Some(line), reason };
+    let problem = |line: usize, reason: String| InputProblem {
+        source: path.to_path_buf(),
+        line: Some(line),
+        reason,
+    };
     for (i, line) in reader.split(b'\n').enumerate() {
         let n = i + 1;
         let bytes = match line {
@@ -99,7 +125,13 @@ pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
             }
         };
         if bytes.len() > MAX_LINE_BYTES {
-            problems.push(problem(n, format!("line is {} bytes, over the {MAX_LINE_BYTES}-byte limit", bytes.len())));
+            problems.push(problem(
+                n,
+                format!(
+                    "line is {} bytes, over the {MAX_LINE_BYTES}-byte limit",
+                    bytes.len()
+                ),
+            ));
             continue;
         }
         let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -110,20 +142,32 @@ pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Message>(text).map_err(|e| format!("bad JSON: {e}")).and_then(|m| check(m, n)) {
+        match serde_json::from_str::<Message>(text)
+            .map_err(|e| format!("bad JSON: {e}"))
+            .and_then(|m| check(m, n))
+        {
             Ok(p) => parsed.push(p),
             Err(reason) => problems.push(problem(n, reason)),
         }
     }
-    TextRead { interactions: group(parsed, source), problems }
+    TextRead {
+        interactions: group(parsed, source),
+        problems,
+    }
 }
 
 /// Reads a CSV chat log with a header row naming the same columns.
 pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRead {
     let mut parsed = Grouper::default();
     let mut problems = Vec::new();
-    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
-    let problem = |line: usize, reason: String| InputProblem { source: path.to_path_buf(), line: Some(line), reason };
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let problem = |line: usize, reason: String| InputProblem {
+        source: path.to_path_buf(),
+        line: Some(line),
+        reason,
+    };
     match csv.headers() {
         Ok(h) => {
             let missing: Vec<&str> = ["conversation_id", "ts", "role", "text"]
@@ -131,22 +175,40 @@ pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRe
                 .filter(|c| !h.iter().any(|x| x.trim_start_matches('\u{feff}') == *c))
                 .collect();
             if !missing.is_empty() {
-                problems.push(problem(1, format!("header lacks column(s) {}", missing.join(", "))));
-                return TextRead { interactions: Vec::new(), problems };
+                problems.push(problem(
+                    1,
+                    format!("header lacks column(s) {}", missing.join(", ")),
+                ));
+                return TextRead {
+                    interactions: Vec::new(),
+                    problems,
+                };
             }
         }
         Err(e) => {
             problems.push(problem(1, format!("bad CSV header: {e}")));
-            return TextRead { interactions: Vec::new(), problems };
+            return TextRead {
+                interactions: Vec::new(),
+                problems,
+            };
         }
     }
     let headers = csv.headers().cloned().unwrap_or_default();
-    let headers = csv::StringRecord::from(headers.iter().map(|h| h.trim_start_matches('\u{feff}')).collect::<Vec<_>>());
+    let headers = csv::StringRecord::from(
+        headers
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}'))
+            .collect::<Vec<_>>(),
+    );
     for record in csv.records() {
         match record {
             Ok(rec) => {
                 let n = rec.position().map_or(0, |p| p.line() as usize);
-                match rec.deserialize::<Message>(Some(&headers)).map_err(|e| format!("bad row: {e}")).and_then(|m| check(m, n)) {
+                match rec
+                    .deserialize::<Message>(Some(&headers))
+                    .map_err(|e| format!("bad row: {e}"))
+                    .and_then(|m| check(m, n))
+                {
                     Ok(p) => parsed.push(p),
                     Err(reason) => problems.push(problem(n, reason)),
                 }
@@ -157,7 +219,10 @@ pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRe
             }
         }
     }
-    TextRead { interactions: group(parsed, source), problems }
+    TextRead {
+        interactions: group(parsed, source),
+        problems,
+    }
 }
 
 /// Sorts each conversation by time, keeping file order for equal times.

@@ -62,7 +62,11 @@ pub fn classify(path: &Path) -> Option<InputKind> {
         "jsonl" | "ndjson" => Some(InputKind::ChatJsonl),
         "json" => Some(InputKind::Transcript),
         "wav" => Some(InputKind::Wav),
-        "csv" => Some(if looks_like_manifest(path) { InputKind::Manifest } else { InputKind::ChatCsv }),
+        "csv" => Some(if looks_like_manifest(path) {
+            InputKind::Manifest
+        } else {
+            InputKind::ChatCsv
+        }),
         _ => None,
     }
 }
@@ -76,7 +80,11 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<InputProblem>) {
         if input.is_dir() {
             walk(input, &mut files, &mut problems);
         } else if !input.exists() {
-            problems.push(InputProblem { source: input.clone(), line: None, reason: "no such file or directory".into() });
+            problems.push(InputProblem {
+                source: input.clone(),
+                line: None,
+                reason: "no such file or directory".into(),
+            });
         } else {
             match classify(input) {
                 Some(kind) => files.push(InputFile { path: input.clone(), kind }),
@@ -95,13 +103,20 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<InputProblem>
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
-            problems.push(InputProblem { source: dir.to_path_buf(), line: None, reason: format!("cannot list directory: {e}") });
+            problems.push(InputProblem {
+                source: dir.to_path_buf(),
+                line: None,
+                reason: format!("cannot list directory: {e}"),
+            });
             return;
         }
     };
     entries.sort();
     for path in entries {
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -116,9 +131,18 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<InputProblem>
 /// A `.csv` whose header has `call_id` first and a `file` column lists call recordings.
 fn looks_like_manifest(path: &Path) -> bool {
     use std::io::{BufRead, Read};
-    let Ok(file) = std::fs::File::open(path) else { return false };
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
     let mut first = String::new();
-    let _ = std::io::BufReader::new(file).take(4096).read_line(&mut first);
-    let columns: Vec<&str> = first.trim_start_matches('\u{feff}').trim().split(',').map(str::trim).collect();
+    let _ = std::io::BufReader::new(file)
+        .take(4096)
+        .read_line(&mut first);
+    let columns: Vec<&str> = first
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .split(',')
+        .map(str::trim)
+        .collect();
     columns.first() == Some(&"call_id") && columns.contains(&"file")
 }

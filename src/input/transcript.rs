@@ -30,16 +30,31 @@ struct Segment {
 pub fn read(path: &Path, source: &str, bytes: &[u8]) -> TextRead {
     let problem = |reason: String| TextRead {
         interactions: Vec::new(),
-        problems: vec![InputProblem { source: path.to_path_buf(), line: None, reason }],
+        problems: vec![InputProblem {
+            source: path.to_path_buf(),
+            line: None,
+            reason,
+        }],
     };
     let file: TranscriptFile = match serde_json::from_slice(bytes) {
         Ok(f) => f,
-        Err(e) => return problem(format!("bad transcript JSON at line {} column {}: {e}", e.line(), e.column())),
+        Err(e) => {
+            return problem(format!(
+                "bad transcript JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+        }
     };
     if file.interaction_id.trim().is_empty() {
         return problem("empty interaction_id".into());
     }
-    let started_at = match file.started_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let started_at = match file
+        .started_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(s) => match DateTime::parse_from_rfc3339(s) {
             Ok(t) => Some(t),
@@ -56,10 +71,21 @@ pub fn read(path: &Path, source: &str, bytes: &[u8]) -> TextRead {
                 roles = Roles::Unknown;
                 Speaker::Unknown
             }
-            other => return problem(format!("segments[{i}].speaker {other:?} is not agent, customer or unknown")),
+            other => {
+                return problem(format!(
+                    "segments[{i}].speaker {other:?} is not agent, customer or unknown"
+                ))
+            }
         };
-        if !seg.start_s.is_finite() || !seg.end_s.is_finite() || seg.start_s < 0.0 || seg.end_s < seg.start_s {
-            return problem(format!("segments[{i}] has impossible times start_s={} end_s={}", seg.start_s, seg.end_s));
+        if !seg.start_s.is_finite()
+            || !seg.end_s.is_finite()
+            || seg.start_s < 0.0
+            || seg.end_s < seg.start_s
+        {
+            return problem(format!(
+                "segments[{i}] has impossible times start_s={} end_s={}",
+                seg.start_s, seg.end_s
+            ));
         }
         turns.push(Turn::new(speaker, seg.start_s, seg.end_s, seg.text));
     }

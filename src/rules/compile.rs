@@ -19,24 +19,38 @@ pub const MAX_DEDUCT: i64 = 100;
 /// Most syllables a pinyin phrase may differ by.
 pub const MAX_PINYIN_DISTANCE: i64 = 3;
 
-pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<RuleError>) -> Option<Rule> {
+pub(super) fn compile_rule(
+    spec: &RuleSpec,
+    loc: &Locator,
+    errors: &mut Vec<RuleError>,
+) -> Option<Rule> {
     let id = spec.id.get_ref().as_str();
     let before = errors.len();
     let mut err = |at: usize, msg: String| errors.push(loc.at(at, Some(id), msg));
     let id_at = spec.id.span().start;
 
-    if id.is_empty() || !id.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-')) {
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
+    {
         err(id_at, "malformed id: use only lowercase letters, digits, '.', '_' and '-' (e.g. \"forbidden.dont-know\")".into());
     }
 
     // Deductions.
     let deduct = match &spec.deduct {
         None => {
-            err(id_at, "missing `deduct` (points taken off when the rule is violated; 0..=100)".into());
+            err(
+                id_at,
+                "missing `deduct` (points taken off when the rule is violated; 0..=100)".into(),
+            );
             0
         }
         Some(d) if !(0..=MAX_DEDUCT).contains(d.get_ref()) => {
-            err(d.span().start, format!("deduct = {} is out of range 0..={MAX_DEDUCT}", d.get_ref()));
+            err(
+                d.span().start,
+                format!("deduct = {} is out of range 0..={MAX_DEDUCT}", d.get_ref()),
+            );
             0
         }
         Some(d) => *d.get_ref() as u32,
@@ -48,23 +62,39 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
             None
         }
         Some(m) if *m.get_ref() < i64::from(deduct) || *m.get_ref() > MAX_DEDUCT => {
-            err(m.span().start, format!("max-deduct = {} must be between deduct ({deduct}) and {MAX_DEDUCT}", m.get_ref()));
+            err(
+                m.span().start,
+                format!(
+                    "max-deduct = {} must be between deduct ({deduct}) and {MAX_DEDUCT}",
+                    m.get_ref()
+                ),
+            );
             None
         }
         Some(m) => Some(*m.get_ref() as u32),
     };
 
     // Phrases, patterns, except.
-    let raw_phrases: Vec<&toml::Spanned<String>> = spec.phrases.as_ref().map(|p| p.get_ref().iter().collect()).unwrap_or_default();
+    let raw_phrases: Vec<&toml::Spanned<String>> = spec
+        .phrases
+        .as_ref()
+        .map(|p| p.get_ref().iter().collect())
+        .unwrap_or_default();
     let mut phrases = Vec::new();
     let mut patterns = Vec::new();
     let mut except = Vec::new();
     if spec.kind == RuleKind::Metric {
         if let Some(p) = &spec.phrases {
-            err(p.span().start, "a metric rule has no phrases; remove `phrases` or change `kind`".into());
+            err(
+                p.span().start,
+                "a metric rule has no phrases; remove `phrases` or change `kind`".into(),
+            );
         }
         if let Some(p) = spec.patterns.first() {
-            err(p.span().start, "a metric rule has no patterns; remove `patterns` or change `kind`".into());
+            err(
+                p.span().start,
+                "a metric rule has no patterns; remove `patterns` or change `kind`".into(),
+            );
         }
         if let Some(p) = spec.except.first() {
             err(p.span().start, "a metric rule has no except phrases".into());
@@ -72,10 +102,17 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
     } else {
         if let Some(p) = &spec.phrases {
             if p.get_ref().is_empty() && spec.patterns.is_empty() {
-                err(p.span().start, "phrases is empty: give at least one phrase (or a pattern)".into());
+                err(
+                    p.span().start,
+                    "phrases is empty: give at least one phrase (or a pattern)".into(),
+                );
             }
         } else if spec.patterns.is_empty() {
-            err(id_at, "no phrases and no patterns: a forbidden or required rule needs at least one".into());
+            err(
+                id_at,
+                "no phrases and no patterns: a forbidden or required rule needs at least one"
+                    .into(),
+            );
         }
         for p in &raw_phrases {
             let n = normalize_str(p.get_ref());
@@ -86,18 +123,36 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
             }
         }
         for p in &spec.patterns {
-            match regex::RegexBuilder::new(p.get_ref()).size_limit(REGEX_SIZE_LIMIT).build() {
+            match regex::RegexBuilder::new(p.get_ref())
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+            {
                 Ok(re) if re.is_match("") => {
-                    err(p.span().start, format!("pattern {:?} matches empty text; every position would be a hit", p.get_ref()));
+                    err(
+                        p.span().start,
+                        format!(
+                            "pattern {:?} matches empty text; every position would be a hit",
+                            p.get_ref()
+                        ),
+                    );
                 }
                 Ok(re) => patterns.push(re),
-                Err(e) => err(p.span().start, format!("bad regex {:?}: {}", p.get_ref(), one_line(&e.to_string()))),
+                Err(e) => err(
+                    p.span().start,
+                    format!("bad regex {:?}: {}", p.get_ref(), one_line(&e.to_string())),
+                ),
             }
         }
         for p in &spec.except {
             let n = normalize_str(p.get_ref());
             if n.is_empty() {
-                err(p.span().start, format!("except phrase {:?} is empty after normalization", p.get_ref()));
+                err(
+                    p.span().start,
+                    format!(
+                        "except phrase {:?} is empty after normalization",
+                        p.get_ref()
+                    ),
+                );
             } else {
                 except.push(n);
             }
@@ -108,7 +163,10 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
     let window = match &spec.within {
         None => None,
         Some(w) if spec.kind == RuleKind::Metric => {
-            err(w.span().start, "a metric rule has no window; remove `within`".into());
+            err(
+                w.span().start,
+                "a metric rule has no window; remove `within`".into(),
+            );
             None
         }
         Some(w) => match window_of(w.get_ref()) {
@@ -123,29 +181,50 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
     // Metric.
     let metric = match (&spec.kind, &spec.metric) {
         (RuleKind::Metric, None) => {
-            err(id_at, format!("missing `metric`; one of: {}", metric_names()));
+            err(
+                id_at,
+                format!("missing `metric`; one of: {}", metric_names()),
+            );
             None
         }
         (RuleKind::Metric, Some(m)) => match Metric::from_name(m.get_ref()) {
             None => {
-                err(m.span().start, format!("unknown metric {:?}; one of: {}", m.get_ref(), metric_names()));
+                err(
+                    m.span().start,
+                    format!(
+                        "unknown metric {:?}; one of: {}",
+                        m.get_ref(),
+                        metric_names()
+                    ),
+                );
                 None
             }
             Some(metric) => {
                 let max = spec.max.as_ref().map(|v| *v.get_ref());
                 let min = spec.min.as_ref().map(|v| *v.get_ref());
                 if max.is_none() && min.is_none() {
-                    err(m.span().start, "a metric rule needs `max` or `min` (or both)".into());
+                    err(
+                        m.span().start,
+                        "a metric rule needs `max` or `min` (or both)".into(),
+                    );
                     None
                 } else if let (Some(lo), Some(hi)) = (min, max) {
                     if lo > hi {
-                        err(spec.min.as_ref().unwrap().span().start, format!("min = {lo} is above max = {hi}; no value could pass"));
+                        err(
+                            spec.min.as_ref().unwrap().span().start,
+                            format!("min = {lo} is above max = {hi}; no value could pass"),
+                        );
                         None
                     } else {
                         Some(MetricBound { metric, max, min })
                     }
-                } else if max.is_some_and(|v| !v.is_finite() || v < 0.0) || min.is_some_and(|v| !v.is_finite() || v < 0.0) {
-                    err(m.span().start, "metric bounds must be finite and not negative".into());
+                } else if max.is_some_and(|v| !v.is_finite() || v < 0.0)
+                    || min.is_some_and(|v| !v.is_finite() || v < 0.0)
+                {
+                    err(
+                        m.span().start,
+                        "metric bounds must be finite and not negative".into(),
+                    );
                     None
                 } else {
                     Some(MetricBound { metric, max, min })
@@ -153,12 +232,18 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
             }
         },
         (_, Some(m)) => {
-            err(m.span().start, "`metric` only belongs in a rule with kind = \"metric\"".into());
+            err(
+                m.span().start,
+                "`metric` only belongs in a rule with kind = \"metric\"".into(),
+            );
             None
         }
         (_, None) => {
             if let Some(v) = spec.max.as_ref().or(spec.min.as_ref()) {
-                err(v.span().start, "`max`/`min` only belong in a rule with kind = \"metric\"".into());
+                err(
+                    v.span().start,
+                    "`max`/`min` only belong in a rule with kind = \"metric\"".into(),
+                );
             }
             None
         }
@@ -167,17 +252,26 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
     // Pronunciation matching.
     let fuzzy = match (spec.match_mode, &spec.max_distance) {
         (MatchMode::Exact, Some(d)) => {
-            err(d.span().start, "max-distance only applies with match = \"pinyin\"".into());
+            err(
+                d.span().start,
+                "max-distance only applies with match = \"pinyin\"".into(),
+            );
             None
         }
         (MatchMode::Pinyin, _) if spec.kind == RuleKind::Metric => {
-            err(id_at, "match = \"pinyin\" needs phrases; a metric rule has none".into());
+            err(
+                id_at,
+                "match = \"pinyin\" needs phrases; a metric rule has none".into(),
+            );
             None
         }
         (MatchMode::Pinyin, d) => {
             let distance = d.as_ref().map_or(0, |d| *d.get_ref());
             if !(0..=MAX_PINYIN_DISTANCE).contains(&distance) {
-                err(d.as_ref().unwrap().span().start, format!("max-distance = {distance} is out of range 0..={MAX_PINYIN_DISTANCE}"));
+                err(
+                    d.as_ref().unwrap().span().start,
+                    format!("max-distance = {distance} is out of range 0..={MAX_PINYIN_DISTANCE}"),
+                );
                 None
             } else {
                 Some(PinyinPhrases::new(&phrases, distance as usize))
@@ -189,7 +283,11 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
     if errors.len() > before {
         return None;
     }
-    let speaker = if spec.kind == RuleKind::Metric { SpeakerFilter::Any } else { spec.speaker };
+    let speaker = if spec.kind == RuleKind::Metric {
+        SpeakerFilter::Any
+    } else {
+        spec.speaker
+    };
     Some(Rule {
         id: id.to_string(),
         title: spec.title.clone().unwrap_or_else(|| id.to_string()),
@@ -209,11 +307,24 @@ pub(super) fn compile_rule(spec: &RuleSpec, loc: &Locator, errors: &mut Vec<Rule
 }
 
 fn window_of(w: &WindowSpec) -> Result<Window, String> {
-    let given = [w.first_turns.is_some(), w.last_turns.is_some(), w.first_seconds.is_some(), w.last_seconds.is_some()];
+    let given = [
+        w.first_turns.is_some(),
+        w.last_turns.is_some(),
+        w.first_seconds.is_some(),
+        w.last_seconds.is_some(),
+    ];
     match given.iter().filter(|g| **g).count() {
-        0 => return Err("empty window: give one of first-turns, last-turns, first-seconds, last-seconds".into()),
+        0 => {
+            return Err(
+                "empty window: give one of first-turns, last-turns, first-seconds, last-seconds"
+                    .into(),
+            )
+        }
         1 => {}
-        _ => return Err("a window takes exactly one of first-turns, last-turns, first-seconds, last-seconds".into()),
+        _ => return Err(
+            "a window takes exactly one of first-turns, last-turns, first-seconds, last-seconds"
+                .into(),
+        ),
     }
     let turns = |n: i64, key: &str| {
         if n >= 1 {
@@ -226,7 +337,9 @@ fn window_of(w: &WindowSpec) -> Result<Window, String> {
         if s.is_finite() && s > 0.0 {
             Ok(s)
         } else {
-            Err(format!("{key} = {s} is impossible: it must be a positive number of seconds"))
+            Err(format!(
+                "{key} = {s} is impossible: it must be a positive number of seconds"
+            ))
         }
     };
     if let Some(n) = w.first_turns {
@@ -242,19 +355,41 @@ fn window_of(w: &WindowSpec) -> Result<Window, String> {
 }
 
 fn metric_names() -> String {
-    Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+    Metric::ALL
+        .iter()
+        .map(|m| m.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn one_line(s: &str) -> String {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub(super) fn check_band(band: &toml::Spanned<Band>, loc: &Locator, errors: &mut Vec<RuleError>) {
     let b = band.get_ref();
     if !(0.0..=100.0).contains(&b.min) {
-        errors.push(loc.at(band.span().start, None, format!("band {:?}: min = {} is out of range 0..=100", b.label, b.min)));
+        errors.push(loc.at(
+            band.span().start,
+            None,
+            format!(
+                "band {:?}: min = {} is out of range 0..=100",
+                b.label, b.min
+            ),
+        ));
     }
     if !b.coefficient.is_finite() || b.coefficient < 0.0 {
-        errors.push(loc.at(band.span().start, None, format!("band {:?}: coefficient must be a non-negative number", b.label)));
+        errors.push(loc.at(
+            band.span().start,
+            None,
+            format!(
+                "band {:?}: coefficient must be a non-negative number",
+                b.label
+            ),
+        ));
     }
 }

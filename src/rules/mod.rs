@@ -103,7 +103,12 @@ impl Rule {
             RuleKind::Required => "required",
             RuleKind::Metric => "metric",
         };
-        let mut s = format!("{:<28} {:<9} {:<5}", self.id, kind, format!("{:?}", self.severity).to_lowercase());
+        let mut s = format!(
+            "{:<28} {:<9} {:<5}",
+            self.id,
+            kind,
+            format!("{:?}", self.severity).to_lowercase()
+        );
         match &self.metric {
             Some(m) => {
                 s.push_str(&format!(" {}", m.metric.name()));
@@ -172,7 +177,11 @@ pub struct Ruleset {
 
 impl Ruleset {
     pub fn id(&self) -> RulesetId {
-        RulesetId { name: self.name.clone(), version: self.version.clone(), sha256: self.sha256.clone() }
+        RulesetId {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            sha256: self.sha256.clone(),
+        }
     }
 
     /// Loads a rule file, or every `*.toml` in a directory (in name order).
@@ -184,7 +193,11 @@ impl Ruleset {
                 Ok(text) => sources.push((file, text)),
                 Err(e) => {
                     return Err(RulesError {
-                        errors: vec![Locator { file: &file, source: "" }.whole_file(format!("cannot read rule file: {e}"))],
+                        errors: vec![Locator {
+                            file: &file,
+                            source: "",
+                        }
+                        .whole_file(format!("cannot read rule file: {e}"))],
                     })
                 }
             }
@@ -216,14 +229,26 @@ impl Ruleset {
                 let at = rs.span().start;
                 let rs = rs.into_inner();
                 if meta.is_some() {
-                    errors.push(loc.at(at, None, "a second [ruleset] table; exactly one rule file may define it"));
+                    errors.push(loc.at(
+                        at,
+                        None,
+                        "a second [ruleset] table; exactly one rule file may define it",
+                    ));
                 } else {
                     let pass = *rs.pass_score.get_ref();
                     if !(0.0..=100.0).contains(&pass) {
-                        errors.push(loc.at(rs.pass_score.span().start, None, format!("pass-score = {pass} is out of range 0..=100")));
+                        errors.push(loc.at(
+                            rs.pass_score.span().start,
+                            None,
+                            format!("pass-score = {pass} is out of range 0..=100"),
+                        ));
                     }
                     if rs.name.trim().is_empty() || rs.version.trim().is_empty() {
-                        errors.push(loc.at(at, None, "[ruleset] needs a non-empty name and version"));
+                        errors.push(loc.at(
+                            at,
+                            None,
+                            "[ruleset] needs a non-empty name and version",
+                        ));
                     }
                     meta = Some((rs.name, rs.version, pass));
                 }
@@ -238,7 +263,11 @@ impl Ruleset {
                 let here = loc.at(spec.id.span().start, None, "");
                 let here = format!("{}:{}:{}", here.file.display(), here.line, here.column);
                 if let Some(first) = seen.get(id) {
-                    errors.push(loc.at(spec.id.span().start, Some(id), format!("duplicate id; first defined at {first}")));
+                    errors.push(loc.at(
+                        spec.id.span().start,
+                        Some(id),
+                        format!("duplicate id; first defined at {first}"),
+                    ));
                     continue;
                 }
                 seen.insert(id.clone(), here);
@@ -248,11 +277,20 @@ impl Ruleset {
             }
         }
         if meta.is_none() && errors.is_empty() {
-            let file = sources.first().map(|s| s.0.as_path()).unwrap_or(Path::new("<rules>"));
-            errors.push(Locator { file, source: "" }.whole_file("no [ruleset] table (name, version, pass-score) in any rule file"));
+            let file = sources
+                .first()
+                .map(|s| s.0.as_path())
+                .unwrap_or(Path::new("<rules>"));
+            errors.push(
+                Locator { file, source: "" }
+                    .whole_file("no [ruleset] table (name, version, pass-score) in any rule file"),
+            );
         }
         if rules.is_empty() && errors.is_empty() {
-            let file = sources.first().map(|s| s.0.as_path()).unwrap_or(Path::new("<rules>"));
+            let file = sources
+                .first()
+                .map(|s| s.0.as_path())
+                .unwrap_or(Path::new("<rules>"));
             errors.push(Locator { file, source: "" }.whole_file("no [[rule]] defined"));
         }
         if !errors.is_empty() {
@@ -260,7 +298,11 @@ impl Ruleset {
         }
         bands.sort_by(|a, b| b.min.total_cmp(&a.min));
         let index = build_index(&rules).map_err(|e| RulesError {
-            errors: vec![Locator { file: &sources[0].0, source: "" }.whole_file(format!("cannot build phrase automaton: {e}"))],
+            errors: vec![Locator {
+                file: &sources[0].0,
+                source: "",
+            }
+            .whole_file(format!("cannot build phrase automaton: {e}"))],
         })?;
         let (name, version, pass_score) = meta.expect("checked above");
         Ok(Ruleset {
@@ -277,7 +319,13 @@ impl Ruleset {
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RulesError> {
-    let fail = |msg: String| RulesError { errors: vec![Locator { file: path, source: "" }.whole_file(msg)] };
+    let fail = |msg: String| RulesError {
+        errors: vec![Locator {
+            file: path,
+            source: "",
+        }
+        .whole_file(msg)],
+    };
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read rules: {e}")))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -299,7 +347,11 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
     let mut owners: Vec<Vec<(usize, PhraseRole)>> = Vec::new();
     let mut by_text: HashMap<String, usize> = HashMap::new();
     for (r, rule) in rules.iter().enumerate() {
-        let tagged = rule.phrases.iter().map(|p| (p, PhraseRole::Hit)).chain(rule.except.iter().map(|p| (p, PhraseRole::Except)));
+        let tagged = rule
+            .phrases
+            .iter()
+            .map(|p| (p, PhraseRole::Hit))
+            .chain(rule.except.iter().map(|p| (p, PhraseRole::Except)));
         for (phrase, role) in tagged {
             let slot = *by_text.entry(phrase.clone()).or_insert_with(|| {
                 patterns.push(phrase.clone());
@@ -318,9 +370,14 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
 /// The id of the `[[rule]]` table that contains byte `at`, found textually (used
 /// when the file does not parse, so the error can still name the rule).
 fn rule_id_near(source: &str, at: usize) -> Option<String> {
-    let at = (0..=at.min(source.len())).rev().find(|i| source.is_char_boundary(*i))?;
+    let at = (0..=at.min(source.len()))
+        .rev()
+        .find(|i| source.is_char_boundary(*i))?;
     let table_start = source[..at].rfind("[[rule]]")?;
-    let table_end = source[table_start + 8..].find("\n[").map_or(source.len(), |e| table_start + 8 + e);
+    let table_end = source[table_start + 8..]
+        .find("\n[")
+        .map_or(source.len(), |e| table_start + 8 + e);
     let re = regex::Regex::new(r#"(?m)^\s*id\s*=\s*"([^"]*)""#).ok()?;
-    re.captures(&source[table_start..table_end]).map(|c| c[1].to_string())
+    re.captures(&source[table_start..table_end])
+        .map(|c| c[1].to_string())
 }

@@ -41,7 +41,10 @@ pub fn speaker_matches(filter: SpeakerFilter, speaker: Speaker, roles: Roles) ->
 pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> {
     let rules = &ruleset.rules;
     let mut out = vec![RuleHits::default(); rules.len()];
-    let active: Vec<bool> = rules.iter().map(|r| r.kind != RuleKind::Metric && r.applies_to_kind(interaction.kind)).collect();
+    let active: Vec<bool> = rules
+        .iter()
+        .map(|r| r.kind != RuleKind::Metric && r.applies_to_kind(interaction.kind))
+        .collect();
     // Ordinal of each turn among the turns each rule's speaker filter sees.
     let ordinals = TurnOrdinals::new(interaction);
     let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); rules.len()];
@@ -52,12 +55,18 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
         if turn.speaker == Speaker::System || turn.text.is_empty() {
             continue;
         }
-        let sees = |r: usize| active[r] && speaker_matches(rules[r].speaker, turn.speaker, interaction.roles);
+        let sees = |r: usize| {
+            active[r] && speaker_matches(rules[r].speaker, turn.speaker, interaction.roles)
+        };
         let norm = normalize(&turn.text);
         if norm.text.is_empty() {
             continue;
         }
-        for m in ruleset.index.automaton.find_overlapping_iter(norm.text.as_str()) {
+        for m in ruleset
+            .index
+            .automaton
+            .find_overlapping_iter(norm.text.as_str())
+        {
             for &(r, role) in &ruleset.index.owners[m.pattern().as_usize()] {
                 if !sees(r) {
                     continue;
@@ -66,7 +75,11 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
                     touched.push(r);
                 }
                 match role {
-                    PhraseRole::Hit => candidates[r].push(Candidate { start: m.start(), end: m.end(), fuzzy: false }),
+                    PhraseRole::Hit => candidates[r].push(Candidate {
+                        start: m.start(),
+                        end: m.end(),
+                        fuzzy: false,
+                    }),
                     PhraseRole::Except => excepts[r].push((m.start(), m.end())),
                 }
             }
@@ -78,12 +91,20 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
             let before = candidates[r].len() + excepts[r].len();
             for re in &rule.patterns {
                 for m in re.find_iter(&norm.text) {
-                    candidates[r].push(Candidate { start: m.start(), end: m.end(), fuzzy: false });
+                    candidates[r].push(Candidate {
+                        start: m.start(),
+                        end: m.end(),
+                        fuzzy: false,
+                    });
                 }
             }
             if let Some(fuzzy) = &rule.fuzzy {
                 for h in fuzzy.find(&norm.text) {
-                    candidates[r].push(Candidate { start: h.start, end: h.end, fuzzy: h.fuzzy });
+                    candidates[r].push(Candidate {
+                        start: h.start,
+                        end: h.end,
+                        fuzzy: h.fuzzy,
+                    });
                 }
             }
             if before == 0 && !candidates[r].is_empty() {
@@ -114,7 +135,12 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
 /// Non-overlapping hits, leftmost first and the longest among those starting at the
 /// same place; an exact hit beats a pronunciation hit over the same text.
 fn leftmost_longest(c: &mut [Candidate]) -> Vec<Candidate> {
-    c.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.fuzzy.cmp(&b.fuzzy)));
+    c.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.fuzzy.cmp(&b.fuzzy))
+    });
     let mut chosen: Vec<Candidate> = Vec::new();
     let mut next_free = 0;
     for cand in c.iter() {
@@ -161,7 +187,11 @@ impl TurnOrdinals {
     fn new(i: &Interaction) -> Self {
         let mut ordinal: [Vec<usize>; 3] = Default::default();
         let mut count = [0; 3];
-        for f in [SpeakerFilter::Agent, SpeakerFilter::Customer, SpeakerFilter::Any] {
+        for f in [
+            SpeakerFilter::Agent,
+            SpeakerFilter::Customer,
+            SpeakerFilter::Any,
+        ] {
             let s = filter_slot(f);
             for turn in &i.turns {
                 if speaker_matches(f, turn.speaker, i.roles) && !turn.text.trim().is_empty() {

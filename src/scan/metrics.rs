@@ -125,7 +125,10 @@ mod tests {
 
     fn chat(turns: &[(Speaker, f64)]) -> Interaction {
         Interaction {
-            turns: turns.iter().map(|(s, t)| Turn::new(*s, *t, *t, "x")).collect(),
+            turns: turns
+                .iter()
+                .map(|(s, t)| Turn::new(*s, *t, *t, "x"))
+                .collect(),
             ..Default::default()
         }
     }
@@ -133,7 +136,14 @@ mod tests {
     #[test]
     fn response_times_wait_from_first_message_of_a_run() {
         use Speaker::*;
-        let i = chat(&[(Agent, 0.0), (Customer, 10.0), (Customer, 20.0), (Agent, 50.0), (Customer, 60.0), (Agent, 65.0)]);
+        let i = chat(&[
+            (Agent, 0.0),
+            (Customer, 10.0),
+            (Customer, 20.0),
+            (Agent, 50.0),
+            (Customer, 60.0),
+            (Agent, 65.0),
+        ]);
         let m = compute(&i);
         assert_eq!(m[&Metric::AgentFirstResponseSeconds], 40.0);
         assert_eq!(m[&Metric::AgentMaxResponseSeconds], 40.0);

@@ -38,12 +38,18 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &[RuleHits]) ->
     }
     let fatal = violations.iter().any(|v| v.severity == Severity::Fatal);
     let deducted: u32 = violations.iter().map(|v| v.deduct).sum();
-    let score = if fatal { 0 } else { BASE_SCORE.saturating_sub(deducted) };
+    let score = if fatal {
+        0
+    } else {
+        BASE_SCORE.saturating_sub(deducted)
+    };
     let passed = !fatal && f64::from(score) >= ruleset.pass_score;
     InteractionResult {
         schema_version: SCHEMA_VERSION,
         interaction_id: interaction.id.clone(),
-        kind: interaction.kind.unwrap_or(crate::interaction::InteractionKind::Chat),
+        kind: interaction
+            .kind
+            .unwrap_or(crate::interaction::InteractionKind::Chat),
         source: interaction.source.clone(),
         agent_id: interaction.agent_id.clone(),
         started_at: interaction.started_at.map(|t| t.to_rfc3339()),
@@ -55,7 +61,10 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &[RuleHits]) ->
         fatal,
         violations,
         passed_rules,
-        metrics: measured.iter().map(|(m, v)| (m.output_key().to_string(), round3(*v))).collect::<BTreeMap<_, _>>(),
+        metrics: measured
+            .iter()
+            .map(|(m, v)| (m.output_key().to_string(), round3(*v)))
+            .collect::<BTreeMap<_, _>>(),
         turns: interaction.turns.clone(),
     }
 }
@@ -116,9 +125,18 @@ fn metric(rule: &Rule, value: f64) -> Option<Violation> {
     }
     let mut v = base(rule, rule.deduct);
     v.value = Some(round3(value));
-    let limit = if bound.max.is_some_and(|m| value > m) { bound.max } else { bound.min };
+    let limit = if bound.max.is_some_and(|m| value > m) {
+        bound.max
+    } else {
+        bound.min
+    };
     v.limit = limit;
-    v.detail = Some(format!("{} = {} (limit {})", bound.metric.name(), round3(value), limit.unwrap_or_default()));
+    v.detail = Some(format!(
+        "{} = {} (limit {})",
+        bound.metric.name(),
+        round3(value),
+        limit.unwrap_or_default()
+    ));
     Some(v)
 }
 

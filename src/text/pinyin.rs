@@ -7,7 +7,14 @@
 use pinyin::{ToPinyin, ToPinyinMulti};
 
 /// Initial pairs that sound alike on a phone line (cost 1 each).
-const CONFUSABLE_INITIALS: &[(&str, &str)] = &[("z", "zh"), ("c", "ch"), ("s", "sh"), ("n", "l"), ("f", "h"), ("r", "l")];
+const CONFUSABLE_INITIALS: &[(&str, &str)] = &[
+    ("z", "zh"),
+    ("c", "ch"),
+    ("s", "sh"),
+    ("n", "l"),
+    ("f", "h"),
+    ("r", "l"),
+];
 /// Final pairs that sound alike (cost 1 each).
 const CONFUSABLE_FINALS: &[(&str, &str)] = &[
     ("an", "ang"),
@@ -21,7 +28,10 @@ const CONFUSABLE_FINALS: &[(&str, &str)] = &[
     ("o", "uo"),
     ("e", "ei"),
 ];
-const INITIALS: &[&str] = &["zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w"];
+const INITIALS: &[&str] = &[
+    "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
+    "z", "c", "s", "y", "w",
+];
 
 /// The readings of one character: toneless pinyin syllables, or the character itself
 /// when it is not a Chinese character (digits, letters must match exactly).
@@ -57,7 +67,9 @@ fn split(s: &str) -> (&str, &str) {
 }
 
 fn confusable(table: &[(&str, &str)], a: &str, b: &str) -> bool {
-    table.iter().any(|(x, y)| (*x == a && *y == b) || (*x == b && *y == a))
+    table
+        .iter()
+        .any(|(x, y)| (*x == a && *y == b) || (*x == b && *y == a))
 }
 
 /// Cost of hearing syllable `b` where `a` was meant; `None` when they are unrelated.
@@ -67,15 +79,30 @@ pub fn syllable_cost(a: &str, b: &str) -> Option<usize> {
     }
     let (ia, fa) = split(a);
     let (ib, fb) = split(b);
-    let ci = if ia == ib { 0 } else if confusable(CONFUSABLE_INITIALS, ia, ib) { 1 } else { return None };
-    let cf = if fa == fb { 0 } else if confusable(CONFUSABLE_FINALS, fa, fb) { 1 } else { return None };
+    let ci = if ia == ib {
+        0
+    } else if confusable(CONFUSABLE_INITIALS, ia, ib) {
+        1
+    } else {
+        return None;
+    };
+    let cf = if fa == fb {
+        0
+    } else if confusable(CONFUSABLE_FINALS, fa, fb) {
+        1
+    } else {
+        return None;
+    };
     Some(ci + cf)
 }
 
 fn sound_cost(phrase: &Sound, heard: &Sound) -> Option<usize> {
     match (phrase, heard) {
         (Sound::Other(a), Sound::Other(b)) => (a == b).then_some(0),
-        (Sound::Han(a), Sound::Han(b)) => a.iter().flat_map(|x| b.iter().filter_map(move |y| syllable_cost(x, y))).min(),
+        (Sound::Han(a), Sound::Han(b)) => a
+            .iter()
+            .flat_map(|x| b.iter().filter_map(move |y| syllable_cost(x, y)))
+            .min(),
         _ => None,
     }
 }
@@ -110,7 +137,10 @@ impl PinyinPhrases {
                 (chars, sounds)
             })
             .collect();
-        PinyinPhrases { phrases, max_distance }
+        PinyinPhrases {
+            phrases,
+            max_distance,
+        }
     }
 
     pub fn max_distance(&self) -> usize {
@@ -147,7 +177,13 @@ impl PinyinPhrases {
                 }
                 if ok {
                     let end = chars.get(start + len).map_or(normalized.len(), |c| c.0);
-                    hits.push(SoundHit { start: chars[start].0, end, phrase: p, distance, fuzzy: !same_text });
+                    hits.push(SoundHit {
+                        start: chars[start].0,
+                        end,
+                        phrase: p,
+                        distance,
+                        fuzzy: !same_text,
+                    });
                 }
             }
         }
@@ -160,7 +196,10 @@ mod tests {
     use super::*;
 
     fn finds(phrase: &str, distance: usize, text: &str) -> Option<SoundHit> {
-        PinyinPhrases::new(&[phrase.to_string()], distance).find(text).into_iter().next()
+        PinyinPhrases::new(&[phrase.to_string()], distance)
+            .find(text)
+            .into_iter()
+            .next()
     }
 
     #[test]

@@ -1,0 +1,459 @@
+//! The batch run with a state store: the nightly path of `callqa scan`. It does what
+//! [`super::run`] does, but remembers: every input is recorded by content hash, a
+//! result already stored for the same input content and ruleset is handed out again
+//! instead of rescanning, a recording is transcribed only when the transcript cache
+//! has nothing for (audio hash, model, settings), and every scanned interaction is
+//! kept for `callqa rescore`. It also applies the run's selection: the shard
+//! (`--shard K/N`) and the sample (`--sample RATE`), both decided per interaction id
+//! before anything costly (scanning, transcribing) happens.
+//!
+//! Crash safety: the store writes of a chunk of inputs are one transaction, and every
+//! write is an idempotent upsert, so a run killed at any point and run again hands out
+//! exactly the results an uninterrupted run would.
+
+use super::{calls, display_path, read_text_file, BatchStats, CallOptions, Item};
+use crate::aggregate::Week;
+use crate::asr::Transcriber;
+use crate::input::call::CallSpec;
+use crate::input::{self, InputFile, InputKind, InputProblem, TextRead};
+use crate::interaction::{Interaction, InteractionKind};
+use crate::reporter::Reporter;
+use crate::rules::Ruleset;
+use crate::sample::{self, SampleItem, Selection};
+use crate::scan::{self, result::InteractionResult};
+use crate::shard::ShardSpec;
+use crate::store::{CachedTranscript, ResultKey, Store, StoreError, TranscriptKey};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// Text files read and recorded per store transaction.
+const FILES_PER_CHUNK: usize = 64;
+/// Recordings transcribed between two store commits: a crash loses at most these.
+const CALLS_PER_COMMIT: usize = 8;
+
+/// Sampling of a run: `rate` of each agent-week, ranked with `seed`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SampleSpec {
+    pub rate: f64,
+    pub seed: u64,
+}
+
+/// What a store-backed run processes and how.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub shard: ShardSpec,
+    pub sample: Option<SampleSpec>,
+    /// Mask customers' numbers in results (the stored line is always masked).
+    pub redact: bool,
+    /// Identifies the speech model for the transcript cache (e.g. `blake3:<hash>`
+    /// of the model file); every transcript is cached under it.
+    pub model_fingerprint: String,
+    /// ASR settings that change the text, e.g. `language=zh`; the channel layout
+    /// of each call is added to it.
+    pub asr_settings: String,
+}
+
+impl Default for RunPlan {
+    fn default() -> Self {
+        RunPlan {
+            shard: ShardSpec::ALL,
+            sample: None,
+            redact: true,
+            model_fingerprint: String::new(),
+            asr_settings: String::new(),
+        }
+    }
+}
+
+/// What a store-backed run did besides its results.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    pub stats: BatchStats,
+    /// The sample (all strata the run saw, earlier members included), when sampling.
+    pub sample: Option<Vec<Selection>>,
+}
+
+/// Why a store-backed run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sample(#[from] sample::SampleError),
+}
+
+/// Which interactions this run keeps.
+struct Keep {
+    shard: ShardSpec,
+    sampled: Option<HashSet<String>>,
+}
+
+impl Keep {
+    fn owns(&self, id: &str) -> bool {
+        self.shard.owns(id) && self.sampled.as_ref().is_none_or(|s| s.contains(id))
+    }
+}
+
+/// The sampling units of the inputs: every interaction of the text files and every
+/// call the manifests and recordings name (recordings are not decoded).
+pub fn sample_items(inputs: &[PathBuf], calls: &CallOptions) -> (Vec<SampleItem>, Vec<InputProblem>) {
+    let (files, mut problems) = input::discover(inputs);
+    let (call_files, text_files) = split(files);
+    let mut items = Vec::new();
+    for chunk in text_files.chunks(FILES_PER_CHUNK) {
+        let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
+        for read in reads {
+            items.extend(read.interactions.iter().map(SampleItem::of));
+            problems.extend(read.problems);
+        }
+    }
+    let (specs, call_problems) = calls::collect_calls(&call_files, calls);
+    items.extend(specs.iter().map(call_item));
+    problems.extend(call_problems);
+    (items, problems)
+}
+
+fn call_item(spec: &CallSpec) -> SampleItem {
+    let started = spec.started_at.map(|t| t.to_rfc3339());
+    SampleItem::new(&spec.id, &spec.agent_id, Week::of(started.as_deref()).to_string())
+}
+
+fn split(files: Vec<InputFile>) -> (Vec<InputFile>, Vec<InputFile>) {
+    files.into_iter().partition(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
+}
+
+/// Runs the batch over `inputs` with `store`, calling `emit` for every result and
+/// problem in input order (text files, then calls), as [`super::run`] does. Results
+/// come out redacted when `plan.redact`. Fails only when the store (or the
+/// sample rate) fails; unreadable inputs are problems, as in [`super::run`].
+#[allow(clippy::too_many_arguments)]
+pub fn run_incremental(
+    inputs: &[PathBuf],
+    ruleset: &Ruleset,
+    call_options: &CallOptions,
+    transcriber: Option<&dyn Transcriber>,
+    reporter: &dyn Reporter,
+    store: &mut Store,
+    plan: &RunPlan,
+    mut emit: impl FnMut(Item),
+) -> Result<RunOutcome, RunError> {
+    let (files, problems) = input::discover(inputs);
+    let mut outcome = RunOutcome::default();
+    outcome.stats.files = files.len();
+    for p in problems {
+        emit_problem(p, reporter, &mut outcome.stats, &mut emit);
+    }
+    let (call_files, text_files) = split(files);
+    let (specs, call_problems) = calls::collect_calls(&call_files, call_options);
+
+    let mut keep = Keep { shard: plan.shard, sampled: None };
+    if let Some(s) = plan.sample {
+        let mut items = Vec::new();
+        for chunk in text_files.chunks(FILES_PER_CHUNK) {
+            let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
+            items.extend(reads.iter().flat_map(|r| r.interactions.iter().map(SampleItem::of)));
+        }
+        items.extend(specs.iter().map(call_item));
+        let selections = sample::plan(store, &items, s.rate, s.seed)?;
+        keep.sampled = Some(selections.iter().filter(|s| s.selected).map(|s| s.id.clone()).collect());
+        outcome.sample = Some(selections);
+    }
+
+    let mut out = Vec::new();
+    let total = text_files.len();
+    for (chunk_no, chunk) in text_files.chunks(FILES_PER_CHUNK).enumerate() {
+        let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
+        store.transaction(|store| {
+            for (file, read) in chunk.iter().zip(reads) {
+                text_file(store, file, read, ruleset, plan, &keep, &mut outcome.stats, &mut out)?;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        for item in out.drain(..) {
+            match item {
+                Item::Problem(p) => emit_problem(p, reporter, &mut outcome.stats, &mut emit),
+                result => emit(result),
+            }
+        }
+        let done = ((chunk_no + 1) * FILES_PER_CHUNK).min(total);
+        reporter.progress(done as f64, total as f64, "files");
+    }
+
+    for p in call_problems {
+        emit_problem(p, reporter, &mut outcome.stats, &mut emit);
+    }
+    let specs: Vec<CallSpec> = specs
+        .into_iter()
+        .filter(|s| {
+            let owned = keep.owns(&s.id);
+            outcome.stats.skipped += usize::from(!owned);
+            owned
+        })
+        .collect();
+    let results = call_results(store, &specs, ruleset, transcriber, reporter, plan, &mut outcome.stats)?;
+    for item in results {
+        match item {
+            Item::Problem(p) => emit_problem(p, reporter, &mut outcome.stats, &mut emit),
+            result => emit(result),
+        }
+    }
+    Ok(outcome)
+}
+
+fn emit_problem(p: InputProblem, reporter: &dyn Reporter, stats: &mut BatchStats, emit: &mut impl FnMut(Item)) {
+    reporter.input_error(&p.source, &p.to_string());
+    stats.problems += 1;
+    emit(Item::Problem(p));
+}
+
+/// The stored line of a result: always redacted.
+fn stored_line(r: &InteractionResult, redacted: bool) -> String {
+    if redacted {
+        serde_json::to_string(r).unwrap_or_default()
+    } else {
+        let mut copy = r.clone();
+        crate::text::redact::redact_result(&mut copy);
+        serde_json::to_string(&copy).unwrap_or_default()
+    }
+}
+
+/// A stored result line, when it can stand in for scanning again.
+fn reuse(store: &Store, key: &ResultKey<'_>, input_hash: &str, plan: &RunPlan) -> Result<Option<InteractionResult>, StoreError> {
+    if !plan.redact {
+        // Stored lines are redacted; a --no-redact run scans again.
+        return Ok(None);
+    }
+    Ok(store
+        .result_get(key, input_hash)?
+        .and_then(|line| serde_json::from_str::<InteractionResult>(&line).ok()))
+}
+
+/// Scans `fresh` (in slices, in parallel), stores interaction and result, and
+/// returns the results in order.
+fn scan_and_store(
+    store: &mut Store,
+    fresh: &[(Interaction, String)],
+    ruleset: &Ruleset,
+    plan: &RunPlan,
+) -> Result<Vec<InteractionResult>, StoreError> {
+    let mut out = Vec::with_capacity(fresh.len());
+    for slice in fresh.chunks(super::INTERACTIONS_PER_SLICE) {
+        let results: Vec<(InteractionResult, String)> = slice
+            .par_iter()
+            .map(|(i, _)| {
+                let mut r = scan::scan(i, ruleset);
+                if plan.redact {
+                    crate::text::redact::redact_result(&mut r);
+                }
+                let line = stored_line(&r, plan.redact);
+                (r, line)
+            })
+            .collect();
+        for ((i, hash), (r, line)) in slice.iter().zip(results) {
+            store.interaction_put(i, hash)?;
+            let key = ResultKey { interaction_id: &i.id, source: &i.source, ruleset_sha256: &ruleset.sha256 };
+            store.result_put(&key, hash, &line)?;
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// One text file inside the chunk's transaction: record it, reuse or scan its kept
+/// interactions, and queue its problems and results (in file order) on `out`.
+#[allow(clippy::too_many_arguments)]
+fn text_file(
+    store: &mut Store,
+    file: &InputFile,
+    read: TextRead,
+    ruleset: &Ruleset,
+    plan: &RunPlan,
+    keep: &Keep,
+    stats: &mut BatchStats,
+    out: &mut Vec<Item>,
+) -> Result<(), StoreError> {
+    out.extend(read.problems.into_iter().map(Item::Problem));
+    if read.interactions.is_empty() {
+        return Ok(());
+    }
+    let hash = match store.note_input(&display_path(&file.path), &file.path, true) {
+        Ok(rec) => rec.hash,
+        Err(StoreError::Input { path, source }) => {
+            out.push(Item::Problem(InputProblem { source: path, line: None, reason: format!("cannot read: {source}") }));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    // Slots in file order: a reused result, or the index of one to scan.
+    let mut slots: Vec<Result<InteractionResult, usize>> = Vec::new();
+    let mut fresh = Vec::new();
+    for i in read.interactions {
+        if !keep.owns(&i.id) {
+            stats.skipped += 1;
+            continue;
+        }
+        let key = ResultKey { interaction_id: &i.id, source: &i.source, ruleset_sha256: &ruleset.sha256 };
+        match reuse(store, &key, &hash, plan)? {
+            Some(r) => {
+                stats.results_reused += 1;
+                slots.push(Ok(r));
+            }
+            None => {
+                slots.push(Err(fresh.len()));
+                fresh.push((i, hash.clone()));
+            }
+        }
+    }
+    let mut scanned: Vec<Option<InteractionResult>> = scan_and_store(store, &fresh, ruleset, plan)?.into_iter().map(Some).collect();
+    for slot in slots {
+        let r = match slot {
+            Ok(r) => r,
+            Err(n) => scanned[n].take().expect("each scanned result is used once"),
+        };
+        stats.interactions += 1;
+        out.push(Item::Result(Box::new(r)));
+    }
+    Ok(())
+}
+
+/// The hash a call's result is stored under: the recording's content and everything
+/// the manifest says about it (a corrected agent id must rescore the call).
+fn call_input_hash(spec: &CallSpec, audio_hash: &str) -> String {
+    let started = spec.started_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let text = format!("{audio_hash}\n{}\n{}\n{}\n{started}\n{}", spec.id, spec.source, spec.agent_id, spec.layout);
+    blake3::hash(text.as_bytes()).to_hex().to_string()
+}
+
+fn from_cache(spec: &CallSpec, t: CachedTranscript) -> Interaction {
+    Interaction {
+        id: spec.id.clone(),
+        kind: Some(InteractionKind::Call),
+        source: spec.source.clone(),
+        agent_id: spec.agent_id.clone(),
+        started_at: spec.started_at,
+        duration_s: t.duration_s,
+        roles: t.roles,
+        turns: t.turns,
+        measured: t.measured,
+    }
+}
+
+fn to_cache(i: &Interaction) -> CachedTranscript {
+    CachedTranscript { roles: i.roles, duration_s: i.duration_s, turns: i.turns.clone(), measured: i.measured.clone() }
+}
+
+/// What became of one call before scanning.
+enum CallSlot {
+    Reused(InteractionResult),
+    Ready(Interaction, String),
+    Transcribe(TranscriptKey, String),
+    Failed(InputProblem),
+}
+
+/// The calls: reuse stored results, take transcripts from the cache, transcribe
+/// the rest (committing every few), then scan and store. Problems first, then the
+/// results in call order, as [`calls::read_calls`] gives them.
+fn call_results(
+    store: &mut Store,
+    specs: &[CallSpec],
+    ruleset: &Ruleset,
+    transcriber: Option<&dyn Transcriber>,
+    reporter: &dyn Reporter,
+    plan: &RunPlan,
+    stats: &mut BatchStats,
+) -> Result<Vec<Item>, StoreError> {
+    let mut slots = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let audio = match store.note_input(&display_path(&spec.path), &spec.path, true) {
+            Ok(rec) => rec.hash,
+            Err(StoreError::Input { path, source }) => {
+                slots.push(CallSlot::Failed(InputProblem { source: path, line: None, reason: format!("cannot read the recording: {source}") }));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let input_hash = call_input_hash(spec, &audio);
+        let key = ResultKey { interaction_id: &spec.id, source: &spec.source, ruleset_sha256: &ruleset.sha256 };
+        if let Some(r) = reuse(store, &key, &input_hash, plan)? {
+            stats.results_reused += 1;
+            slots.push(CallSlot::Reused(r));
+            continue;
+        }
+        let tkey = TranscriptKey {
+            audio_hash: audio,
+            model: plan.model_fingerprint.clone(),
+            settings: format!("{};layout={}", plan.asr_settings, spec.layout),
+        };
+        match store.transcript_get(&tkey)? {
+            Some(t) => {
+                stats.transcripts_reused += 1;
+                slots.push(CallSlot::Ready(from_cache(spec, t), input_hash));
+            }
+            None => slots.push(CallSlot::Transcribe(tkey, input_hash)),
+        }
+    }
+
+    let todo: Vec<usize> = (0..slots.len()).filter(|&n| matches!(slots[n], CallSlot::Transcribe(..))).collect();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    for batch in todo.chunks(CALLS_PER_COMMIT) {
+        let outcomes: Vec<Result<Interaction, InputProblem>> = batch
+            .par_iter()
+            .map(|&n| {
+                let spec = &specs[n];
+                let outcome = match transcriber {
+                    Some(t) => calls::transcribe_one(spec, t),
+                    None => Err(InputProblem {
+                        source: spec.path.clone(),
+                        line: None,
+                        reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
+                    }),
+                };
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                reporter.progress(finished as f64, todo.len() as f64, "calls transcribed");
+                outcome
+            })
+            .collect();
+        store.transaction(|store| {
+            for (&n, outcome) in batch.iter().zip(outcomes) {
+                let CallSlot::Transcribe(tkey, input_hash) = &slots[n] else { continue };
+                slots[n] = match outcome {
+                    Ok(i) => {
+                        stats.transcribed += 1;
+                        store.transcript_put(tkey, &to_cache(&i))?;
+                        CallSlot::Ready(i, input_hash.clone())
+                    }
+                    Err(p) => CallSlot::Failed(p),
+                };
+            }
+            Ok::<(), StoreError>(())
+        })?;
+    }
+
+    let mut problems = Vec::new();
+    let mut fresh = Vec::new();
+    let mut order: Vec<Result<InteractionResult, usize>> = Vec::new();
+    for slot in slots {
+        match slot {
+            CallSlot::Failed(p) => problems.push(Item::Problem(p)),
+            CallSlot::Reused(r) => order.push(Ok(r)),
+            CallSlot::Ready(i, hash) => {
+                order.push(Err(fresh.len()));
+                fresh.push((i, hash));
+            }
+            CallSlot::Transcribe(..) => unreachable!("every call to transcribe was transcribed or failed"),
+        }
+    }
+    let mut scanned: Vec<Option<InteractionResult>> =
+        store.transaction(|store| scan_and_store(store, &fresh, ruleset, plan))?.into_iter().map(Some).collect();
+    let mut out = problems;
+    for slot in order {
+        let r = match slot {
+            Ok(r) => r,
+            Err(n) => scanned[n].take().expect("each scanned result is used once"),
+        };
+        stats.interactions += 1;
+        out.push(Item::Result(Box::new(r)));
+    }
+    Ok(out)
+}
