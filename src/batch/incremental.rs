@@ -97,7 +97,10 @@ impl Keep {
 
 /// The sampling units of the inputs: every interaction of the text files and every
 /// call the manifests and recordings name (recordings are not decoded).
-pub fn sample_items(inputs: &[PathBuf], calls: &CallOptions) -> (Vec<SampleItem>, Vec<InputProblem>) {
+pub fn sample_items(
+    inputs: &[PathBuf],
+    calls: &CallOptions,
+) -> (Vec<SampleItem>, Vec<InputProblem>) {
     let (files, mut problems) = input::discover(inputs);
     let (call_files, text_files) = split(files);
     let mut items = Vec::new();
@@ -116,11 +119,17 @@ pub fn sample_items(inputs: &[PathBuf], calls: &CallOptions) -> (Vec<SampleItem>
 
 fn call_item(spec: &CallSpec) -> SampleItem {
     let started = spec.started_at.map(|t| t.to_rfc3339());
-    SampleItem::new(&spec.id, &spec.agent_id, Week::of(started.as_deref()).to_string())
+    SampleItem::new(
+        &spec.id,
+        &spec.agent_id,
+        Week::of(started.as_deref()).to_string(),
+    )
 }
 
 fn split(files: Vec<InputFile>) -> (Vec<InputFile>, Vec<InputFile>) {
-    files.into_iter().partition(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
+    files
+        .into_iter()
+        .partition(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
 }
 
 /// Runs the batch over `inputs` with `store`, calling `emit` for every result and
@@ -147,16 +156,29 @@ pub fn run_incremental(
     let (call_files, text_files) = split(files);
     let (specs, call_problems) = calls::collect_calls(&call_files, call_options);
 
-    let mut keep = Keep { shard: plan.shard, sampled: None };
+    let mut keep = Keep {
+        shard: plan.shard,
+        sampled: None,
+    };
     if let Some(s) = plan.sample {
         let mut items = Vec::new();
         for chunk in text_files.chunks(FILES_PER_CHUNK) {
             let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
-            items.extend(reads.iter().flat_map(|r| r.interactions.iter().map(SampleItem::of)));
+            items.extend(
+                reads
+                    .iter()
+                    .flat_map(|r| r.interactions.iter().map(SampleItem::of)),
+            );
         }
         items.extend(specs.iter().map(call_item));
         let selections = sample::plan(store, &items, s.rate, s.seed)?;
-        keep.sampled = Some(selections.iter().filter(|s| s.selected).map(|s| s.id.clone()).collect());
+        keep.sampled = Some(
+            selections
+                .iter()
+                .filter(|s| s.selected)
+                .map(|s| s.id.clone())
+                .collect(),
+        );
         outcome.sample = Some(selections);
     }
 
@@ -166,7 +188,16 @@ pub fn run_incremental(
         let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
         store.transaction(|store| {
             for (file, read) in chunk.iter().zip(reads) {
-                text_file(store, file, read, ruleset, plan, &keep, &mut outcome.stats, &mut out)?;
+                text_file(
+                    store,
+                    file,
+                    read,
+                    ruleset,
+                    plan,
+                    &keep,
+                    &mut outcome.stats,
+                    &mut out,
+                )?;
             }
             Ok::<(), StoreError>(())
         })?;
@@ -191,7 +222,15 @@ pub fn run_incremental(
             owned
         })
         .collect();
-    let results = call_results(store, &specs, ruleset, transcriber, reporter, plan, &mut outcome.stats)?;
+    let results = call_results(
+        store,
+        &specs,
+        ruleset,
+        transcriber,
+        reporter,
+        plan,
+        &mut outcome.stats,
+    )?;
     for item in results {
         match item {
             Item::Problem(p) => emit_problem(p, reporter, &mut outcome.stats, &mut emit),
@@ -201,7 +240,12 @@ pub fn run_incremental(
     Ok(outcome)
 }
 
-fn emit_problem(p: InputProblem, reporter: &dyn Reporter, stats: &mut BatchStats, emit: &mut impl FnMut(Item)) {
+fn emit_problem(
+    p: InputProblem,
+    reporter: &dyn Reporter,
+    stats: &mut BatchStats,
+    emit: &mut impl FnMut(Item),
+) {
     reporter.input_error(&p.source, &p.to_string());
     stats.problems += 1;
     emit(Item::Problem(p));
@@ -219,7 +263,12 @@ fn stored_line(r: &InteractionResult, redacted: bool) -> String {
 }
 
 /// A stored result line, when it can stand in for scanning again.
-fn reuse(store: &Store, key: &ResultKey<'_>, input_hash: &str, plan: &RunPlan) -> Result<Option<InteractionResult>, StoreError> {
+fn reuse(
+    store: &Store,
+    key: &ResultKey<'_>,
+    input_hash: &str,
+    plan: &RunPlan,
+) -> Result<Option<InteractionResult>, StoreError> {
     if !plan.redact {
         // Stored lines are redacted; a --no-redact run scans again.
         return Ok(None);
@@ -252,7 +301,11 @@ fn scan_and_store(
             .collect();
         for ((i, hash), (r, line)) in slice.iter().zip(results) {
             store.interaction_put(i, hash)?;
-            let key = ResultKey { interaction_id: &i.id, source: &i.source, ruleset_sha256: &ruleset.sha256 };
+            let key = ResultKey {
+                interaction_id: &i.id,
+                source: &i.source,
+                ruleset_sha256: &ruleset.sha256,
+            };
             store.result_put(&key, hash, &line)?;
             out.push(r);
         }
@@ -280,7 +333,11 @@ fn text_file(
     let hash = match store.note_input(&display_path(&file.path), &file.path, true) {
         Ok(rec) => rec.hash,
         Err(StoreError::Input { path, source }) => {
-            out.push(Item::Problem(InputProblem { source: path, line: None, reason: format!("cannot read: {source}") }));
+            out.push(Item::Problem(InputProblem {
+                source: path,
+                line: None,
+                reason: format!("cannot read: {source}"),
+            }));
             return Ok(());
         }
         Err(e) => return Err(e),
@@ -293,7 +350,11 @@ fn text_file(
             stats.skipped += 1;
             continue;
         }
-        let key = ResultKey { interaction_id: &i.id, source: &i.source, ruleset_sha256: &ruleset.sha256 };
+        let key = ResultKey {
+            interaction_id: &i.id,
+            source: &i.source,
+            ruleset_sha256: &ruleset.sha256,
+        };
         match reuse(store, &key, &hash, plan)? {
             Some(r) => {
                 stats.results_reused += 1;
@@ -305,7 +366,10 @@ fn text_file(
             }
         }
     }
-    let mut scanned: Vec<Option<InteractionResult>> = scan_and_store(store, &fresh, ruleset, plan)?.into_iter().map(Some).collect();
+    let mut scanned: Vec<Option<InteractionResult>> = scan_and_store(store, &fresh, ruleset, plan)?
+        .into_iter()
+        .map(Some)
+        .collect();
     for slot in slots {
         let r = match slot {
             Ok(r) => r,
@@ -321,7 +385,10 @@ fn text_file(
 /// the manifest says about it (a corrected agent id must rescore the call).
 fn call_input_hash(spec: &CallSpec, audio_hash: &str) -> String {
     let started = spec.started_at.map(|t| t.to_rfc3339()).unwrap_or_default();
-    let text = format!("{audio_hash}\n{}\n{}\n{}\n{started}\n{}", spec.id, spec.source, spec.agent_id, spec.layout);
+    let text = format!(
+        "{audio_hash}\n{}\n{}\n{}\n{started}\n{}",
+        spec.id, spec.source, spec.agent_id, spec.layout
+    );
     blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
@@ -340,7 +407,12 @@ fn from_cache(spec: &CallSpec, t: CachedTranscript) -> Interaction {
 }
 
 fn to_cache(i: &Interaction) -> CachedTranscript {
-    CachedTranscript { roles: i.roles, duration_s: i.duration_s, turns: i.turns.clone(), measured: i.measured.clone() }
+    CachedTranscript {
+        roles: i.roles,
+        duration_s: i.duration_s,
+        turns: i.turns.clone(),
+        measured: i.measured.clone(),
+    }
 }
 
 /// What became of one call before scanning.
@@ -368,13 +440,21 @@ fn call_results(
         let audio = match store.note_input(&display_path(&spec.path), &spec.path, true) {
             Ok(rec) => rec.hash,
             Err(StoreError::Input { path, source }) => {
-                slots.push(CallSlot::Failed(InputProblem { source: path, line: None, reason: format!("cannot read the recording: {source}") }));
+                slots.push(CallSlot::Failed(InputProblem {
+                    source: path,
+                    line: None,
+                    reason: format!("cannot read the recording: {source}"),
+                }));
                 continue;
             }
             Err(e) => return Err(e),
         };
         let input_hash = call_input_hash(spec, &audio);
-        let key = ResultKey { interaction_id: &spec.id, source: &spec.source, ruleset_sha256: &ruleset.sha256 };
+        let key = ResultKey {
+            interaction_id: &spec.id,
+            source: &spec.source,
+            ruleset_sha256: &ruleset.sha256,
+        };
         if let Some(r) = reuse(store, &key, &input_hash, plan)? {
             stats.results_reused += 1;
             slots.push(CallSlot::Reused(r));
@@ -394,7 +474,9 @@ fn call_results(
         }
     }
 
-    let todo: Vec<usize> = (0..slots.len()).filter(|&n| matches!(slots[n], CallSlot::Transcribe(..))).collect();
+    let todo: Vec<usize> = (0..slots.len())
+        .filter(|&n| matches!(slots[n], CallSlot::Transcribe(..)))
+        .collect();
     let done = std::sync::atomic::AtomicUsize::new(0);
     for batch in todo.chunks(CALLS_PER_COMMIT) {
         let outcomes: Vec<Result<Interaction, InputProblem>> = batch
@@ -416,7 +498,9 @@ fn call_results(
             .collect();
         store.transaction(|store| {
             for (&n, outcome) in batch.iter().zip(outcomes) {
-                let CallSlot::Transcribe(tkey, input_hash) = &slots[n] else { continue };
+                let CallSlot::Transcribe(tkey, input_hash) = &slots[n] else {
+                    continue;
+                };
                 slots[n] = match outcome {
                     Ok(i) => {
                         stats.transcribed += 1;
@@ -441,11 +525,16 @@ fn call_results(
                 order.push(Err(fresh.len()));
                 fresh.push((i, hash));
             }
-            CallSlot::Transcribe(..) => unreachable!("every call to transcribe was transcribed or failed"),
+            CallSlot::Transcribe(..) => {
+                unreachable!("every call to transcribe was transcribed or failed")
+            }
         }
     }
-    let mut scanned: Vec<Option<InteractionResult>> =
-        store.transaction(|store| scan_and_store(store, &fresh, ruleset, plan))?.into_iter().map(Some).collect();
+    let mut scanned: Vec<Option<InteractionResult>> = store
+        .transaction(|store| scan_and_store(store, &fresh, ruleset, plan))?
+        .into_iter()
+        .map(Some)
+        .collect();
     let mut out = problems;
     for slot in order {
         let r = match slot {

@@ -56,14 +56,18 @@ pub fn run(
     mut emit: impl FnMut(Item),
 ) -> BatchStats {
     let (files, problems) = input::discover(inputs);
-    let mut stats = BatchStats { files: files.len(), ..Default::default() };
+    let mut stats = BatchStats {
+        files: files.len(),
+        ..Default::default()
+    };
     for p in problems {
         reporter.input_error(&p.source, &p.to_string());
         stats.problems += 1;
         emit(Item::Problem(p));
     }
-    let (call_files, text_files): (Vec<InputFile>, Vec<InputFile>) =
-        files.into_iter().partition(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest));
+    let (call_files, text_files): (Vec<InputFile>, Vec<InputFile>) = files
+        .into_iter()
+        .partition(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest));
 
     let total = text_files.len();
     for (chunk_no, chunk) in text_files.chunks(FILES_PER_CHUNK).enumerate() {
@@ -81,7 +85,13 @@ pub fn run(
     stats
 }
 
-fn emit_read(read: TextRead, ruleset: &Ruleset, reporter: &dyn Reporter, stats: &mut BatchStats, emit: &mut impl FnMut(Item)) {
+fn emit_read(
+    read: TextRead,
+    ruleset: &Ruleset,
+    reporter: &dyn Reporter,
+    stats: &mut BatchStats,
+    emit: &mut impl FnMut(Item),
+) {
     for p in read.problems {
         reporter.input_error(&p.source, &p.to_string());
         stats.problems += 1;
@@ -90,7 +100,8 @@ fn emit_read(read: TextRead, ruleset: &Ruleset, reporter: &dyn Reporter, stats: 
     // Results hold a copy of every turn; scanning in slices keeps only one slice of
     // them alive at a time.
     for slice in read.interactions.chunks(INTERACTIONS_PER_SLICE) {
-        let results: Vec<InteractionResult> = slice.par_iter().map(|i| scan::scan(i, ruleset)).collect();
+        let results: Vec<InteractionResult> =
+            slice.par_iter().map(|i| scan::scan(i, ruleset)).collect();
         stats.interactions += results.len();
         for r in results {
             emit(Item::Result(Box::new(r)));
@@ -103,15 +114,27 @@ pub fn read_text_file(file: &InputFile) -> TextRead {
     let source = display_path(&file.path);
     let problem = |reason: String| TextRead {
         interactions: Vec::new(),
-        problems: vec![InputProblem { source: file.path.clone(), line: None, reason }],
+        problems: vec![InputProblem {
+            source: file.path.clone(),
+            line: None,
+            reason,
+        }],
     };
     match file.kind {
         InputKind::ChatJsonl => match std::fs::File::open(&file.path) {
-            Ok(f) => input::chat::read_jsonl(&file.path, &source, std::io::BufReader::with_capacity(1 << 16, f)),
+            Ok(f) => input::chat::read_jsonl(
+                &file.path,
+                &source,
+                std::io::BufReader::with_capacity(1 << 16, f),
+            ),
             Err(e) => problem(format!("cannot open: {e}")),
         },
         InputKind::ChatCsv => match std::fs::File::open(&file.path) {
-            Ok(f) => input::chat::read_csv(&file.path, &source, std::io::BufReader::with_capacity(1 << 16, f)),
+            Ok(f) => input::chat::read_csv(
+                &file.path,
+                &source,
+                std::io::BufReader::with_capacity(1 << 16, f),
+            ),
             Err(e) => problem(format!("cannot open: {e}")),
         },
         InputKind::Transcript => match std::fs::read(&file.path) {
@@ -129,5 +152,8 @@ pub fn display_path(p: &Path) -> String {
 
 /// Convenience for tests and library users: scan interactions already in memory.
 pub fn scan_all(interactions: &[Interaction], ruleset: &Ruleset) -> Vec<InteractionResult> {
-    interactions.par_iter().map(|i| scan::scan(i, ruleset)).collect()
+    interactions
+        .par_iter()
+        .map(|i| scan::scan(i, ruleset))
+        .collect()
 }

@@ -21,6 +21,14 @@ pub enum Command {
     /// Fetch, convert and inspect the Whisper speech model.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Print the QA sample of the inputs (CSV) without processing anything.
+    Sample(SampleArgs),
+    /// Re-apply a ruleset to every interaction in the state database (no transcribing).
+    Rescore(RescoreArgs),
+    /// Combine the output directories of `scan --shard` runs into one.
+    Merge(MergeArgs),
+    /// Stream results recorded in the state database since a time, to stdout.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +61,82 @@ pub struct ScanArgs {
     /// Spoken language of the calls (Whisper language code).
     #[arg(long, default_value = "zh")]
     pub language: String,
+    /// State database (inputs, transcript cache, results, samples) [default: OUT/callqa.db].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Score only a sample: this fraction of each agent's interactions per ISO week
+    /// (at least one), kept across runs; writes sample.csv.
+    #[arg(long, value_name = "RATE")]
+    pub sample: Option<f64>,
+    /// Seed of the sample ranking; the same seed selects the same interactions.
+    #[arg(long, value_name = "S", default_value_t = 0, requires = "sample")]
+    pub seed: u64,
+    /// Process only shard K of N (by interaction id); `auto/N` takes K from
+    /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Inputs, as for `callqa scan`.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Fraction of each agent's interactions per ISO week (also `--sample`, as for scan).
+    #[arg(long, alias = "sample", default_value_t = 0.2, value_name = "RATE")]
+    pub rate: f64,
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// A state database whose earlier selections are kept (read only; nothing is recorded).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// A call manifest; may repeat.
+    #[arg(long, value_name = "CSV")]
+    pub manifest: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RescoreArgs {
+    /// The new rule file or directory.
+    #[arg(long, value_name = "PATH")]
+    pub rules: PathBuf,
+    /// Directory for the outputs and rescore.csv.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// State database [default: OUT/callqa.db].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Keep customers' numbers unmasked in the written outputs.
+    #[arg(long)]
+    pub no_redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output directories of the shards.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Directory for the merged outputs.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The rules the shards were scanned with (for rule titles and score bands).
+    #[arg(long, default_value = "rules", value_name = "PATH")]
+    pub rules: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only results recorded at or after this RFC 3339 time (inclusive).
+    #[arg(long, value_name = "RFC3339")]
+    pub since: Option<String>,
+    /// jsonl (the results.jsonl lines) or csv.
+    #[arg(long, default_value = "jsonl")]
+    pub format: String,
+    /// State database.
+    #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
+    pub db: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,9 +4,10 @@
 
 use super::args::{ChannelsArg, ScanArgs};
 use super::CliError;
-use crate::batch::CallOptions;
+use crate::batch::{CallOptions, SampleSpec};
 use crate::input::call::ChannelLayout;
 use crate::rules::Ruleset;
+use crate::shard::ShardSpec;
 use std::path::PathBuf;
 
 pub struct ScanConfig {
@@ -18,6 +19,9 @@ pub struct ScanConfig {
     pub calls: CallOptions,
     pub model: PathBuf,
     pub language: String,
+    pub db: PathBuf,
+    pub sample: Option<SampleSpec>,
+    pub shard: ShardSpec,
 }
 
 impl ScanConfig {
@@ -30,12 +34,36 @@ impl ScanConfig {
         };
         for m in &args.manifest {
             if !m.is_file() {
-                return Err(CliError::Usage(format!("--manifest {}: no such file", m.display())));
+                return Err(CliError::Usage(format!(
+                    "--manifest {}: no such file",
+                    m.display()
+                )));
             }
         }
         if args.out.exists() && !args.out.is_dir() {
-            return Err(CliError::Usage(format!("--out {}: exists and is not a directory", args.out.display())));
+            return Err(CliError::Usage(format!(
+                "--out {}: exists and is not a directory",
+                args.out.display()
+            )));
         }
+        let sample = match args.sample {
+            Some(rate) => {
+                let rate =
+                    crate::sample::check_rate(rate).map_err(|e| CliError::Usage(e.to_string()))?;
+                Some(SampleSpec {
+                    rate,
+                    seed: args.seed,
+                })
+            }
+            None => None,
+        };
+        let shard = match &args.shard {
+            Some(s) => ShardSpec::parse(s).map_err(|e| CliError::Usage(e.to_string()))?,
+            None => ShardSpec::ALL,
+        };
+        let db = args
+            .db
+            .unwrap_or_else(|| args.out.join(crate::store::DEFAULT_DB));
         let default_layout = match args.channels {
             ChannelsArg::AgentLeft => ChannelLayout::AgentLeft,
             ChannelsArg::AgentRight => ChannelLayout::AgentRight,
@@ -47,9 +75,15 @@ impl ScanConfig {
             out_dir: args.out,
             jobs,
             redact: !args.no_redact,
-            calls: CallOptions { default_layout, manifests: args.manifest },
+            calls: CallOptions {
+                default_layout,
+                manifests: args.manifest,
+            },
             model: args.model,
             language: args.language,
+            db,
+            sample,
+            shard,
         })
     }
 }

@@ -4,7 +4,11 @@
 
 pub mod args;
 pub mod config;
+mod export_cmd;
+mod merge_cmd;
 mod model_cmd;
+mod rescore_cmd;
+mod sample_cmd;
 mod scan_cmd;
 
 use crate::reporter::Reporter;
@@ -38,6 +42,8 @@ pub mod exit {
     pub const INPUTS_FAILED: i32 = 65;
     /// Bad command line (EX_USAGE).
     pub const USAGE: i32 = 64;
+    /// The state database is in use by another run (EX_TEMPFAIL): retry later.
+    pub const DB_IN_USE: i32 = 75;
     /// Bad rule files (EX_CONFIG).
     pub const BAD_RULES: i32 = 78;
 }
@@ -49,6 +55,9 @@ pub enum CliError {
     Rules(#[from] crate::rules::error::RulesError),
     #[error("{0}")]
     Usage(String),
+    /// Another process writes to the state database.
+    #[error("{0}")]
+    InUse(String),
     #[error("{0}")]
     Other(String),
 }
@@ -58,8 +67,24 @@ impl CliError {
         match self {
             CliError::Rules(_) => exit::BAD_RULES,
             CliError::Usage(_) => exit::USAGE,
+            CliError::InUse(_) => exit::DB_IN_USE,
             CliError::Other(_) => exit::FAILURE,
         }
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            e @ crate::store::StoreError::InUse { .. } => CliError::InUse(e.to_string()),
+            e => CliError::Other(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::output::OutputError> for CliError {
+    fn from(e: crate::output::OutputError) -> Self {
+        CliError::Other(e.to_string())
     }
 }
 
@@ -70,6 +95,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<
         Command::Scan(args) => scan_cmd::run(args, reporter),
         Command::Rules(RulesCommand::Check { path }) => rules_check(&path, stdout),
         Command::Model(cmd) => model_cmd::run(cmd, stdout, reporter),
+        Command::Sample(args) => sample_cmd::run(args, stdout, reporter),
+        Command::Rescore(args) => rescore_cmd::run(args, reporter),
+        Command::Merge(args) => merge_cmd::run(args, reporter),
+        Command::Export(args) => export_cmd::run(args, stdout, reporter),
     }
 }
 

@@ -1,110 +1,278 @@
-//! `callqa scan`: check the configuration, run the batch, write the outputs.
+//! `callqa scan`: check the configuration, open the state database, run the batch
+//! (reusing what the database already knows), write the outputs and `sample.csv`.
 
 use super::args::ScanArgs;
 use super::config::ScanConfig;
 use super::{CliError, Outcome};
 use crate::aggregate::{self, RuleInfo};
-use crate::asr::Transcriber;
-use crate::batch::{self, Item};
+use crate::asr::{AsrError, RecognizedSegment, Transcriber};
+use crate::batch::{self, Item, RunError, RunPlan};
 use crate::input::{self, InputKind};
 use crate::output::{DirSink, ReportSink, RunSummary};
 use crate::reporter::Reporter;
-use crate::scan::result::{InputErrorLine, SCHEMA_VERSION};
+use crate::rules::Ruleset;
+use crate::scan::result::{InputErrorLine, InteractionResult, SCHEMA_VERSION};
+use crate::store::Store;
+use std::sync::OnceLock;
 
 pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
     let config = ScanConfig::from_args(args)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.jobs)
-        .build()
-        .map_err(|e| CliError::Other(format!("cannot start {} worker threads: {e}", config.jobs)))?;
-    let transcriber = load_transcriber(&config, reporter)?;
-    let mut sink = DirSink::create(&config.out_dir).map_err(|e| CliError::Other(e.to_string()))?;
+    let pool = pool(config.jobs)?;
+    std::fs::create_dir_all(&config.out_dir).map_err(|e| {
+        CliError::Other(format!(
+            "cannot create --out {}: {e}",
+            config.out_dir.display()
+        ))
+    })?;
+    // Opened first: a second run on the same database stops here, before any work.
+    let mut store = Store::open(&config.db)?;
+    let has_calls = has_calls(&config);
+    let model_fingerprint = if has_calls && config.model.is_file() {
+        let key = format!("model:{}", batch::display_path(&config.model));
+        format!(
+            "blake3:{}",
+            store.note_input(&key, &config.model, true)?.hash
+        )
+    } else {
+        String::new()
+    };
+    let lazy = LazyTranscriber {
+        config: &config,
+        reporter,
+        model: OnceLock::new(),
+        fingerprint: model_fingerprint.clone(),
+    };
+    let transcriber: Option<&dyn Transcriber> = if has_calls && model_available(&config, reporter) {
+        Some(&lazy)
+    } else {
+        None
+    };
+    let plan = RunPlan {
+        shard: config.shard,
+        sample: config.sample,
+        redact: config.redact,
+        model_fingerprint,
+        asr_settings: format!("language={}", config.language),
+    };
+    let mut sink = DirSink::create(&config.out_dir)?;
     let mut kept = Vec::new();
     let mut write_error = None;
-    let stats = pool.install(|| {
-        batch::run(&config.inputs, &config.ruleset, &config.calls, transcriber.as_deref(), reporter, |item| {
-            if write_error.is_some() {
-                return;
-            }
-            let written = match item {
-                Item::Result(mut r) => {
-                    if config.redact {
-                        crate::text::redact::redact_result(&mut r);
+    let outcome = pool.install(|| {
+        batch::run_incremental(
+            &config.inputs,
+            &config.ruleset,
+            &config.calls,
+            transcriber,
+            reporter,
+            &mut store,
+            &plan,
+            |item| {
+                if write_error.is_none() {
+                    if let Err(e) = write_item(&mut sink, &mut kept, item) {
+                        write_error = Some(e);
                     }
-                    let w = sink.result(&r);
-                    // Aggregates and the report need no turn texts, and the report shows
-                    // evidence only for failing interactions.
-                    r.turns = Vec::new();
-                    if r.passed {
-                        for e in r.violations.iter_mut().flat_map(|v| v.evidence.iter_mut().chain(v.outside_window.iter_mut())) {
-                            e.text = String::new();
-                        }
-                    }
-                    kept.push(*r);
-                    w
                 }
-                Item::Problem(p) => sink.input_error(&InputErrorLine {
-                    schema_version: SCHEMA_VERSION,
-                    source: crate::batch::display_path(&p.source),
-                    error: p.to_string(),
-                }),
-            };
-            if let Err(e) = written {
-                write_error = Some(e);
-            }
-        })
+            },
+        )
     });
+    let outcome = outcome.map_err(|e| match e {
+        RunError::Store(e) => CliError::from(e),
+        RunError::Sample(e) => CliError::Usage(e.to_string()),
+    })?;
     if let Some(e) = write_error {
-        return Err(CliError::Other(e.to_string()));
+        return Err(e.into());
     }
-    let rules: Vec<RuleInfo> = config
-        .ruleset
-        .rules
-        .iter()
-        .map(|r| RuleInfo { id: r.id.clone(), kind: r.kind, title: r.title.clone(), severity: r.severity })
-        .collect();
-    let aggregates = aggregate::aggregate(&kept, &rules, &config.ruleset.bands);
-    let summary = RunSummary::new(&config.ruleset.id(), stats.files, stats.interactions, stats.problems);
-    sink.finish(&aggregates, &kept, &summary).map_err(|e| CliError::Other(e.to_string()))?;
-    reporter.status(&format!(
+    if let (Some(selections), Some(spec)) = (&outcome.sample, config.sample) {
+        crate::sample::csv::write(
+            &config.out_dir.join(crate::sample::csv::SAMPLE_CSV),
+            selections,
+        )?;
+        let rows = selections.iter().map(|s| {
+            (
+                s.id.as_str(),
+                s.agent_id.as_str(),
+                s.week.as_str(),
+                s.selected,
+            )
+        });
+        sink.set_sample_coverage(crate::output::coverage_from_rows(rows));
+        sink.set_sample_target(spec.rate);
+    }
+    let stats = outcome.stats;
+    finish(
+        &mut sink,
+        &config.ruleset,
+        &kept,
+        stats.files,
+        stats.problems,
+    )?;
+    let mut line = format!(
         "scanned {} interaction(s) from {} file(s); {} problem(s); outputs in {}",
         stats.interactions,
         stats.files,
         stats.problems,
         config.out_dir.display()
+    );
+    line.push_str(&format!(
+        " ({} result(s) reused, {} call(s) transcribed, {} from the transcript cache, {} left to other shards or out of the sample)",
+        stats.results_reused, stats.transcribed, stats.transcripts_reused, stats.skipped
     ));
-    Ok(if stats.problems > 0 { Outcome::SomeInputsFailed } else { Outcome::Done })
+    reporter.status(&line);
+    Ok(if stats.problems > 0 {
+        Outcome::SomeInputsFailed
+    } else {
+        Outcome::Done
+    })
 }
 
-/// Loads the speech model only when there are recordings to transcribe. A missing
-/// model is not fatal: each call is then reported as unreadable with the fix.
-fn load_transcriber(config: &ScanConfig, reporter: &dyn Reporter) -> Result<Option<Box<dyn Transcriber>>, CliError> {
+pub(super) fn pool(jobs: usize) -> Result<rayon::ThreadPool, CliError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| CliError::Other(format!("cannot start {jobs} worker threads: {e}")))
+}
+
+/// Writes one batch item and keeps what the aggregates and the report need.
+fn write_item(
+    sink: &mut DirSink,
+    kept: &mut Vec<InteractionResult>,
+    item: Item,
+) -> Result<(), crate::output::OutputError> {
+    match item {
+        Item::Result(r) => {
+            let written = sink.result(&r);
+            kept.push(slim(*r));
+            written
+        }
+        Item::Problem(p) => sink.input_error(&InputErrorLine {
+            schema_version: SCHEMA_VERSION,
+            source: crate::batch::display_path(&p.source),
+            error: p.to_string(),
+        }),
+    }
+}
+
+/// A result as the aggregates and the report need it: no turn texts, and evidence
+/// text only for failing interactions.
+pub(super) fn slim(mut r: InteractionResult) -> InteractionResult {
+    r.turns = Vec::new();
+    if r.passed {
+        for e in r
+            .violations
+            .iter_mut()
+            .flat_map(|v| v.evidence.iter_mut().chain(v.outside_window.iter_mut()))
+        {
+            e.text = String::new();
+        }
+    }
+    r
+}
+
+/// The ruleset's rules as the aggregates know them.
+pub(super) fn rule_infos(ruleset: &Ruleset) -> Vec<RuleInfo> {
+    ruleset
+        .rules
+        .iter()
+        .map(|r| RuleInfo {
+            id: r.id.clone(),
+            kind: r.kind,
+            title: r.title.clone(),
+            severity: r.severity,
+        })
+        .collect()
+}
+
+/// Aggregates `kept` and writes agents.csv, rules.csv and report.html.
+pub(super) fn finish(
+    sink: &mut DirSink,
+    ruleset: &Ruleset,
+    kept: &[InteractionResult],
+    files: usize,
+    problems: usize,
+) -> Result<(), CliError> {
+    let aggregates = aggregate::aggregate(kept, &rule_infos(ruleset), &ruleset.bands);
+    let summary = RunSummary::new(&ruleset.id(), files, kept.len(), problems);
+    sink.finish(&aggregates, kept, &summary)?;
+    Ok(())
+}
+
+fn has_calls(config: &ScanConfig) -> bool {
     let (files, _) = input::discover(&config.inputs);
-    let has_calls = !config.calls.manifests.is_empty() || files.iter().any(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest));
-    if !has_calls {
-        return Ok(None);
+    !config.calls.manifests.is_empty()
+        || files
+            .iter()
+            .any(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
+}
+
+/// Whether a model file is there; warns when it is not (cached transcripts are
+/// still used, other calls are reported as unreadable with the fix).
+fn model_available(config: &ScanConfig, reporter: &dyn Reporter) -> bool {
+    if config.model.is_file() {
+        return true;
     }
-    if !config.model.is_file() {
-        reporter.status(&format!(
-            "warning: no speech model at {}; recordings cannot be transcribed (run `callqa model fetch`)",
-            config.model.display()
-        ));
-        return Ok(None);
+    reporter.status(&format!(
+        "warning: no speech model at {}; recordings not in the transcript cache cannot be transcribed (run `callqa model fetch`)",
+        config.model.display()
+    ));
+    false
+}
+
+/// Loads the speech model on first use, so that a nightly rerun whose recordings
+/// are all in the transcript cache does not pay for loading it.
+struct LazyTranscriber<'a> {
+    config: &'a ScanConfig,
+    reporter: &'a dyn Reporter,
+    model: OnceLock<Result<Option<Box<dyn Transcriber>>, String>>,
+    fingerprint: String,
+}
+
+impl Transcriber for LazyTranscriber<'_> {
+    fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
+        let loaded = self.model.get_or_init(|| {
+            whisper_transcriber(self.config, self.reporter).map_err(|e| e.to_string())
+        });
+        match loaded {
+            Ok(Some(t)) => t.transcribe(samples_16k),
+            Ok(None) => Err(AsrError::ModelLoad {
+                path: self.config.model.display().to_string(),
+                reason:
+                    "this build has no speech recognition (built without the `whisper` feature)"
+                        .into(),
+            }),
+            Err(reason) => Err(AsrError::ModelLoad {
+                path: self.config.model.display().to_string(),
+                reason: reason.clone(),
+            }),
+        }
     }
-    whisper_transcriber(config, reporter)
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
+    }
 }
 
 #[cfg(feature = "whisper")]
-fn whisper_transcriber(config: &ScanConfig, reporter: &dyn Reporter) -> Result<Option<Box<dyn Transcriber>>, CliError> {
+fn whisper_transcriber(
+    config: &ScanConfig,
+    reporter: &dyn Reporter,
+) -> Result<Option<Box<dyn Transcriber>>, CliError> {
     use crate::asr::whisper::{WhisperSettings, WhisperTranscriber};
-    let settings = WhisperSettings { language: config.language.clone(), ..WhisperSettings::default() };
+    let settings = WhisperSettings {
+        language: config.language.clone(),
+        ..WhisperSettings::default()
+    };
     reporter.status(&format!("loading speech model {}", config.model.display()));
-    let t = WhisperTranscriber::new(&config.model, settings).map_err(|e| CliError::Other(e.to_string()))?;
+    let t = WhisperTranscriber::new(&config.model, settings)
+        .map_err(|e| CliError::Other(e.to_string()))?;
     Ok(Some(Box::new(t)))
 }
 
 #[cfg(not(feature = "whisper"))]
-fn whisper_transcriber(_: &ScanConfig, reporter: &dyn Reporter) -> Result<Option<Box<dyn Transcriber>>, CliError> {
-    reporter.status("warning: built without the `whisper` feature; recordings cannot be transcribed");
+fn whisper_transcriber(
+    _: &ScanConfig,
+    reporter: &dyn Reporter,
+) -> Result<Option<Box<dyn Transcriber>>, CliError> {
+    reporter
+        .status("warning: built without the `whisper` feature; recordings cannot be transcribed");
     Ok(None)
 }

@@ -21,6 +21,8 @@ pub enum OutputError {
     },
     #[error("cannot write {path}: {source} (check free disk space and permissions of the output directory)")]
     Csv { path: PathBuf, source: ::csv::Error },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: ::csv::Error },
     #[error(
         "cannot write {path}: the outputs were already finished; start a new sink for another run"
     )]

@@ -4,6 +4,7 @@
 //! a reader never sees half a file, even when the run is killed.
 
 pub mod atomic;
+mod coverage;
 pub mod csv;
 mod error;
 pub mod html;
@@ -11,6 +12,9 @@ pub mod jsonl;
 mod sink;
 mod summary;
 
+pub use coverage::{
+    coverage_from_rows, sample_coverage_from_csv, SampleCoverage, DEFAULT_SAMPLE_TARGET,
+};
 pub use error::OutputError;
 pub use sink::{DirSink, ReportSink, AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV};
 pub use summary::RunSummary;

@@ -5,7 +5,7 @@
 use super::atomic::{write_atomic, AtomicFile};
 use super::html::{self, Report};
 use super::jsonl::JsonlWriter;
-use super::{csv, OutputError, RunSummary};
+use super::{csv, OutputError, RunSummary, SampleCoverage, DEFAULT_SAMPLE_TARGET};
 use crate::aggregate::Aggregates;
 use crate::scan::result::{InputErrorLine, InteractionResult};
 use std::path::{Path, PathBuf};
@@ -40,6 +40,8 @@ pub struct DirSink {
     dir: PathBuf,
     results: Option<JsonlWriter>,
     input_errors: Vec<InputErrorLine>,
+    sample_coverage: Vec<SampleCoverage>,
+    sample_target: f64,
 }
 
 impl DirSink {
@@ -54,7 +56,22 @@ impl DirSink {
             dir: dir.to_path_buf(),
             results: Some(results),
             input_errors: Vec::new(),
+            sample_coverage: Vec::new(),
+            sample_target: DEFAULT_SAMPLE_TARGET,
         })
+    }
+
+    /// Sample coverage per agent and week for the report (e.g. from
+    /// [`super::sample_coverage_from_csv`]); without it, or with no rows, the report
+    /// has no coverage section. Call before [`ReportSink::finish`].
+    pub fn set_sample_coverage(&mut self, rows: Vec<SampleCoverage>) {
+        self.sample_coverage = rows;
+    }
+
+    /// The sampling rate the coverage is measured against (the run's `--sample`);
+    /// [`DEFAULT_SAMPLE_TARGET`] unless set.
+    pub fn set_sample_target(&mut self, rate: f64) {
+        self.sample_target = rate;
     }
 
     pub fn dir(&self) -> &Path {
@@ -110,6 +127,8 @@ impl ReportSink for DirSink {
             aggregates,
             results,
             input_errors: &self.input_errors,
+            sample_coverage: &self.sample_coverage,
+            sample_target: self.sample_target,
         });
         let mut f = AtomicFile::create(&self.dir.join(REPORT_HTML))?;
         f.write_all(page.as_bytes())?;

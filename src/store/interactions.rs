@@ -108,6 +108,40 @@ impl Store {
         Ok(out)
     }
 
+    /// Up to `limit` stored interactions after `after` = (source, interaction_id)
+    /// (from the start when `None`), ordered by (source, interaction_id), each with
+    /// the hash of the input it was read from. `callqa rescore` walks the archive
+    /// page by page with it, keeping memory bounded and no read open while it writes.
+    pub fn interactions_page(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<(Interaction, String)>, StoreError> {
+        let what = "read stored interactions";
+        let (source, id) = after.unwrap_or_default();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT body, input_hash FROM interactions
+                 WHERE ?1 = 0 OR (source, interaction_id) > (?2, ?3)
+                 ORDER BY source, interaction_id LIMIT ?4",
+            )
+            .map_err(self.sql(what))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query(rusqlite::params![after.is_some(), source, id, limit])
+            .map_err(self.sql(what))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(self.sql(what))? {
+            let body: String = row.get(0).map_err(self.sql(what))?;
+            let hash: String = row.get(1).map_err(self.sql(what))?;
+            let stored: StoredInteraction =
+                serde_json::from_str(&body).map_err(self.corrupt("stored interaction"))?;
+            out.push((stored.into(), hash));
+        }
+        Ok(out)
+    }
+
     /// Number of stored interactions.
     pub fn interaction_count(&self) -> Result<u64, StoreError> {
         self.conn

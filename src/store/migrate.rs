@@ -63,6 +63,9 @@ pub const MIGRATIONS: &[&str] = &[
         since TEXT NOT NULL
     );
     ",
+    // 2: walk stored interactions in (source, interaction_id) order without sorting
+    // (`callqa rescore` pages through the archive).
+    "CREATE INDEX interactions_by_source ON interactions (source, interaction_id);",
 ];
 
 /// The schema version this build writes.

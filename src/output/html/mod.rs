@@ -1,20 +1,23 @@
 //! `report.html`: one self-contained page a QA lead opens every Monday — run header,
-//! totals, adherence per agent, rule hit rates, agents per week, and the failing
-//! interactions with their evidence. Inline CSS and SVG only: no script, no fonts or
-//! images from the network, so it can be mailed, archived and opened offline.
+//! totals, adherence per agent, the weekly trend, rule hit rates, agents per week,
+//! sample coverage (when the run sampled), and the failing interactions with their
+//! evidence. Inline CSS and SVG only: no script, no fonts or images from the network,
+//! so it can be mailed, archived and opened offline.
 //!
 //! The page is assembled with `write!` into a `String`; every piece of data passes
 //! through [`escape::esc`]. A template crate would add a build-time dependency and a
 //! second language for a page this small; the sections are plain functions instead.
 
 pub mod charts;
+pub mod coverage;
 pub mod escape;
 pub mod evidence;
 pub mod text;
+pub mod trend;
 
 use self::escape::esc;
-use self::text::{coefficient, opt_pct, pct, put, when};
-use super::RunSummary;
+use self::text::{coefficient, opt_pct, pct, put, target_pct, when};
+use super::{RunSummary, SampleCoverage};
 use crate::aggregate::{Aggregates, Stats, Week};
 use crate::scan::result::{InputErrorLine, InteractionResult};
 use std::collections::HashMap;
@@ -29,6 +32,11 @@ pub struct Report<'a> {
     /// All results of the run (turns are not needed; evidence carries its text).
     pub results: &'a [InteractionResult],
     pub input_errors: &'a [InputErrorLine],
+    /// Sampled / all interactions per agent and week; empty when the run did not
+    /// sample, and then the page has no coverage section.
+    pub sample_coverage: &'a [SampleCoverage],
+    /// The share of each agent-week meant for review (0..1), marked in that section.
+    pub sample_target: f64,
 }
 
 /// The complete HTML document.
@@ -57,6 +65,10 @@ pub fn render(r: &Report<'_>) -> String {
     }
     out.push_str("</section>");
 
+    section_open(&mut out, "trend", "达标率周趋势", "Weekly adherence trend", "按 ISO 周统计：粗线为团队整体，细线为各坐席；将指针移到点上可查看数值。Per ISO week: the bold line is the team, thin lines are agents; point at a dot to see its value.");
+    trend::section(&mut out, r.aggregates);
+    out.push_str("</section>");
+
     section_open(&mut out, "rules", "规则命中率", "Rule hit rates", "违反该规则的会话占已检查会话的比例；颜色表示严重程度。Share of checked interactions that broke the rule; colour shows severity.");
     if r.aggregates.rules.iter().all(|x| x.assessed == 0) {
         empty(&mut out);
@@ -69,6 +81,12 @@ pub fn render(r: &Report<'_>) -> String {
     section_open(&mut out, "weeks", "坐席周明细", "Agents by week", "");
     agent_table(&mut out, r.aggregates);
     out.push_str("</section>");
+
+    if !r.sample_coverage.is_empty() {
+        section_open(&mut out, "coverage", "抽检覆盖", "Sample coverage", &format!("每位坐席每周被抽中复核的会话占该周会话的比例。格中条形刻度为 0–{scale}，竖线为 {target} 目标；低于目标的格以橙色标出。Share of each agent's interactions per week selected for QA review; bars run 0–{scale} with a tick at the {target} target, and cells below it are orange.", target = target_pct(r.sample_target), scale = target_pct(coverage::meter_scale(r.sample_target))));
+        coverage::section(&mut out, r.sample_coverage, r.sample_target);
+        out.push_str("</section>");
+    }
 
     let failing = r.results.iter().filter(|x| !x.passed).count();
     section_open(&mut out, "failing", &format!("不达标会话 ({failing})"), "Failing interactions", "按致命、得分从低到高排列；点击展开查看证据。Fatal first, then lowest score; click to see the evidence.");

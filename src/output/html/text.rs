@@ -17,6 +17,16 @@ pub fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// A percentage without a needless decimal: `20%`, `12.5%`.
+pub fn target_pct(x: f64) -> String {
+    let p = x * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
 pub fn opt_pct(x: Option<f64>) -> String {
     x.map(pct).unwrap_or_else(|| "–".into())
 }
@@ -118,6 +128,10 @@ mod tests {
         assert_eq!(clock(f64::NAN), "0:00");
         assert_eq!(pct(0.8), "80.0%");
         assert_eq!(opt_pct(None), "–");
+        assert_eq!(
+            (target_pct(0.2), target_pct(0.125)),
+            ("20%".into(), "12.5%".into())
+        );
         assert_eq!(when("2026-11-16T09:00:00+08:00"), "2026-11-16 09:00 +08:00");
         assert_eq!(when("2026-11-23T01:00:00Z"), "2026-11-23 01:00 UTC");
         assert_eq!(when("soon"), "soon");

@@ -1,0 +1,64 @@
+//! `callqa merge`: combines the output directories of `scan --shard K/N` runs into
+//! one `results.jsonl` (de-duplicated, in merge order), aggregates and report, and
+//! copies the (global) `sample.csv` of the first shard that has one.
+
+use super::args::MergeArgs;
+use super::scan_cmd::{finish, slim};
+use super::{CliError, Outcome};
+use crate::merge;
+use crate::output::{DirSink, ReportSink};
+use crate::reporter::Reporter;
+use crate::rules::Ruleset;
+use crate::sample::csv::SAMPLE_CSV;
+
+pub fn run(args: MergeArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
+    let ruleset = Ruleset::load(&args.rules)?;
+    let merged = merge::merge(&args.dirs).map_err(|e| CliError::Other(e.to_string()))?;
+    if let Some(r) = merged
+        .results
+        .iter()
+        .find(|r| r.ruleset.sha256 != ruleset.sha256)
+    {
+        return Err(CliError::Usage(format!(
+            "the shards were scored with ruleset {} {} (sha256 {}) but --rules {} is {} {} (sha256 {}); give the rules the shards ran with",
+            r.ruleset.name,
+            r.ruleset.version,
+            &r.ruleset.sha256[..12.min(r.ruleset.sha256.len())],
+            args.rules.display(),
+            ruleset.name,
+            ruleset.version,
+            &ruleset.sha256[..12]
+        )));
+    }
+    let mut sink = DirSink::create(&args.out)?;
+    for r in &merged.results {
+        sink.result(r)?;
+    }
+    for e in &merged.errors {
+        sink.input_error(e)?;
+    }
+    if let Some(sample) = args
+        .dirs
+        .iter()
+        .map(|d| d.join(SAMPLE_CSV))
+        .find(|p| p.is_file())
+    {
+        let bytes = std::fs::read(&sample)
+            .map_err(|e| CliError::Other(format!("cannot read {}: {e}", sample.display())))?;
+        crate::output::atomic::write_atomic(&args.out.join(SAMPLE_CSV), &bytes)?;
+        sink.set_sample_coverage(crate::output::sample_coverage_from_csv(&sample)?);
+    }
+    let (n, problems) = (merged.results.len(), merged.errors.len());
+    let kept: Vec<_> = merged.results.into_iter().map(slim).collect();
+    finish(&mut sink, &ruleset, &kept, 0, problems)?;
+    reporter.status(&format!(
+        "merged {} shard output(s): {n} interaction(s), {problems} problem(s); outputs in {}",
+        args.dirs.len(),
+        args.out.display()
+    ));
+    Ok(if problems > 0 {
+        Outcome::SomeInputsFailed
+    } else {
+        Outcome::Done
+    })
+}

@@ -1,0 +1,178 @@
+//! `callqa rescore --rules NEW`: applies a new ruleset to every interaction in the
+//! state database (chats, transcripts and transcribed calls alike, nothing is read
+//! or transcribed again), records the new results, writes the normal outputs, and
+//! writes `rescore.csv`: per rule, hits and violated interactions under the ruleset
+//! the database's results were last scored with (old) and under NEW.
+
+use super::args::RescoreArgs;
+use super::scan_cmd::{finish, pool, rule_infos, slim};
+use super::{CliError, Outcome};
+use crate::aggregate::{aggregate, RuleStat};
+use crate::interaction::Interaction;
+use crate::output::{DirSink, ReportSink};
+use crate::reporter::Reporter;
+use crate::rules::Ruleset;
+use crate::scan::{self, result::InteractionResult};
+use crate::store::{ResultKey, Store, StoreError};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+pub const RESCORE_CSV: &str = "rescore.csv";
+
+/// Interactions scanned and stored per transaction.
+const PER_TRANSACTION: usize = 4096;
+
+pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
+    let ruleset = Ruleset::load(&args.rules)?;
+    let jobs = match args.jobs {
+        Some(0) => return Err(CliError::Usage("--jobs must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| args.out.join(crate::store::DEFAULT_DB));
+    if !db.is_file() {
+        return Err(StoreError::Missing { path: db }.into());
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::Other(format!("cannot create --out {}: {e}", args.out.display())))?;
+    let mut store = Store::open(&db)?;
+    // "Old" is the ruleset the database was last scored with other than NEW; when
+    // there is none, NEW's own results as stored before this rescore.
+    let rulesets: Vec<String> = store
+        .result_rulesets()?
+        .into_iter()
+        .map(|(sha, _, _)| sha)
+        .collect();
+    let old_sha = rulesets
+        .iter()
+        .find(|sha| **sha != ruleset.sha256)
+        .or(rulesets.first())
+        .cloned();
+    // Old results as the aggregates need them (slim: no turn texts).
+    let old: Vec<InteractionResult> = match &old_sha {
+        Some(sha) => store
+            .results_of_ruleset(sha)?
+            .iter()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .map(slim)
+            .collect(),
+        None => Vec::new(),
+    };
+    let pool = pool(jobs)?;
+    let mut sink = DirSink::create(&args.out)?;
+    let mut kept = Vec::new();
+    let (mut files, mut last_source) = (0, None::<String>);
+    let mut after: Option<(String, String)> = None;
+    // Page by page in (source, interaction_id) order, which is merge order: the
+    // results stream to the sink as a fresh scan's would, sorted.
+    loop {
+        let page = store.interactions_page(
+            after.as_ref().map(|(s, i)| (s.as_str(), i.as_str())),
+            PER_TRANSACTION,
+        )?;
+        let Some((last, _)) = page.last() else { break };
+        let next = (last.source.clone(), last.id.clone());
+        let scanned: Vec<(InteractionResult, String)> = pool.install(|| {
+            page.par_iter()
+                .map(|(i, _)| rescore_one(i, &ruleset, !args.no_redact))
+                .collect()
+        });
+        store.transaction(|store| {
+            for ((i, hash), (_, line)) in page.iter().zip(&scanned) {
+                let key = ResultKey {
+                    interaction_id: &i.id,
+                    source: &i.source,
+                    ruleset_sha256: &ruleset.sha256,
+                };
+                store.result_put(&key, hash, line)?;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        for (r, _) in scanned {
+            if last_source.as_deref() != Some(r.source.as_str()) {
+                files += 1;
+                last_source = Some(r.source.clone());
+            }
+            sink.result(&r)?;
+            kept.push(slim(r));
+        }
+        after = Some(next);
+    }
+    drop(store);
+    let infos = rule_infos(&ruleset);
+    let new_rules = aggregate(&kept, &infos, &ruleset.bands).rules;
+    let old_rules = aggregate(&old, &infos, &ruleset.bands).rules;
+    let changed = write_comparison(&args.out.join(RESCORE_CSV), &old_rules, &new_rules)?;
+    finish(&mut sink, &ruleset, &kept, files, 0)?;
+    reporter.status(&format!(
+        "rescored {} interaction(s) with {} {} (sha256 {}) against {}: {changed} rule(s) changed hit counts; outputs and {RESCORE_CSV} in {}",
+        kept.len(),
+        ruleset.name,
+        ruleset.version,
+        &ruleset.sha256[..12],
+        old_sha.as_deref().map_or("no earlier results".to_string(), |s| format!("the results of ruleset sha256 {}", &s[..12.min(s.len())])),
+        args.out.display()
+    ));
+    Ok(Outcome::Done)
+}
+
+/// Scans one stored interaction with the new rules: the result to write (redacted
+/// unless `redact` is off) and the line to store (always redacted).
+fn rescore_one(i: &Interaction, ruleset: &Ruleset, redact: bool) -> (InteractionResult, String) {
+    let r = scan::scan(i, ruleset);
+    let mut stored = r.clone();
+    crate::text::redact::redact_result(&mut stored);
+    let line = serde_json::to_string(&stored).unwrap_or_default();
+    (if redact { stored } else { r }, line)
+}
+
+/// Writes rescore.csv (rule_id, old_hits, new_hits, old_violated, new_violated), one
+/// row per rule of either ruleset, by rule id; returns how many rules changed.
+fn write_comparison(
+    path: &std::path::Path,
+    old: &[RuleStat],
+    new: &[RuleStat],
+) -> Result<usize, CliError> {
+    let mut rows: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for r in old {
+        let row = rows.entry(&r.rule_id).or_default();
+        row[0] = r.hits;
+        row[2] = r.interactions_violated;
+    }
+    for r in new {
+        let row = rows.entry(&r.rule_id).or_default();
+        row[1] = r.hits;
+        row[3] = r.interactions_violated;
+    }
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let csv_err =
+        |e: ::csv::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
+    w.write_record([
+        "rule_id",
+        "old_hits",
+        "new_hits",
+        "old_violated",
+        "new_violated",
+    ])
+    .map_err(csv_err)?;
+    let mut changed = 0;
+    for (id, [oh, nh, ov, nv]) in &rows {
+        changed += usize::from(oh != nh || ov != nv);
+        w.write_record([
+            id.to_string(),
+            oh.to_string(),
+            nh.to_string(),
+            ov.to_string(),
+            nv.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+    crate::output::atomic::write_atomic(path, &bytes)?;
+    Ok(changed)
+}
