@@ -274,7 +274,7 @@ fn mono_layout_on_identical_channels_gives_each_turn_once() {
 }
 
 #[test]
-fn a_segment_across_two_utterances_is_split_at_the_cut() {
+fn a_segment_across_two_utterances_stays_one_turn_with_word_times() {
     let asr = FakeAsr {
         one_segment: true,
         ..FakeAsr::new()
@@ -285,13 +285,17 @@ fn a_segment_across_two_utterances_is_split_at_the_cut() {
         .iter()
         .filter(|t| t.speaker == Speaker::Agent)
         .collect();
-    assert_eq!(agent.len(), 2, "{agent:?}");
-    assert_eq!(agent[0].text, "您好工号");
-    assert_eq!(agent[1].text, "请稍等");
-    assert!(
-        close(agent[0].end_s, 3.0) && close(agent[1].start_s, 9.0),
-        "{agent:?}"
-    );
+    assert_eq!(agent.len(), 1, "{agent:?}");
+    let turn = agent[0];
+    assert_eq!(turn.text, "您好工号 请稍等");
+    // Each word keeps its own time: 工号 before the cut, 请稍等 after it.
+    let at = |word: &str| {
+        let b = turn.text.find(word).unwrap();
+        turn.time_of(b, b + word.len())
+    };
+    assert!(at("工号").1 <= 3.0 + 0.05, "{turn:?}");
+    assert!(close(at("请稍等").0, 9.0), "{turn:?}");
+    assert!(close(turn.end_s, at("请稍等").1), "{turn:?}");
 }
 
 #[test]

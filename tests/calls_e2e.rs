@@ -1,3 +1,4 @@
+#![cfg(feature = "whisper")]
 //! End to end on the shipped sample calls with the real Whisper model: every expected
 //! rule outcome in `samples/calls/expected.toml` must hold. Without the model the
 //! test fails when `CALLQA_REQUIRE_MODEL=1` (CI) and is a noted no-op otherwise.

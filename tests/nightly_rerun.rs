@@ -240,3 +240,30 @@ fn rescore_covers_cached_calls_and_needs_no_recordings() {
         assert_eq!((f[1], f[3]), (f[2], f[4]), "unchanged rules: {row}");
     }
 }
+
+#[test]
+fn results_of_another_callqa_version_are_scored_again() {
+    let a = archive(1);
+    let first = run(&a, &rules());
+    let version = format!("@callqa-{}", env!("CARGO_PKG_VERSION"));
+    let conn = rusqlite::Connection::open(&a.db).unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE results SET input_hash = replace(input_hash, ?1, '@callqa-0.0.1')",
+            [&version],
+        )
+        .unwrap();
+    assert_eq!(changed, 13, "every result carries the version");
+    drop(conn);
+    let rerun = run(&a, &rules());
+    assert_eq!(
+        rerun.stats.results_reused, 0,
+        "an older release's lines are not reused"
+    );
+    assert_eq!(
+        rerun.asr_calls, 0,
+        "transcripts do not depend on the callqa version"
+    );
+    assert_eq!(rerun.lines, first.lines);
+    assert_eq!(run(&a, &rules()).stats.results_reused, 13);
+}

@@ -103,6 +103,15 @@ fn rescore_equals_a_fresh_scan_with_the_new_rules() {
     assert_eq!((n(1), n(2)), (count(&before), count(&rescored)), "{csv}");
     assert_ne!(n(1), n(2), "{csv}");
 
+    // The next nightly scan with the new rules hands out the rescored results.
+    let night = callqa_ok(
+        &["scan", s(&archive), "--rules", s(&rules), "--out", s(&out)],
+        0,
+    );
+    let night = String::from_utf8_lossy(&night.stderr);
+    assert!(night.contains("51 result(s) reused"), "{night}");
+    assert_eq!(sorted_results(&out), rescored);
+
     // The new results are in the store: export sends the new ruleset's lines.
     let export = callqa_ok(&["export", "--db", s(&out.join("callqa.db"))], 0).stdout;
     let exported: Vec<String> = String::from_utf8(export)

@@ -274,7 +274,7 @@ fn reuse(
         return Ok(None);
     }
     Ok(store
-        .result_get(key, input_hash)?
+        .result_get(key, &result_hash(input_hash))?
         .and_then(|line| serde_json::from_str::<InteractionResult>(&line).ok()))
 }
 
@@ -306,7 +306,7 @@ fn scan_and_store(
                 source: &i.source,
                 ruleset_sha256: &ruleset.sha256,
             };
-            store.result_put(&key, hash, &line)?;
+            store.result_put(&key, &result_hash(hash), &line)?;
             out.push(r);
         }
     }
@@ -379,6 +379,13 @@ fn text_file(
         out.push(Item::Result(Box::new(r)));
     }
     Ok(())
+}
+
+/// What a stored result line is tied to besides its key: the content of its input
+/// and the version of callqa that scored it, so that a new release (a scanner fix)
+/// scores again instead of handing out lines an older one wrote.
+pub fn result_hash(input_hash: &str) -> String {
+    format!("{input_hash}@callqa-{}", env!("CARGO_PKG_VERSION"))
 }
 
 /// The hash a call's result is stored under: the recording's content and everything

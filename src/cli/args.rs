@@ -85,6 +85,7 @@ pub struct SampleArgs {
     /// Fraction of each agent's interactions per ISO week (also `--sample`, as for scan).
     #[arg(long, alias = "sample", default_value_t = 0.2, value_name = "RATE")]
     pub rate: f64,
+    /// Seed of the sample ranking (as given to `scan --seed`).
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
     /// A state database whose earlier selections are kept (read only; nothing is recorded).
@@ -106,6 +107,7 @@ pub struct RescoreArgs {
     /// State database [default: OUT/callqa.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Keep customers' numbers unmasked in the written outputs.

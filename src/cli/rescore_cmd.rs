@@ -87,7 +87,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
                     source: &i.source,
                     ruleset_sha256: &ruleset.sha256,
                 };
-                store.result_put(&key, hash, line)?;
+                store.result_put(&key, &crate::batch::incremental::result_hash(hash), line)?;
             }
             Ok::<(), StoreError>(())
         })?;

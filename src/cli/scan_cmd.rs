@@ -257,8 +257,13 @@ fn whisper_transcriber(
     reporter: &dyn Reporter,
 ) -> Result<Option<Box<dyn Transcriber>>, CliError> {
     use crate::asr::whisper::{WhisperSettings, WhisperTranscriber};
+    // Calls are transcribed `jobs` at a time; give each the rest of the cores, so
+    // workers x threads never exceeds the machine (whisper.cpp threads spin, and
+    // oversubscribing them costs far more than it gains: measured 2x slower).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let settings = WhisperSettings {
         language: config.language.clone(),
+        threads: (cores / config.jobs.max(1)).max(1),
         ..WhisperSettings::default()
     };
     reporter.status(&format!("loading speech model {}", config.model.display()));

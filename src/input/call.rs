@@ -257,9 +257,12 @@ fn transcribe_channel(
         .collect())
 }
 
-/// One recognized segment as turns. A segment that spans two packed pieces (two
-/// utterances the recording has apart) is split there, so a turn never covers
-/// silence that was cut out.
+/// One recognized segment as a turn. A segment can span two packed pieces (two
+/// utterances the recording has apart); it still becomes one turn, because the
+/// recognizer's token times at a cut are unreliable (it often times the first word
+/// of the next utterance into the previous one, which would split 没|办法 across two
+/// turns and hide the phrase). Each token keeps its own time on the recording's axis
+/// in `spans`, so window rules still see when each word was said.
 pub fn segment_turns(
     seg: &RecognizedSegment,
     packed: &PackedSpeech,
@@ -275,73 +278,56 @@ pub fn segment_turns(
         let end = packed.to_original(seg.end_s).max(start);
         return vec![Turn::new(speaker, start, end, text)];
     }
-
-    // Group the tokens by the piece their middle falls in.
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, tok) in seg.tokens.iter().enumerate() {
-        let piece = packed.piece_at((tok.start_s + tok.end_s) / 2.0);
-        match groups.last_mut() {
-            Some((p, members)) if *p == piece => members.push(i),
-            _ => groups.push((piece, vec![i])),
-        }
-    }
-    let last_group = groups.len() - 1;
-    let mut turns = Vec::new();
-    for (g, (piece, members)) in groups.iter().enumerate() {
-        let mut text = String::new();
-        let mut spans = Vec::new();
-        for &i in members {
-            let tok = &seg.tokens[i];
-            let piece_text = if text.is_empty() {
-                tok.text.trim_start()
-            } else {
-                tok.text.as_str()
-            };
-            if piece_text.is_empty() {
-                continue;
-            }
-            let start_byte = text.len();
-            text.push_str(piece_text);
-            if !piece_text.trim().is_empty() {
-                let start_s = packed.to_original_in(*piece, tok.start_s);
-                let end_s = packed.to_original_in(*piece, tok.end_s).max(start_s);
-                spans.push(TimedSpan {
-                    start_byte,
-                    end_byte: text.len(),
-                    start_s,
-                    end_s,
-                });
-            }
-        }
-        let trimmed = text.trim_end().len();
-        text.truncate(trimmed);
-        if text.is_empty() {
+    let piece_of = |start_s: f64, end_s: f64| packed.piece_at((start_s + end_s) / 2.0);
+    let mut text = String::new();
+    let mut spans = Vec::new();
+    for tok in &seg.tokens {
+        let piece_text = if text.is_empty() {
+            tok.text.trim_start()
+        } else {
+            tok.text.as_str()
+        };
+        if piece_text.is_empty() {
             continue;
         }
-        for span in &mut spans {
-            span.end_byte = span.end_byte.min(trimmed);
+        let start_byte = text.len();
+        text.push_str(piece_text);
+        if !piece_text.trim().is_empty() {
+            let piece = piece_of(tok.start_s, tok.end_s);
+            let start_s = packed.to_original_in(piece, tok.start_s);
+            let end_s = packed.to_original_in(piece, tok.end_s).max(start_s);
+            spans.push(TimedSpan {
+                start_byte,
+                end_byte: text.len(),
+                start_s,
+                end_s,
+            });
         }
-        let first = &seg.tokens[members[0]];
-        let last = &seg.tokens[members[members.len() - 1]];
-        let start_packed = if g == 0 {
-            seg.start_s.min(first.start_s)
-        } else {
-            first.start_s
-        };
-        let end_packed = if g == last_group {
-            seg.end_s.max(last.end_s)
-        } else {
-            last.end_s
-        };
-        let start_s = packed.to_original_in(*piece, start_packed);
-        let end_s = packed.to_original_in(*piece, end_packed).max(start_s);
-        turns.push(Turn {
-            speaker,
-            start_s,
-            end_s,
-            text,
-            spans,
-        });
     }
-    turns
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    if text.is_empty() {
+        return Vec::new();
+    }
+    for span in &mut spans {
+        span.end_byte = span.end_byte.min(trimmed);
+    }
+    let first = &seg.tokens[0];
+    let last = &seg.tokens[seg.tokens.len() - 1];
+    let start_s = packed.to_original_in(
+        piece_of(first.start_s, first.end_s),
+        seg.start_s.min(first.start_s),
+    );
+    let end_s = packed
+        .to_original_in(piece_of(last.start_s, last.end_s), seg.end_s.max(last.end_s))
+        .max(start_s);
+    let start_s = spans.first().map_or(start_s, |s| s.start_s.min(start_s));
+    let end_s = spans.iter().map(|s| s.end_s).fold(end_s, f64::max);
+    vec![Turn {
+        speaker,
+        start_s,
+        end_s,
+        text,
+        spans,
+    }]
 }
