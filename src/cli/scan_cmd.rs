@@ -52,7 +52,13 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         sample: config.sample,
         redact: config.redact,
         model_fingerprint,
-        asr_settings: format!("language={}", config.language),
+        // The turn format is part of the key: when callqa changes how recognized
+        // segments become turns, cached transcripts are made again.
+        asr_settings: format!(
+            "language={};turns={}",
+            config.language,
+            crate::input::call::TURN_FORMAT_VERSION
+        ),
     };
     let mut sink = DirSink::create(&config.out_dir)?;
     let mut kept = Vec::new();

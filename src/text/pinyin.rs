@@ -27,6 +27,8 @@ const CONFUSABLE_FINALS: &[(&str, &str)] = &[
     ("i", "in"),
     ("o", "uo"),
     ("e", "ei"),
+    // Seen from Whisper base on 8 kHz phone audio: 来电 -> 来订 (dian -> ding).
+    ("ian", "ing"),
 ];
 const INITIALS: &[&str] = &[
     "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
@@ -218,6 +220,7 @@ mod tests {
         assert_eq!(syllable_cost("nin", "ni"), Some(1));
         assert_eq!(syllable_cost("gong", "gou"), Some(1));
         assert_eq!(syllable_cost("hao", "zuo"), None);
+        assert_eq!(syllable_cost("dian", "ding"), Some(1));
         assert!(finds("工号", 0, "功后").is_none());
         assert_eq!(finds("工号", 1, "功后").unwrap().distance, 1);
         assert_eq!(finds("工号", 2, "勾后").unwrap().distance, 2);
