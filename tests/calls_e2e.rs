@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn model() -> Option<PathBuf> {
-    let path = std::env::var_os("CALLQA_MODEL").map_or_else(|| PathBuf::from("models/ggml-base.bin"), PathBuf::from);
+    let path = std::env::var_os("CALLQA_MODEL")
+        .map_or_else(|| PathBuf::from("models/ggml-base.bin"), PathBuf::from);
     if path.is_file() {
         return Some(path);
     }
@@ -17,7 +18,10 @@ fn model() -> Option<PathBuf> {
         "{} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`",
         path.display()
     );
-    eprintln!("note: {} missing; set CALLQA_REQUIRE_MODEL=1 to make this a failure", path.display());
+    eprintln!(
+        "note: {} missing; set CALLQA_REQUIRE_MODEL=1 to make this a failure",
+        path.display()
+    );
     None
 }
 
@@ -31,8 +35,17 @@ fn scan(model: &Path, args: &[&str], out: &Path) -> Vec<serde_json::Value> {
         .arg(out)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    std::fs::read_to_string(out.join("results.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -45,10 +58,23 @@ fn sample_calls_meet_every_expected_outcome() {
     assert_eq!(results.len(), expected.len(), "one result per call");
     let mut failures = Vec::new();
     for (call, rules) in &expected {
-        let r = results.iter().find(|r| r["interaction_id"] == call.as_str()).unwrap_or_else(|| panic!("no result for {call}"));
+        let r = results
+            .iter()
+            .find(|r| r["interaction_id"] == call.as_str())
+            .unwrap_or_else(|| panic!("no result for {call}"));
         assert_eq!(r["kind"], "call");
-        let violated: Vec<&str> = r["violations"].as_array().unwrap().iter().map(|v| v["rule_id"].as_str().unwrap()).collect();
-        let passed: Vec<&str> = r["passed_rules"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let violated: Vec<&str> = r["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["rule_id"].as_str().unwrap())
+            .collect();
+        let passed: Vec<&str> = r["passed_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         for (rule, want) in rules {
             let got = if violated.contains(&rule.as_str()) {
                 "violated"
@@ -65,14 +91,29 @@ fn sample_calls_meet_every_expected_outcome() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|t| format!("{} {:.1}-{:.1} {}", t["speaker"], t["start_s"].as_f64().unwrap(), t["end_s"].as_f64().unwrap(), t["text"]))
+                    .map(|t| {
+                        format!(
+                            "{} {:.1}-{:.1} {}",
+                            t["speaker"],
+                            t["start_s"].as_f64().unwrap(),
+                            t["end_s"].as_f64().unwrap(),
+                            t["text"]
+                        )
+                    })
                     .collect();
-                failures.push(format!("{call} {rule}: want {want}, got {got}; metrics {}; heard:\n    {}", r["metrics"], heard.join("\n    ")));
+                failures.push(format!(
+                    "{call} {rule}: want {want}, got {got}; metrics {}; heard:\n    {}",
+                    r["metrics"],
+                    heard.join("\n    ")
+                ));
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let mono = results.iter().find(|r| r["interaction_id"] == "call-003").unwrap();
+    let mono = results
+        .iter()
+        .find(|r| r["interaction_id"] == "call-003")
+        .unwrap();
     assert_eq!(mono["roles"], "unknown");
 }
 
@@ -80,7 +121,12 @@ fn sample_calls_meet_every_expected_outcome() {
 fn silence_and_noise_never_produce_a_hit() {
     let Some(model) = model() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let spec = hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let path = dir.path().join("quiet.wav");
     let mut w = hound::WavWriter::create(&path, spec).unwrap();
     let mut seed = 12345u32;
@@ -89,7 +135,11 @@ fn silence_and_noise_never_produce_a_hit() {
         seed ^= seed >> 17;
         seed ^= seed << 5;
         // 10 s of digital silence, then 10 s of faint hiss on both channels.
-        let noise = if i < 8000 * 10 { 0 } else { (seed % 200) as i16 - 100 };
+        let noise = if i < 8000 * 10 {
+            0
+        } else {
+            (seed % 200) as i16 - 100
+        };
         w.write_sample(noise).unwrap();
         w.write_sample(noise).unwrap();
     }
@@ -106,5 +156,10 @@ fn silence_and_noise_never_produce_a_hit() {
         .map(|v| v["evidence"].as_array().unwrap().len())
         .sum();
     assert_eq!(forbidden_hits, 0, "{r}");
-    assert_eq!(r["turns"].as_array().unwrap().len(), 0, "no words from silence or noise: {}", r["turns"]);
+    assert_eq!(
+        r["turns"].as_array().unwrap().len(),
+        0,
+        "no words from silence or noise: {}",
+        r["turns"]
+    );
 }

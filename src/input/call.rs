@@ -323,7 +323,10 @@ pub fn segment_turns(
         seg.start_s.min(first.start_s),
     );
     let end_s = packed
-        .to_original_in(piece_of(last.start_s, last.end_s), seg.end_s.max(last.end_s))
+        .to_original_in(
+            piece_of(last.start_s, last.end_s),
+            seg.end_s.max(last.end_s),
+        )
         .max(start_s);
     let start_s = spans.first().map_or(start_s, |s| s.start_s.min(start_s));
     let end_s = spans.iter().map(|s| s.end_s).fold(end_s, f64::max);
