@@ -151,7 +151,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for i in &items {
                 for t in &i.turns {
-                    black_box(callqa::text::normalize::normalize(&t.text));
+                    black_box(callqa::text::normalize::normalize_str(&t.text));
                 }
             }
         })

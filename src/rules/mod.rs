@@ -363,7 +363,10 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
             }
         }
     }
-    let automaton = AhoCorasick::builder().build(&patterns)?;
+    // A DFA costs memory at load time and makes the per-turn pass over the text fast.
+    let automaton = AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&patterns)?;
     Ok(PhraseIndex { automaton, owners })
 }
 

@@ -6,7 +6,7 @@
 use crate::interaction::{Interaction, Roles, Speaker, Turn};
 use crate::rules::{PhraseRole, Rule, Ruleset, SpeakerFilter, Window};
 use crate::scan::result::{Evidence, RuleKind};
-use crate::text::normalize::{normalize, Normalized};
+use crate::text::normalize::{normalize, normalize_str_into, Normalized};
 
 /// The hits of one rule in one interaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,6 +51,7 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
     let mut excepts: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rules.len()];
     let mut touched: Vec<usize> = Vec::new();
 
+    let mut text = String::new();
     for (t, turn) in interaction.turns.iter().enumerate() {
         if turn.speaker == Speaker::System || turn.text.is_empty() {
             continue;
@@ -58,15 +59,11 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
         let sees = |r: usize| {
             active[r] && speaker_matches(rules[r].speaker, turn.speaker, interaction.roles)
         };
-        let norm = normalize(&turn.text);
-        if norm.text.is_empty() {
+        normalize_str_into(&turn.text, &mut text);
+        if text.is_empty() {
             continue;
         }
-        for m in ruleset
-            .index
-            .automaton
-            .find_overlapping_iter(norm.text.as_str())
-        {
+        for m in ruleset.index.automaton.find_overlapping_iter(text.as_str()) {
             for &(r, role) in &ruleset.index.owners[m.pattern().as_usize()] {
                 if !sees(r) {
                     continue;
@@ -90,7 +87,7 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
             }
             let before = candidates[r].len() + excepts[r].len();
             for re in &rule.patterns {
-                for m in re.find_iter(&norm.text) {
+                for m in re.find_iter(&text) {
                     candidates[r].push(Candidate {
                         start: m.start(),
                         end: m.end(),
@@ -99,7 +96,7 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
                 }
             }
             if let Some(fuzzy) = &rule.fuzzy {
-                for h in fuzzy.find(&norm.text) {
+                for h in fuzzy.find(&text) {
                     candidates[r].push(Candidate {
                         start: h.start,
                         end: h.end,
@@ -111,13 +108,16 @@ pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> 
                 touched.push(r);
             }
         }
+        // The offset map back to the original text is only needed for turns with a hit.
+        let mut norm: Option<Normalized> = None;
         for &r in &touched {
             let rule = &rules[r];
             for c in leftmost_longest(&mut candidates[r]) {
                 if excepts[r].iter().any(|&(s, e)| s <= c.start && c.end <= e) {
                     continue;
                 }
-                let evidence = evidence_for(t, turn, &norm, c);
+                let norm = norm.get_or_insert_with(|| normalize(&turn.text));
+                let evidence = evidence_for(t, turn, norm, c);
                 if in_window(rule, interaction, &ordinals, t, &evidence) {
                     out[r].counted.push(evidence);
                 } else {

@@ -34,49 +34,88 @@ impl Normalized {
 /// Normalizes `original` for matching. Rule phrases go through the same function,
 /// so both sides agree.
 pub fn normalize(original: &str) -> Normalized {
-    let simplified = to_simplified(original);
     let mut text = String::with_capacity(original.len());
     let mut origin = Vec::with_capacity(original.len());
+    normalize_into(original, &mut text, Some(&mut origin));
+    Normalized { text, origin }
+}
+
+/// The normalized text alone, without the offset map: what the scanner matches on
+/// (the map is only built for turns that have a hit).
+pub fn normalize_str(s: &str) -> String {
+    let mut text = String::with_capacity(s.len());
+    normalize_into(s, &mut text, None);
+    text
+}
+
+fn normalize_into(original: &str, text: &mut String, mut origin: Option<&mut Vec<(u32, u32)>>) {
+    let simplified = to_simplified(original);
     // `to_simplified` maps char to char, so the two iterators stay aligned.
     for ((start, orig_char), simple) in original.char_indices().zip(simplified.chars()) {
-        let end = (start + orig_char.len_utf8()) as u32;
-        let start = start as u32;
         let c = to_half_width(simple);
         if is_ignorable(c) {
             continue;
         }
+        let before = text.len();
         if c.is_ascii() {
             text.push(c.to_ascii_lowercase());
-            origin.push((start, end));
-        } else if c.is_uppercase() {
-            for lower in c.to_lowercase() {
-                push_char(&mut text, &mut origin, lower, start, end);
-            }
+        } else if may_be_uppercase(c) && c.is_uppercase() {
+            text.extend(c.to_lowercase());
         } else {
-            push_char(&mut text, &mut origin, c, start, end);
+            text.push(c);
+        }
+        if let Some(origin) = origin.as_deref_mut() {
+            let span = (start as u32, (start + orig_char.len_utf8()) as u32);
+            origin.extend(std::iter::repeat_n(span, text.len() - before));
         }
     }
-    Normalized { text, origin }
 }
 
-/// Normalizes without keeping the offset map (for rule phrases).
-pub fn normalize_str(s: &str) -> String {
-    normalize(s).text
+/// Cheap pre-check: the CJK, kana, Hangul and other ideographic blocks have no case,
+/// so the Unicode case table is only consulted outside them.
+fn may_be_uppercase(c: char) -> bool {
+    !matches!(c as u32, 0x2E80..=0xA63F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
-fn push_char(text: &mut String, origin: &mut Vec<(u32, u32)>, c: char, start: u32, end: u32) {
-    text.push(c);
-    origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
+/// Reuses `buf` for the normalized text of `s` (the scanner calls this once per turn).
+pub fn normalize_str_into(s: &str, buf: &mut String) {
+    buf.clear();
+    normalize_into(s, buf, None);
 }
 
 /// Traditional to Simplified, one character for one character (fast2s looks at the
-/// neighbours for the few context-dependent characters).
+/// neighbours for the few context-dependent characters). Most text has no
+/// Traditional character at all; a bitmap of the characters fast2s changes lets that
+/// text skip the conversion.
 fn to_simplified(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() {
+    if s.is_ascii() || !s.chars().any(is_traditional) {
         std::borrow::Cow::Borrowed(s)
     } else {
         std::borrow::Cow::Owned(fast2s::convert(s))
     }
+}
+
+/// Code points below this are covered by the bitmap (all CJK ideograph blocks of the
+/// BMP and the compatibility ideographs).
+const BITMAP_END: u32 = 0x1_0000;
+
+fn is_traditional(c: char) -> bool {
+    static BITMAP: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    let bits = BITMAP.get_or_init(|| {
+        let mut bits = vec![0u64; (BITMAP_END / 64) as usize];
+        let mut buf = [0u8; 4];
+        for cp in (0x2E80..0xA000).chain(0xF900..0xFB00) {
+            if let Some(ch) = char::from_u32(cp) {
+                let alone = ch.encode_utf8(&mut buf);
+                if fast2s::convert(alone) != *alone {
+                    bits[(cp / 64) as usize] |= 1 << (cp % 64);
+                }
+            }
+        }
+        bits
+    });
+    let cp = c as u32;
+    cp < BITMAP_END && bits[(cp / 64) as usize] & (1 << (cp % 64)) != 0
 }
 
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space to ASCII.
