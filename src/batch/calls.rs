@@ -162,7 +162,7 @@ pub fn transcribe_one(
 }
 
 /// Length of a recording from its header (0 when unreadable; decoding reports why).
-fn header_minutes(path: &Path) -> f64 {
+pub fn header_minutes(path: &Path) -> f64 {
     let Ok(file) = std::fs::File::open(path) else {
         return 0.0;
     };

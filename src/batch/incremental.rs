@@ -484,7 +484,13 @@ fn call_results(
     let todo: Vec<usize> = (0..slots.len())
         .filter(|&n| matches!(slots[n], CallSlot::Transcribe(..)))
         .collect();
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Progress in audio minutes (what an operator plans by), read from the headers.
+    let minutes: Vec<f64> = todo
+        .iter()
+        .map(|&n| calls::header_minutes(&specs[n].path))
+        .collect();
+    let total_minutes: f64 = minutes.iter().sum();
+    let done_ms = std::sync::atomic::AtomicU64::new(0);
     for batch in todo.chunks(CALLS_PER_COMMIT) {
         let outcomes: Vec<Result<Interaction, InputProblem>> = batch
             .par_iter()
@@ -498,8 +504,10 @@ fn call_results(
                         reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
                     }),
                 };
-                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                reporter.progress(finished as f64, todo.len() as f64, "calls transcribed");
+                let own = (calls::header_minutes(&spec.path) * 60_000.0) as u64;
+                let finished = done_ms.fetch_add(own, std::sync::atomic::Ordering::Relaxed) + own;
+                let done = finished as f64 / 60_000.0;
+                reporter.progress(done, total_minutes.max(done), "audio minutes");
                 outcome
             })
             .collect();
