@@ -141,7 +141,11 @@ impl Transcriber for WhisperTranscriber {
         let failed =
             |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
         let mut state = self.context.create_state().map_err(failed)?;
-        state.full(self.params(), samples_16k).map_err(failed)?;
+        let mut params = self.params();
+        if let Some(ctx) = audio_ctx_for(samples_16k.len()) {
+            params.set_audio_ctx(ctx);
+        }
+        state.full(params, samples_16k).map_err(failed)?;
         let audio_s = samples_16k.len() as f64 / 16_000.0;
         let mut segments = Vec::new();
         for segment in state.as_iter() {
@@ -292,6 +296,13 @@ fn timed_tokens(raw: Vec<RawToken>, start_s: f64, end_s: f64) -> Vec<RecognizedT
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn audio_ctx_shrinks_only_for_buffers_under_30_s() {
+        assert_eq!(super::audio_ctx_for(16_000 * 10), Some(500 + 128));
+        assert_eq!(super::audio_ctx_for(16_000 * 29), None);
+        assert_eq!(super::audio_ctx_for(16_000 * 60), None);
+    }
+
     use super::*;
 
     fn raw(bytes: &[u8], t0: f64, t1: f64) -> RawToken {
@@ -401,4 +412,14 @@ mod tests {
             "{err}"
         );
     }
+}
+
+/// Encoder context for a buffer shorter than Whisper's 30 s window: the encoder's
+/// cost is proportional to its context, and VAD-packed channels are usually well
+/// under 30 s. A margin keeps the end of the speech away from the cut-off.
+fn audio_ctx_for(samples: usize) -> Option<i32> {
+    const FULL_CTX: usize = 1500;
+    const MARGIN: usize = 128;
+    let ctx = samples * FULL_CTX / (30 * 16_000) + MARGIN;
+    (ctx < FULL_CTX).then_some(ctx as i32)
 }

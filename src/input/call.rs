@@ -26,9 +26,10 @@ use std::str::FromStr;
 /// like speech; the bar is high so quiet real speech is not lost.
 pub const NO_SPEECH_DROP: f32 = 0.8;
 
-/// Changes whenever the way recognized segments become turns changes, so cached
+/// Changes whenever the way recognized segments become turns (or the recognizer
+/// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 2;
+pub const TURN_FORMAT_VERSION: u32 = 3;
 
 /// Which channel holds the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
