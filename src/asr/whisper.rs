@@ -294,6 +294,16 @@ fn timed_tokens(raw: Vec<RawToken>, start_s: f64, end_s: f64) -> Vec<RecognizedT
     out
 }
 
+/// Encoder context for a buffer shorter than Whisper's 30 s window: the encoder's
+/// cost is proportional to its context, and VAD-packed channels are usually well
+/// under 30 s. A margin keeps the end of the speech away from the cut-off.
+fn audio_ctx_for(samples: usize) -> Option<i32> {
+    const FULL_CTX: usize = 1500;
+    const MARGIN: usize = 128;
+    let ctx = samples * FULL_CTX / (30 * 16_000) + MARGIN;
+    (ctx < FULL_CTX).then_some(ctx as i32)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -412,14 +422,4 @@ mod tests {
             "{err}"
         );
     }
-}
-
-/// Encoder context for a buffer shorter than Whisper's 30 s window: the encoder's
-/// cost is proportional to its context, and VAD-packed channels are usually well
-/// under 30 s. A margin keeps the end of the speech away from the cut-off.
-fn audio_ctx_for(samples: usize) -> Option<i32> {
-    const FULL_CTX: usize = 1500;
-    const MARGIN: usize = 128;
-    let ctx = samples * FULL_CTX / (30 * 16_000) + MARGIN;
-    (ctx < FULL_CTX).then_some(ctx as i32)
 }
