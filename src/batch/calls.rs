@@ -6,7 +6,7 @@
 use crate::asr::Transcriber;
 use crate::audio;
 use crate::input::call::{transcribe_call, CallSpec, ChannelLayout};
-use crate::input::manifest::{read_manifest, ManifestError};
+use crate::input::manifest::read_manifest;
 use crate::input::{InputFile, InputKind, InputProblem, TextRead};
 use crate::interaction::Interaction;
 use crate::reporter::Reporter;
@@ -45,9 +45,9 @@ pub fn collect_calls(
         match read_manifest(&m, options.default_layout) {
             Ok(read) => {
                 specs.extend(read.calls);
-                problems.extend(read.problems.into_iter().map(manifest_problem));
+                problems.extend(read.problems.into_iter().map(InputProblem::from));
             }
-            Err(e) => problems.push(manifest_problem(e)),
+            Err(e) => problems.push(InputProblem::from(e)),
         }
     }
     let listed: HashSet<PathBuf> = specs.iter().map(|s| canonical(&s.path)).collect();
@@ -63,31 +63,6 @@ pub fn collect_calls(
 
 fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn manifest_problem(e: ManifestError) -> InputProblem {
-    match e {
-        ManifestError::Line { file, line, reason } => InputProblem {
-            source: file,
-            line: Some(line),
-            reason,
-        },
-        ManifestError::Unreadable { file, reason } => InputProblem {
-            source: file,
-            line: None,
-            reason: format!("cannot read the manifest: {reason}"),
-        },
-        e @ ManifestError::MissingColumn { .. } => {
-            let ManifestError::MissingColumn { file, column } = &e else {
-                unreachable!()
-            };
-            InputProblem {
-                source: file.clone(),
-                line: Some(1),
-                reason: format!("the header lacks column `{column}`; a manifest needs call_id,file,agent_id,started_at,channel_layout"),
-            }
-        }
-    }
 }
 
 /// Decodes, transcribes and measures every call. Reports progress in audio minutes.

@@ -485,10 +485,10 @@ fn call_results(
         .filter(|&n| matches!(slots[n], CallSlot::Transcribe(..)))
         .collect();
     // Progress in audio minutes (what an operator plans by), read from the headers.
-    let minutes: Vec<f64> = todo
-        .iter()
-        .map(|&n| calls::header_minutes(&specs[n].path))
-        .collect();
+    let mut minutes = vec![0.0; specs.len()];
+    for &n in &todo {
+        minutes[n] = calls::header_minutes(&specs[n].path);
+    }
     let total_minutes: f64 = minutes.iter().sum();
     let done_ms = std::sync::atomic::AtomicU64::new(0);
     for batch in todo.chunks(CALLS_PER_COMMIT) {
@@ -504,7 +504,7 @@ fn call_results(
                         reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
                     }),
                 };
-                let own = (calls::header_minutes(&spec.path) * 60_000.0) as u64;
+                let own = (minutes[n] * 60_000.0) as u64;
                 let finished = done_ms.fetch_add(own, std::sync::atomic::Ordering::Relaxed) + own;
                 let done = finished as f64 / 60_000.0;
                 reporter.progress(done, total_minutes.max(done), "audio minutes");

@@ -36,18 +36,18 @@ pub enum ManifestError {
 }
 
 impl From<ManifestError> for InputProblem {
+    /// The problem without the file name in its reason (InputProblem shows the file).
     fn from(e: ManifestError) -> Self {
-        let reason = e.to_string();
         match e {
             ManifestError::Unreadable { file, reason } => InputProblem {
                 source: file,
                 line: None,
-                reason,
+                reason: format!("cannot read the manifest: {reason}"),
             },
-            ManifestError::MissingColumn { file, .. } => InputProblem {
+            ManifestError::MissingColumn { file, column } => InputProblem {
                 source: file,
-                line: None,
-                reason,
+                line: Some(1),
+                reason: format!("the header lacks column `{column}`; a manifest needs call_id,file,agent_id,started_at,channel_layout"),
             },
             ManifestError::Line { file, line, reason } => InputProblem {
                 source: file,

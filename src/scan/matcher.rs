@@ -187,14 +187,15 @@ impl TurnOrdinals {
     fn new(i: &Interaction) -> Self {
         let mut ordinal: [Vec<usize>; 3] = Default::default();
         let mut count = [0; 3];
+        let spoken: Vec<bool> = i.turns.iter().map(|t| !t.text.trim().is_empty()).collect();
         for f in [
             SpeakerFilter::Agent,
             SpeakerFilter::Customer,
             SpeakerFilter::Any,
         ] {
             let s = filter_slot(f);
-            for turn in &i.turns {
-                if speaker_matches(f, turn.speaker, i.roles) && !turn.text.trim().is_empty() {
+            for (turn, &spoken) in i.turns.iter().zip(&spoken) {
+                if spoken && speaker_matches(f, turn.speaker, i.roles) {
                     ordinal[s].push(count[s]);
                     count[s] += 1;
                 } else {
