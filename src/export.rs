@@ -122,7 +122,7 @@ pub fn export(
 pub fn csv_row(r: &InteractionResult, recorded_at: &str) -> [String; 10] {
     let mut rules: Vec<&str> = Vec::new();
     for v in &r.violations {
-        if !rules.contains(&v.rule_id.as_str()) {
+        if !rules.contains(&&*v.rule_id) {
             rules.push(&v.rule_id);
         }
     }
@@ -139,7 +139,7 @@ pub fn csv_row(r: &InteractionResult, recorded_at: &str) -> [String; 10] {
         r.passed.to_string(),
         r.fatal.to_string(),
         rules.join(";"),
-        r.ruleset.version.clone(),
+        r.ruleset.version.to_string(),
         recorded_at.to_string(),
     ]
 }

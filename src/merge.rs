@@ -69,13 +69,13 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
         let mut here: BTreeMap<(String, String), Vec<InteractionResult>> = BTreeMap::new();
         for r in results {
             match &ruleset {
-                None => ruleset = Some((path.clone(), r.ruleset.sha256.clone())),
-                Some((first, sha)) if *sha != r.ruleset.sha256 => {
+                None => ruleset = Some((path.clone(), r.ruleset.sha256.to_string())),
+                Some((first, sha)) if **sha != *r.ruleset.sha256 => {
                     return Err(MergeError::Rulesets {
                         first: first.clone(),
                         first_sha: sha.clone(),
                         second: path.clone(),
-                        second_sha: r.ruleset.sha256.clone(),
+                        second_sha: r.ruleset.sha256.to_string(),
                     })
                 }
                 Some(_) => {}

@@ -186,7 +186,7 @@ mod tests {
             ruleset: RulesetId {
                 name: "default".into(),
                 version: "1".into(),
-                sha256: "0".repeat(64),
+                sha256: "0".repeat(64).into(),
             },
             score: 80,
             passed: true,

@@ -64,9 +64,9 @@ fn build(i: usize, (agent, day, score, hits): &Spec) -> InteractionResult {
     for ((id, kind), h) in RULES.iter().zip(hits) {
         match h {
             None => {}
-            Some(0) => passed_rules.push(id.to_string()),
+            Some(0) => passed_rules.push((*id).into()),
             Some(n) => violations.push(Violation {
-                rule_id: id.to_string(),
+                rule_id: (*id).into(),
                 kind: *kind,
                 severity: Severity::Major,
                 deduct: 5,

@@ -116,7 +116,7 @@ fn ev(turn: usize, speaker: Speaker, at: f64, text: &str, matched: &str) -> Evid
 
 fn violation(rule: &RuleInfo, deduct: u32, evidence: Vec<Evidence>) -> Violation {
     Violation {
-        rule_id: rule.id.clone(),
+        rule_id: rule.id.as_str().into(),
         kind: rule.kind,
         severity: rule.severity,
         deduct,
@@ -231,8 +231,8 @@ fn sample_results() -> Vec<InteractionResult> {
                 };
                 let passed_rules = rules
                     .iter()
-                    .filter(|r| !violations.iter().any(|v| v.rule_id == r.id))
-                    .map(|r| r.id.clone())
+                    .filter(|r| !violations.iter().any(|v| *v.rule_id == *r.id))
+                    .map(|r| r.id.as_str().into())
                     .collect();
                 let mut r = InteractionResult {
                     schema_version: SCHEMA_VERSION,

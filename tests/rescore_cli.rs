@@ -76,7 +76,7 @@ fn rescore_equals_a_fresh_scan_with_the_new_rules() {
         "rescore == fresh scan with the new rules"
     );
     assert_ne!(rescored, before, "the rules change changed results");
-    assert!(rescored.iter().all(|r| r.ruleset.version == "2026.12.0"));
+    assert!(rescored.iter().all(|r| &*r.ruleset.version == "2026.12.0"));
     for f in ["agents.csv", "rules.csv"] {
         assert_eq!(
             std::fs::read_to_string(out.join(f)).unwrap(),
@@ -96,7 +96,7 @@ fn rescore_equals_a_fresh_scan_with_the_new_rules() {
     let count = |rs: &[callqa::scan::result::InteractionResult]| {
         rs.iter()
             .flat_map(|r| &r.violations)
-            .filter(|v| v.rule_id == "forbidden.dont-know")
+            .filter(|v| &*v.rule_id == "forbidden.dont-know")
             .map(|v| v.evidence.len())
             .sum::<usize>()
     };

@@ -112,19 +112,19 @@ fn scanner_table() {
         let violated: Vec<String> = result
             .violations
             .iter()
-            .map(|v| v.rule_id.clone())
+            .map(|v| v.rule_id.to_string())
             .collect();
         let mut hits: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut fuzzy: Vec<String> = Vec::new();
         for v in &result.violations {
             if !v.evidence.is_empty() {
                 hits.insert(
-                    v.rule_id.clone(),
+                    v.rule_id.to_string(),
                     v.evidence.iter().map(|e| e.matched.clone()).collect(),
                 );
             }
             if v.evidence.iter().any(|e| e.fuzzy) {
-                fuzzy.push(v.rule_id.clone());
+                fuzzy.push(v.rule_id.to_string());
             }
             for e in &v.evidence {
                 // Evidence offsets must point at the matched text in the original turn.

@@ -43,7 +43,7 @@ fn scan(shard: ShardSpec, broken: &Path) -> Run {
         .rules
         .iter()
         .map(|r| RuleInfo {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             kind: r.kind,
             title: r.title.clone(),
             severity: r.severity,
@@ -134,7 +134,7 @@ fn shards_that_disagree_are_refused() {
     assert_eq!(same.results.len(), run.results.len());
 
     for r in &mut other.results {
-        r.ruleset.sha256 = "f".repeat(64);
+        r.ruleset.sha256 = "f".repeat(64).into();
     }
     other.results[0].score = run.results[0].score;
     write(&b, &other);

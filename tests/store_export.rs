@@ -140,12 +140,12 @@ fn csv_has_the_documented_columns() {
     assert_eq!(&rows[0][5], r.passed.to_string());
     let mut violated: Vec<&str> = Vec::new();
     for v in &r.violations {
-        if !violated.contains(&v.rule_id.as_str()) {
+        if !violated.contains(&&*v.rule_id) {
             violated.push(&v.rule_id);
         }
     }
     assert_eq!(&rows[0][7], violated.join(";"));
-    assert_eq!(&rows[0][8], r.ruleset.version);
+    assert_eq!(rows[0][8], *r.ruleset.version);
     assert_eq!(&rows[0][9], "2026-11-20T10:00:01.000000Z");
     assert_eq!(&rows[1][9], "2026-11-20T10:00:02.000000Z");
 }

@@ -171,18 +171,18 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
         rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
     for r in results {
         for v in &r.violations {
-            by_id.entry(v.rule_id.as_str()).or_insert_with(|| RuleInfo {
-                id: v.rule_id.clone(),
+            by_id.entry(&v.rule_id).or_insert_with(|| RuleInfo {
+                id: v.rule_id.to_string(),
                 kind: v.kind,
-                title: v.rule_id.clone(),
+                title: v.rule_id.to_string(),
                 severity: v.severity,
             });
         }
         for id in &r.passed_rules {
-            by_id.entry(id.as_str()).or_insert_with(|| RuleInfo {
-                id: id.clone(),
+            by_id.entry(id).or_insert_with(|| RuleInfo {
+                id: id.to_string(),
                 kind: RuleKind::Required,
-                title: id.clone(),
+                title: id.to_string(),
                 severity: Severity::default(),
             });
         }
@@ -211,7 +211,7 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
         let mut checked = vec![false; infos.len()];
         let mut violated = vec![false; infos.len()];
         for v in &r.violations {
-            let i = slot[v.rule_id.as_str()];
+            let i = slot[&*v.rule_id];
             let hits = match v.kind {
                 RuleKind::Forbidden => v.evidence.len(),
                 RuleKind::Required | RuleKind::Metric => 1,
@@ -222,7 +222,7 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
             violated[i] = true;
         }
         for id in &r.passed_rules {
-            checked[slot[id.as_str()]] = true;
+            checked[slot[&**id]] = true;
         }
         for i in 0..infos.len() {
             for t in [&mut rule_total[i], &mut weekly[i]] {

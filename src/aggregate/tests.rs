@@ -44,8 +44,8 @@ fn result(
     ];
     let passed_rules = all
         .iter()
-        .filter(|r| !violations.iter().any(|v| v.rule_id == **r))
-        .map(|r| r.to_string())
+        .filter(|r| !violations.iter().any(|v| *v.rule_id == ***r))
+        .map(|r| (*r).into())
         .collect();
     InteractionResult {
         schema_version: SCHEMA_VERSION,
@@ -246,13 +246,13 @@ fn unchecked_rules_have_no_rate_and_unknown_ids_are_kept() {
     let greeting = a
         .rules
         .iter()
-        .find(|s| s.rule_id == "required.greeting")
+        .find(|s| &*s.rule_id == "required.greeting")
         .unwrap();
     assert_eq!((greeting.assessed, greeting.hit_rate), (0, None));
     let other = a
         .rules
         .iter()
-        .find(|s| s.rule_id == "forbidden.other")
+        .find(|s| &*s.rule_id == "forbidden.other")
         .unwrap();
     assert_eq!(
         (other.hits, other.assessed, other.hit_rate),

@@ -97,11 +97,18 @@ fn emit_read(
         stats.problems += 1;
         emit(Item::Problem(p));
     }
-    // Results hold a copy of every turn; scanning in slices keeps only one slice of
-    // them alive at a time.
-    for slice in read.interactions.chunks(INTERACTIONS_PER_SLICE) {
-        let results: Vec<InteractionResult> =
-            slice.par_iter().map(|i| scan::scan(i, ruleset)).collect();
+    // Results take over the turns of their interaction; scanning in slices keeps
+    // only one slice of results alive at a time.
+    let mut interactions = read.interactions.into_iter();
+    loop {
+        let slice: Vec<Interaction> = interactions.by_ref().take(INTERACTIONS_PER_SLICE).collect();
+        if slice.is_empty() {
+            break;
+        }
+        let results: Vec<InteractionResult> = slice
+            .into_par_iter()
+            .map(|i| scan::scan_owned(i, ruleset))
+            .collect();
         stats.interactions += results.len();
         for r in results {
             emit(Item::Result(Box::new(r)));

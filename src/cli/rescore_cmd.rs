@@ -48,7 +48,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         .collect();
     let old_sha = rulesets
         .iter()
-        .find(|sha| **sha != ruleset.sha256)
+        .find(|sha| sha.as_str() != &*ruleset.sha256)
         .or(rulesets.first())
         .cloned();
     // Old results as the aggregates need them (slim: no turn texts).

@@ -180,7 +180,7 @@ pub(super) fn rule_infos(ruleset: &Ruleset) -> Vec<RuleInfo> {
         .rules
         .iter()
         .map(|r| RuleInfo {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             kind: r.kind,
             title: r.title.clone(),
             severity: r.severity,

@@ -288,9 +288,15 @@ pub(super) fn compile_rule(
     } else {
         spec.speaker
     };
+    let title = spec.title.clone().unwrap_or_else(|| id.to_string());
+    let not_found = match window {
+        Some(w) => format!("{title} expected within the {w}"),
+        None => format!("{title} not found"),
+    };
     Some(Rule {
-        id: id.to_string(),
-        title: spec.title.clone().unwrap_or_else(|| id.to_string()),
+        id: id.into(),
+        title,
+        not_found: not_found.into(),
         kind: spec.kind,
         speaker,
         severity: spec.severity,

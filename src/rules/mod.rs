@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 pub use spec::SpeakerFilter;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A score band reported per agent (e.g. >= 90 "excellent", coefficient 1.2).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -70,8 +71,11 @@ impl MetricBound {
 /// One compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub id: String,
+    pub id: Arc<str>,
     pub title: String,
+    /// What a violation of this required rule says when the phrase was not said at
+    /// all (made once at load time; every result shares it).
+    pub not_found: Arc<str>,
     pub kind: RuleKind,
     pub speaker: SpeakerFilter,
     pub severity: Severity,
@@ -160,16 +164,19 @@ pub enum PhraseRole {
 pub struct PhraseIndex {
     pub automaton: AhoCorasick,
     pub owners: Vec<Vec<(usize, PhraseRole)>>,
+    /// Rules that also search each turn on their own (regex patterns or pinyin
+    /// matching), so the scanner does not look at every rule for every turn.
+    pub searching_rules: Vec<usize>,
 }
 
 /// A loaded, checked and compiled rule set.
 #[derive(Debug, Clone)]
 pub struct Ruleset {
-    pub name: String,
-    pub version: String,
+    pub name: Arc<str>,
+    pub version: Arc<str>,
     pub pass_score: f64,
     pub bands: Vec<Band>,
-    pub sha256: String,
+    pub sha256: Arc<str>,
     pub files: Vec<PathBuf>,
     pub rules: Vec<Rule>,
     pub index: PhraseIndex,
@@ -306,11 +313,11 @@ impl Ruleset {
         })?;
         let (name, version, pass_score) = meta.expect("checked above");
         Ok(Ruleset {
-            name,
-            version,
+            name: name.into(),
+            version: version.into(),
             pass_score,
             bands,
-            sha256: format!("{:x}", hasher.finalize()),
+            sha256: format!("{:x}", hasher.finalize()).into(),
             files: sources.iter().map(|s| s.0.clone()).collect(),
             rules,
             index,
@@ -366,8 +373,19 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
     // A DFA costs memory at load time and makes the per-turn pass over the text fast.
     let automaton = AhoCorasick::builder()
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .prefilter(false)
         .build(&patterns)?;
-    Ok(PhraseIndex { automaton, owners })
+    let searching_rules = rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.patterns.is_empty() || r.fuzzy.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    Ok(PhraseIndex {
+        automaton,
+        owners,
+        searching_rules,
+    })
 }
 
 /// The id of the `[[rule]]` table that contains byte `at`, found textually (used

@@ -18,11 +18,76 @@ pub struct RuleHits {
     pub outside_window: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// The hits of an interaction, only for the rules that have any (most rules have
+/// none in most interactions), ordered by rule index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hits {
+    by_rule: Vec<(usize, RuleHits)>,
+}
+
+impl Hits {
+    /// The hits of rule `rule` (an index into `ruleset.rules`); empty when it has none.
+    pub fn of(&self, rule: usize) -> &RuleHits {
+        static NONE: RuleHits = RuleHits {
+            counted: Vec::new(),
+            outside_window: Vec::new(),
+        };
+        match self.by_rule.binary_search_by_key(&rule, |(r, _)| *r) {
+            Ok(i) => &self.by_rule[i].1,
+            Err(_) => &NONE,
+        }
+    }
+
+    fn entry(&mut self, rule: usize) -> &mut RuleHits {
+        let i = match self.by_rule.binary_search_by_key(&rule, |(r, _)| *r) {
+            Ok(i) => i,
+            Err(i) => {
+                self.by_rule.insert(i, (rule, RuleHits::default()));
+                i
+            }
+        };
+        &mut self.by_rule[i].1
+    }
+}
+
+/// A place in a turn's normalized text where a rule's phrase or pattern occurs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
+    rule: usize,
     start: usize,
-    end: usize,
+    /// Sorting key: longer first among candidates starting at the same place.
+    neg_end: std::cmp::Reverse<usize>,
+    /// Exact before pronunciation hits over the same text.
     fuzzy: bool,
+}
+
+impl Candidate {
+    fn new(rule: usize, start: usize, end: usize, fuzzy: bool) -> Self {
+        Candidate {
+            rule,
+            start,
+            neg_end: std::cmp::Reverse(end),
+            fuzzy,
+        }
+    }
+
+    fn end(&self) -> usize {
+        self.neg_end.0
+    }
+}
+
+/// Buffers reused from turn to turn and interaction to interaction, so the scan of
+/// a turn allocates only when it finds something.
+#[derive(Default)]
+struct Scratch {
+    normalized: String,
+    candidates: Vec<Candidate>,
+    /// (rule, start, end) of except phrases found in the turn.
+    excepts: Vec<(usize, usize, usize)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Whether a rule looks at turns by `speaker`. With unknown roles (mono calls) every
@@ -37,123 +102,114 @@ pub fn speaker_matches(filter: SpeakerFilter, speaker: Speaker, roles: Roles) ->
     }
 }
 
-/// Hits per rule, indexed like `ruleset.rules`. Metric rules get empty hits.
-pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Vec<RuleHits> {
-    let rules = &ruleset.rules;
-    let mut out = vec![RuleHits::default(); rules.len()];
-    let active: Vec<bool> = rules
-        .iter()
-        .map(|r| r.kind != RuleKind::Metric && r.applies_to_kind(interaction.kind))
-        .collect();
-    // Ordinal of each turn among the turns each rule's speaker filter sees.
-    let ordinals = TurnOrdinals::new(interaction);
-    let mut candidates: Vec<Vec<Candidate>> = vec![Vec::new(); rules.len()];
-    let mut excepts: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rules.len()];
-    let mut touched: Vec<usize> = Vec::new();
+/// Finds the hits of every phrase and pattern rule in `interaction`.
+pub fn find_hits(interaction: &Interaction, ruleset: &Ruleset) -> Hits {
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => find_hits_with(interaction, ruleset, &mut scratch),
+        // Only reachable if a caller re-enters from inside a scan; stay correct.
+        Err(_) => find_hits_with(interaction, ruleset, &mut Scratch::default()),
+    })
+}
 
-    let mut text = String::new();
+fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Scratch) -> Hits {
+    let rules = &ruleset.rules;
+    let mut hits = Hits::default();
+    // Ordinal of each turn among the turns each rule's speaker filter sees; only
+    // turn windows need it, so it is built on the first hit of such a rule.
+    let mut ordinals: Option<TurnOrdinals> = None;
+    let Scratch {
+        normalized: text,
+        candidates,
+        excepts,
+    } = scratch;
+
     for (t, turn) in interaction.turns.iter().enumerate() {
         if turn.speaker == Speaker::System || turn.text.is_empty() {
             continue;
         }
         let sees = |r: usize| {
-            active[r] && speaker_matches(rules[r].speaker, turn.speaker, interaction.roles)
+            let rule = &rules[r];
+            rule.kind != RuleKind::Metric
+                && rule.applies_to_kind(interaction.kind)
+                && speaker_matches(rule.speaker, turn.speaker, interaction.roles)
         };
-        normalize_str_into(&turn.text, &mut text);
+        normalize_str_into(&turn.text, text);
         if text.is_empty() {
             continue;
         }
+        candidates.clear();
+        excepts.clear();
         for m in ruleset.index.automaton.find_overlapping_iter(text.as_str()) {
             for &(r, role) in &ruleset.index.owners[m.pattern().as_usize()] {
                 if !sees(r) {
                     continue;
                 }
-                if candidates[r].is_empty() && excepts[r].is_empty() {
-                    touched.push(r);
-                }
                 match role {
-                    PhraseRole::Hit => candidates[r].push(Candidate {
-                        start: m.start(),
-                        end: m.end(),
-                        fuzzy: false,
-                    }),
-                    PhraseRole::Except => excepts[r].push((m.start(), m.end())),
+                    PhraseRole::Hit => {
+                        candidates.push(Candidate::new(r, m.start(), m.end(), false))
+                    }
+                    PhraseRole::Except => excepts.push((r, m.start(), m.end())),
                 }
             }
         }
-        for (r, rule) in rules.iter().enumerate() {
-            if (rule.patterns.is_empty() && rule.fuzzy.is_none()) || !sees(r) {
+        for &r in &ruleset.index.searching_rules {
+            if !sees(r) {
                 continue;
             }
-            let before = candidates[r].len() + excepts[r].len();
+            let rule = &rules[r];
             for re in &rule.patterns {
-                for m in re.find_iter(&text) {
-                    candidates[r].push(Candidate {
-                        start: m.start(),
-                        end: m.end(),
-                        fuzzy: false,
-                    });
+                for m in re.find_iter(text) {
+                    candidates.push(Candidate::new(r, m.start(), m.end(), false));
                 }
             }
             if let Some(fuzzy) = &rule.fuzzy {
-                for h in fuzzy.find(&text) {
-                    candidates[r].push(Candidate {
-                        start: h.start,
-                        end: h.end,
-                        fuzzy: h.fuzzy,
-                    });
+                for h in fuzzy.find(text) {
+                    candidates.push(Candidate::new(r, h.start, h.end, h.fuzzy));
                 }
             }
-            if before == 0 && !candidates[r].is_empty() {
-                touched.push(r);
-            }
         }
+        if candidates.is_empty() {
+            continue;
+        }
+        // Per rule, non-overlapping hits: leftmost first, the longest among those
+        // starting at the same place, an exact hit before a pronunciation hit.
+        candidates.sort_unstable();
         // The offset map back to the original text is only needed for turns with a hit.
         let mut norm: Option<Normalized> = None;
-        for &r in &touched {
-            let rule = &rules[r];
-            for c in leftmost_longest(&mut candidates[r]) {
-                if excepts[r].iter().any(|&(s, e)| s <= c.start && c.end <= e) {
-                    continue;
-                }
-                let norm = norm.get_or_insert_with(|| normalize(&turn.text));
-                let evidence = evidence_for(t, turn, norm, c);
-                if in_window(rule, interaction, &ordinals, t, &evidence) {
-                    out[r].counted.push(evidence);
-                } else {
-                    out[r].outside_window.push(evidence);
-                }
+        let mut rule_now = usize::MAX;
+        let mut next_free = 0;
+        for c in candidates.iter() {
+            if c.rule != rule_now {
+                rule_now = c.rule;
+                next_free = 0;
             }
-            candidates[r].clear();
-            excepts[r].clear();
-        }
-        touched.clear();
-    }
-    out
-}
-
-/// Non-overlapping hits, leftmost first and the longest among those starting at the
-/// same place; an exact hit beats a pronunciation hit over the same text.
-fn leftmost_longest(c: &mut [Candidate]) -> Vec<Candidate> {
-    c.sort_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then(b.end.cmp(&a.end))
-            .then(a.fuzzy.cmp(&b.fuzzy))
-    });
-    let mut chosen: Vec<Candidate> = Vec::new();
-    let mut next_free = 0;
-    for cand in c.iter() {
-        if cand.start >= next_free {
-            chosen.push(*cand);
-            next_free = cand.end;
+            if c.start < next_free {
+                continue;
+            }
+            next_free = c.end();
+            if excepts
+                .iter()
+                .any(|&(r, s, e)| r == c.rule && s <= c.start && c.end() <= e)
+            {
+                continue;
+            }
+            let rule = &rules[c.rule];
+            let norm = norm.get_or_insert_with(|| normalize(&turn.text));
+            let evidence = evidence_for(t, turn, norm, c);
+            let inside = in_window(rule, interaction, &mut ordinals, t, &evidence);
+            let rule_hits = hits.entry(c.rule);
+            if inside {
+                rule_hits.counted.push(evidence);
+            } else {
+                rule_hits.outside_window.push(evidence);
+            }
         }
     }
-    chosen
+    hits
 }
 
-fn evidence_for(t: usize, turn: &Turn, norm: &Normalized, c: Candidate) -> Evidence {
-    let range = norm.original_range(c.start..c.end);
+fn evidence_for(t: usize, turn: &Turn, norm: &Normalized, c: &Candidate) -> Evidence {
+    let range = norm.original_range(c.start..c.end());
     let (start_s, end_s) = turn.time_of(range.start, range.end);
     Evidence {
         turn: t + 1,
@@ -207,13 +263,24 @@ impl TurnOrdinals {
     }
 }
 
-fn in_window(rule: &Rule, i: &Interaction, ord: &TurnOrdinals, turn: usize, e: &Evidence) -> bool {
+/// Whether a hit lies inside its rule's window. Turn windows need the turn
+/// ordinals, built on first use into `ord`.
+fn in_window(
+    rule: &Rule,
+    i: &Interaction,
+    ord: &mut Option<TurnOrdinals>,
+    turn: usize,
+    e: &Evidence,
+) -> bool {
     const EPS: f64 = 1e-9;
     let s = filter_slot(rule.speaker);
     match rule.window {
         None => true,
-        Some(Window::FirstTurns(n)) => ord.ordinal[s][turn] < n,
+        Some(Window::FirstTurns(n)) => {
+            ord.get_or_insert_with(|| TurnOrdinals::new(i)).ordinal[s][turn] < n
+        }
         Some(Window::LastTurns(n)) => {
+            let ord = ord.get_or_insert_with(|| TurnOrdinals::new(i));
             let o = ord.ordinal[s][turn];
             o != usize::MAX && o + n >= ord.count[s]
         }

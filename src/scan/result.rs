@@ -4,16 +4,17 @@
 use crate::interaction::{Roles, Speaker, Turn};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Identifies the ruleset a result was scored with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RulesetId {
-    pub name: String,
-    pub version: String,
+    pub name: Arc<str>,
+    pub version: Arc<str>,
     /// sha256 over the rule files' bytes, in load order.
-    pub sha256: String,
+    pub sha256: Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
@@ -57,7 +58,9 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Violation {
-    pub rule_id: String,
+    /// Shared with the rule (ids and fixed texts repeat in every result, so they are
+    /// reference-counted rather than copied).
+    pub rule_id: Arc<str>,
     pub kind: RuleKind,
     pub severity: Severity,
     pub deduct: u32,
@@ -74,7 +77,7 @@ pub struct Violation {
     pub outside_window: Vec<Evidence>,
     /// A sentence for the QA reviewer saying what was expected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Arc<str>>,
 }
 
 /// The scored interaction.
@@ -94,7 +97,7 @@ pub struct InteractionResult {
     pub fatal: bool,
     pub violations: Vec<Violation>,
     /// Rule ids checked and not violated, so a consumer can tell "passed" from "not checked".
-    pub passed_rules: Vec<String>,
+    pub passed_rules: Vec<Arc<str>>,
     /// Measured metrics, snake_case names with unit suffix (agent_first_response_s).
     pub metrics: BTreeMap<String, f64>,
     pub turns: Vec<Turn>,

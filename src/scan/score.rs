@@ -4,18 +4,21 @@
 
 use crate::interaction::Interaction;
 use crate::rules::{Rule, Ruleset, Window};
-use crate::scan::matcher::RuleHits;
+use crate::scan::matcher::{Hits, RuleHits};
 use crate::scan::metrics;
 use crate::scan::result::{InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION};
 use std::collections::BTreeMap;
 
 pub const BASE_SCORE: u32 = 100;
 
-pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &[RuleHits]) -> InteractionResult {
+/// The scored result; its `turns` are left empty for the caller to fill (copied or
+/// moved from the interaction).
+pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &Hits) -> InteractionResult {
     let measured = metrics::compute(interaction);
     let mut violations = Vec::new();
-    let mut passed_rules = Vec::new();
-    for (rule, hits) in ruleset.rules.iter().zip(hits) {
+    let mut passed_rules = Vec::with_capacity(ruleset.rules.len());
+    for (r, rule) in ruleset.rules.iter().enumerate() {
+        let hits = hits.of(r);
         if !rule.applies_to_kind(interaction.kind) {
             continue;
         }
@@ -65,7 +68,7 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &[RuleHits]) ->
             .iter()
             .map(|(m, v)| (m.output_key().to_string(), round3(*v)))
             .collect::<BTreeMap<_, _>>(),
-        turns: interaction.turns.clone(),
+        turns: Vec::new(),
     }
 }
 
@@ -94,7 +97,7 @@ fn forbidden(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
     }
     let mut v = base(rule, deduct);
     v.evidence = hits.counted.clone();
-    v.detail = Some(format!("{n} hit(s) of {}", rule.title));
+    v.detail = Some(format!("{n} hit(s) of {}", rule.title).into());
     Some(v)
 }
 
@@ -104,16 +107,15 @@ fn required(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
     }
     let mut v = base(rule, rule.deduct);
     v.outside_window = hits.outside_window.clone();
-    let expected = match rule.window {
-        Some(w) => format!("{} expected within the {w}", rule.title),
-        None => format!("{} not found", rule.title),
-    };
+    let expected = &rule.not_found;
     v.detail = Some(match (hits.outside_window.first(), rule.window) {
         (Some(e), Some(Window::FirstSeconds(_) | Window::LastSeconds(_))) => {
-            format!("{expected}; said at {:.1} s (\"{}\")", e.start_s, e.matched)
+            format!("{expected}; said at {:.1} s (\"{}\")", e.start_s, e.matched).into()
         }
-        (Some(e), Some(_)) => format!("{expected}; said in turn {} (\"{}\")", e.turn, e.matched),
-        _ => expected,
+        (Some(e), Some(_)) => {
+            format!("{expected}; said in turn {} (\"{}\")", e.turn, e.matched).into()
+        }
+        _ => expected.clone(),
     });
     Some(v)
 }
@@ -131,12 +133,15 @@ fn metric(rule: &Rule, value: f64) -> Option<Violation> {
         bound.min
     };
     v.limit = limit;
-    v.detail = Some(format!(
-        "{} = {} (limit {})",
-        bound.metric.name(),
-        round3(value),
-        limit.unwrap_or_default()
-    ));
+    v.detail = Some(
+        format!(
+            "{} = {} (limit {})",
+            bound.metric.name(),
+            round3(value),
+            limit.unwrap_or_default()
+        )
+        .into(),
+    );
     Some(v)
 }
 

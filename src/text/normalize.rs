@@ -49,32 +49,86 @@ pub fn normalize_str(s: &str) -> String {
 }
 
 fn normalize_into(original: &str, text: &mut String, mut origin: Option<&mut Vec<(u32, u32)>>) {
-    let simplified = to_simplified(original);
-    // `to_simplified` maps char to char, so the two iterators stay aligned.
-    for ((start, orig_char), simple) in original.char_indices().zip(simplified.chars()) {
-        let c = to_half_width(simple);
-        if is_ignorable(c) {
+    let table = table();
+    let bytes = original.as_bytes();
+    // Characters that normalize to themselves are copied in runs: `run..i` is the
+    // run not yet copied.
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (cp, len) = decode(bytes, i);
+        let entry = if b < 0x80 {
+            u32::from(ASCII[usize::from(b)])
+        } else if cp < BMP_END {
+            u32::from(table[cp as usize])
+        } else {
+            u32::from(SLOW)
+        };
+        // (U+0000 and U+FFFF equal their own entries but mean DROP and SLOW.)
+        if entry == cp && cp != DROP_ENTRY && cp != SLOW_ENTRY {
+            i += len;
             continue;
         }
+        copy_run(original, run, i, text, origin.as_deref_mut());
         let before = text.len();
-        if c.is_ascii() {
-            text.push(c.to_ascii_lowercase());
-        } else if may_be_uppercase(c) && c.is_uppercase() {
-            text.extend(c.to_lowercase());
-        } else {
-            text.push(c);
+        match entry {
+            DROP_ENTRY => {}
+            SLOW_ENTRY => {
+                let prev = original[..i].chars().next_back().unwrap_or(BOUNDARY);
+                let mut rest = original[i..].chars();
+                let c = rest.next().unwrap_or(BOUNDARY);
+                slow_char(prev, c, rest.next().unwrap_or(BOUNDARY), text);
+            }
+            _ => text.extend(char::from_u32(entry)),
         }
         if let Some(origin) = origin.as_deref_mut() {
-            let span = (start as u32, (start + orig_char.len_utf8()) as u32);
+            let span = (i as u32, (i + len) as u32);
             origin.extend(std::iter::repeat_n(span, text.len() - before));
+        }
+        i += len;
+        run = i;
+    }
+    copy_run(original, run, bytes.len(), text, origin);
+}
+
+/// Appends `original[start..end]`, characters that normalize to themselves.
+fn copy_run(
+    original: &str,
+    start: usize,
+    end: usize,
+    text: &mut String,
+    origin: Option<&mut Vec<(u32, u32)>>,
+) {
+    if start == end {
+        return;
+    }
+    text.push_str(&original[start..end]);
+    if let Some(origin) = origin {
+        for (at, c) in original[start..end].char_indices() {
+            let span = ((start + at) as u32, (start + at + c.len_utf8()) as u32);
+            origin.extend(std::iter::repeat_n(span, c.len_utf8()));
         }
     }
 }
 
-/// Cheap pre-check: the CJK, kana, Hangul and other ideographic blocks have no case,
-/// so the Unicode case table is only consulted outside them.
-fn may_be_uppercase(c: char) -> bool {
-    !matches!(c as u32, 0x2E80..=0xA63F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+/// The code point starting at byte `i` of valid UTF-8, and its length in bytes.
+#[inline]
+fn decode(bytes: &[u8], i: usize) -> (u32, usize) {
+    let cont = |b: u8| u32::from(b & 0x3F);
+    match bytes[i..] {
+        [b0 @ 0x00..=0x7F, ..] => (u32::from(b0), 1),
+        [b0 @ 0xC0..=0xDF, b1, ..] => ((u32::from(b0 & 0x1F) << 6) | cont(b1), 2),
+        [b0 @ 0xE0..=0xEF, b1, b2, ..] => {
+            ((u32::from(b0 & 0x0F) << 12) | (cont(b1) << 6) | cont(b2), 3)
+        }
+        [b0, b1, b2, b3, ..] => (
+            (u32::from(b0 & 0x07) << 18) | (cont(b1) << 12) | (cont(b2) << 6) | cont(b3),
+            4,
+        ),
+        // Not reachable for valid UTF-8; a replacement that ends the loop safely.
+        _ => (0xFFFD, bytes.len() - i),
+    }
 }
 
 /// Reuses `buf` for the normalized text of `s` (the scanner calls this once per turn).
@@ -83,39 +137,111 @@ pub fn normalize_str_into(s: &str, buf: &mut String) {
     normalize_into(s, buf, None);
 }
 
-/// Traditional to Simplified, one character for one character (fast2s looks at the
-/// neighbours for the few context-dependent characters). Most text has no
-/// Traditional character at all; a bitmap of the characters fast2s changes lets that
-/// text skip the conversion.
-fn to_simplified(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() || !s.chars().any(is_traditional) {
-        std::borrow::Cow::Borrowed(s)
+/// fast2s's stand-in for "no neighbour" at either end of the text.
+const BOUNDARY: char = '0';
+/// Table entry: the character disappears (space, punctuation, symbol). U+0000 is
+/// a control character, dropped anyway.
+const DROP: u16 = 0;
+const DROP_ENTRY: u32 = DROP as u32;
+/// Table entry: the character needs [`slow_char`] (its conversion depends on its
+/// neighbours, it lowercases to more than one character, or it maps outside the
+/// BMP). U+FFFF, a noncharacter, takes the slow path too, which is still correct.
+const SLOW: u16 = u16::MAX;
+const SLOW_ENTRY: u32 = SLOW as u32;
+const BMP_END: u32 = 0x1_0000;
+
+/// ASCII byte -> normalized byte (lowercase alphanumerics), 0 = dropped.
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Characters fast2s converts differently depending on the characters beside them
+/// (兒寬, 答覆, 乾隆, 計畫...): the fixed table cannot hold them.
+const T2S_CONTEXTUAL: &[char] = &[
+    '兒', '覆', '夥', '藉', '瞭', '麽', '幺', '於', '乾', '著', '苧', '闔', '鍾', '讎', '畫',
+];
+
+/// What normalization makes of each BMP code point, computed once: the composition
+/// of Traditional-to-Simplified (fast2s, one character alone), full width to half
+/// width, dropping ignorables and lowercasing. One lookup per character replaces
+/// four steps and fast2s's hash maps; `entry == code point` means "copy as is".
+/// 128 KiB, so the part a text uses stays in cache.
+fn table() -> &'static [u16] {
+    static TABLE: std::sync::OnceLock<Box<[u16]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = vec![DROP; BMP_END as usize].into_boxed_slice();
+        let mut buf = [0u8; 4];
+        for cp in 0..BMP_END {
+            let Some(c) = char::from_u32(cp) else {
+                continue; // surrogates never occur in a str
+            };
+            if T2S_CONTEXTUAL.contains(&c) {
+                t[cp as usize] = SLOW;
+                continue;
+            }
+            // fast2s only converts three-byte characters (U+0800..U+FFFF).
+            let simple = if c.len_utf8() == 3 {
+                fast2s::convert(c.encode_utf8(&mut buf))
+                    .chars()
+                    .next()
+                    .unwrap_or(c)
+            } else {
+                c
+            };
+            let mut out = String::new();
+            fold(simple, &mut out);
+            let mut folded = out.chars();
+            t[cp as usize] = match (folded.next(), folded.next()) {
+                (None, _) => DROP,
+                (Some(one), None) => u16::try_from(one as u32).unwrap_or(SLOW),
+                (Some(_), Some(_)) => SLOW,
+            };
+        }
+        t
+    })
+}
+
+/// The general path: characters outside the BMP, neighbour-dependent Traditional
+/// characters, and lowercase expansions (İ -> i̇).
+fn slow_char(prev: char, c: char, next: char, text: &mut String) {
+    let simple = if c.len_utf8() == 3 {
+        let mut window = String::with_capacity(12);
+        window.extend([prev, c, next]);
+        fast2s::convert(&window).chars().nth(1).unwrap_or(c)
     } else {
-        std::borrow::Cow::Owned(fast2s::convert(s))
+        c
+    };
+    fold(simple, text);
+}
+
+/// Width, ignorables and case for one (already Simplified) character.
+fn fold(c: char, text: &mut String) {
+    let c = to_half_width(c);
+    if is_ignorable(c) {
+        return;
+    }
+    if c.is_ascii() {
+        text.push(c.to_ascii_lowercase());
+    } else if may_be_uppercase(c) && c.is_uppercase() {
+        text.extend(c.to_lowercase());
+    } else {
+        text.push(c);
     }
 }
 
-/// Code points below this are covered by the bitmap (all CJK ideograph blocks of the
-/// BMP and the compatibility ideographs).
-const BITMAP_END: u32 = 0x1_0000;
-
-fn is_traditional(c: char) -> bool {
-    static BITMAP: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    let bits = BITMAP.get_or_init(|| {
-        let mut bits = vec![0u64; (BITMAP_END / 64) as usize];
-        let mut buf = [0u8; 4];
-        for cp in (0x2E80..0xA000).chain(0xF900..0xFB00) {
-            if let Some(ch) = char::from_u32(cp) {
-                let alone = ch.encode_utf8(&mut buf);
-                if fast2s::convert(alone) != *alone {
-                    bits[(cp / 64) as usize] |= 1 << (cp % 64);
-                }
-            }
-        }
-        bits
-    });
-    let cp = c as u32;
-    cp < BITMAP_END && bits[(cp / 64) as usize] & (1 << (cp % 64)) != 0
+/// Cheap pre-check: the CJK, kana, Hangul and other ideographic blocks have no case,
+/// so the Unicode case table is only consulted outside them.
+fn may_be_uppercase(c: char) -> bool {
+    !matches!(c as u32, 0x2E80..=0xA63F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space to ASCII.
@@ -172,6 +298,62 @@ mod tests {
         let at = n.text.find("不知道").unwrap();
         let r = n.original_range(at..at + "不知道".len());
         assert_eq!(&original[r], "不 知 道");
+    }
+
+    /// The definition the lookup table must agree with: fast2s over the whole text,
+    /// then width, ignorables and case character by character.
+    fn reference(s: &str) -> String {
+        let simplified = fast2s::convert(s);
+        let mut out = String::new();
+        for c in simplified.chars() {
+            fold(c, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn table_agrees_with_reference_for_every_bmp_character() {
+        let mut buf = [0u8; 4];
+        for cp in 0..BMP_END {
+            if let Some(c) = char::from_u32(cp) {
+                let s = c.encode_utf8(&mut buf);
+                assert_eq!(normalize_str(s), reference(s), "U+{cp:04X} {c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn contextual_traditional_characters_follow_fast2s() {
+        for s in [
+            "乾隆的乾兒子一邊乾淨利落地擲出了一個乾卦，一邊嘴裡嚼着芒果乾。",
+            "企畫 計畫 企劃 計劃 畫圖 畫畫",
+            "「藉」其他意义仍然保留的，藉口、憑藉的藉",
+            "兒寬 兒子 答覆 覆蓋 看著 著名 樊於期 於是 鍾書 鍾錶",
+            "乾",
+            "畫",
+            "藉口",
+            "İstanbul ΣΑΣ 😀 𠀀",
+        ] {
+            assert_eq!(normalize_str(s), reference(s), "{s}");
+            let n = normalize(s);
+            assert_eq!(n.text, reference(s));
+            assert_eq!(n.origin.len(), n.text.len());
+        }
+        assert_eq!(normalize_str("計畫"), "计划");
+        assert_eq!(normalize_str("乾隆"), "乾隆");
+        assert_eq!(normalize_str("乾淨"), "干净");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_reference_on_mixed_text(pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "乾", "隆", "兒", "寬", "覆", "答", "藉", "口", "憑", "畫", "計", "著", "看",
+                "於", "樊", "沒", "辦", "法", "您", "好", "ＡＢ", "İ", "Σ", " ", "，", "😀", "a",
+            ]), 0..30)) {
+            let s = pieces.concat();
+            proptest::prop_assert_eq!(normalize_str(&s), reference(&s));
+        }
     }
 
     #[test]

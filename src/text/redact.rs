@@ -60,7 +60,9 @@ pub fn redact_result(r: &mut InteractionResult) {
             redact_evidence(e);
         }
         if let Some(d) = &mut v.detail {
-            replace(d);
+            if let Cow::Owned(m) = redact(d) {
+                *d = m.into();
+            }
         }
     }
 }
@@ -322,7 +324,7 @@ mod tests {
                 value: None,
                 limit: None,
                 outside_window: vec![ev],
-                detail: Some(format!("said {matched}")),
+                detail: Some(format!("said {matched}").into()),
             }],
             passed_rules: vec![],
             metrics: Default::default(),

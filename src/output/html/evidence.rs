@@ -111,7 +111,7 @@ fn interaction(out: &mut String, r: &InteractionResult, titles: &HashMap<&str, &
     let mut violations: Vec<&Violation> = r.violations.iter().collect();
     violations.sort_by_key(|v| std::cmp::Reverse(v.severity));
     for v in violations {
-        violation(out, v, titles.get(v.rule_id.as_str()).copied());
+        violation(out, v, titles.get(&*v.rule_id).copied());
     }
     out.push_str("</div></details>");
 }
