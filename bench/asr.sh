@@ -1,86 +1,144 @@
 #!/usr/bin/env bash
-# Transcription throughput, side by side on the same audio and the same Whisper base
-# model on this machine: callqa (whisper.cpp through whisper-rs; f16 and q8_0) and
-# faster-whisper (CTranslate2, int8, beam_size=1, cpu_threads=2).
+# Transcription throughput, side by side on the same audio, the same Whisper base
+# model and this machine's cores: callqa (whisper.cpp through whisper-rs; bf16, f16
+# and q8_0 weights; VAD-packed speech or whole channels) and faster-whisper
+# (CTranslate2, int8, beam_size=1, cpu_threads=2; VAD off and on).
 #
-#   bench/asr.sh [CLIP.wav]
+#   bench/asr.sh            both workloads below
+#   bench/asr.sh calls      the five sample calls as callqa scores them: stereo calls
+#                           per channel (faster-whisper gets the same nine channel
+#                           files), the mono call as one
+#   bench/asr.sh clip [WAV] one long mono clip (default: the five calls mixed to mono
+#                           and joined, about 200 s of Mandarin)
 #
-# Default clip: the five sample calls mixed to mono and joined (about 200 s of
-# Mandarin). Needs the models from `callqa model fetch` and `--quantize q8_0`; makes
-# its own virtualenv for faster-whisper in bench/.venv (pip install faster-whisper).
-# Prints, per engine: wall seconds, audio seconds per wall second, peak RSS, and which
-# rule phrases each transcript contains.
+# Needs sox; fetches the models it lacks (`callqa model fetch`) and makes its own
+# virtualenv for faster-whisper in bench/.venv (pip install faster-whisper).
+# Prints per engine and setting: wall seconds (model load included), audio seconds
+# per wall second, peak RSS, and the rule phrases its transcripts contain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-clip=${1:-}
-if [ -z "$clip" ]; then
-    parts=()
-    for f in samples/calls/call-00{1,2,3,4,5}.wav; do
-        sox "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/$(basename "$f")" remix - 2>/dev/null || sox "$f" -r 16000 -c 1 -b 16 "$work/$(basename "$f")"
-        parts+=("$work/$(basename "$f")")
-    done
-    sox "${parts[@]}" "$work/clip.wav"
-    clip="$work/clip.wav"
-fi
-audio_s=$(soxi -D "$clip")
-echo "clip: $clip (${audio_s} s), cores: $(nproc)"
+what=${1:-all}
 
 cargo build --release --quiet
 ct2=models/.cache/whisper-base-ct2
-[ -f models/ggml-base.bin ] || target/release/callqa model fetch --dir models
-[ -f models/ggml-base-q8_0.bin ] || target/release/callqa model fetch --dir models --quantize q8_0
-
+for q in bf16 f16 q8_0; do
+    name=ggml-base-$q.bin
+    [ "$q" = f16 ] && name=ggml-base.bin
+    [ -f "models/$name" ] || target/release/callqa model fetch --dir models --quantize "$q"
+done
 if [ ! -x bench/.venv/bin/python ]; then
     python3 -m venv bench/.venv
     bench/.venv/bin/pip install --quiet faster-whisper
 fi
 
+cat > "$work/fw.py" <<'PY'
+# faster-whisper over the given files; one transcript JSON with every segment.
+import json, sys
+from faster_whisper import WhisperModel
+m = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
+out = []
+for f in sys.argv[3:]:
+    segs, _ = m.transcribe(f, language="zh", beam_size=1, vad_filter=sys.argv[2] == "1")
+    out += [{"speaker": "unknown", "start_s": s.start, "end_s": s.end, "text": s.text} for s in segs]
+print(json.dumps({"interaction_id": "fw", "segments": out}, ensure_ascii=False))
+PY
+
+cat > "$work/turns.py" <<'PY'
+# Every turn of every callqa result as one transcript JSON.
+import json, sys
+segs = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    segs += [{"speaker": "unknown", "start_s": t["start_s"], "end_s": t["end_s"], "text": t["text"]} for t in r.get("turns", [])]
+json.dump({"interaction_id": "callqa", "segments": segs}, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+
 # Which rule phrases a transcript holds, counted by callqa's own matcher (so
 # Traditional/Simplified and punctuation are folded the same way for both engines).
-report() { # name seconds rss_kb transcript.json
+report() { # name seconds rss_kb audio_s transcript.json
     local out="$work/phr-$RANDOM"
-    target/release/callqa scan "$4" --rules bench/phrases.toml --out "$out" >/dev/null 2>&1 || true
-    python3 - "$1" "$2" "$3" "$audio_s" "$out/results.jsonl" <<'PY'
+    target/release/callqa scan "$5" --rules bench/phrases.toml --out "$out" >/dev/null 2>&1 || true
+    python3 - "$1" "$2" "$3" "$4" "$out/results.jsonl" <<'PY'
 import json, sys
 name, secs, rss, audio, res = sys.argv[1:6]
 r = json.loads(open(res).readline())
 hits = {v["rule_id"]: len(v["evidence"]) for v in r["violations"]}
 found = " ".join(f"{k}x{n}" for k, n in sorted(hits.items()))
-print(f"{name:26s} wall {float(secs):6.1f} s  {float(audio)/float(secs):5.2f} audio-s/s  peak {int(rss)/1024:5.0f} MiB  heard: {found}")
+print(f"{name:34s} wall {float(secs):6.1f} s  {float(audio)/float(secs):5.2f} audio-s/s  peak {int(rss)/1024:5.0f} MiB  heard: {found}")
 PY
 }
 
-run_callqa() { # name model
+run_callqa() { # name audio_s model asr_input scan-args...
+    local name=$1 audio=$2 model=$3 input=$4
+    shift 4
     local out="$work/out-$RANDOM"
-    /usr/bin/time -f "%e %M" -o "$work/time" target/release/callqa scan "$clip" --channels mono --model "$2" --out "$out" --jobs 1 2>/dev/null || true
+    /usr/bin/time -f "%e %M" -o "$work/time" target/release/callqa scan "$@" \
+        --rules rules --model "$model" --asr-input "$input" --out "$out" 2>/dev/null || true
     read -r secs rss < "$work/time"
-    python3 -c "
-import json, sys
-r = json.loads(open(sys.argv[1]).readline())
-segs = [{'speaker': 'unknown', 'start_s': t['start_s'], 'end_s': t['end_s'], 'text': t['text']} for t in r['turns']]
-json.dump({'interaction_id': 'clip', 'segments': segs}, open(sys.argv[2], 'w'), ensure_ascii=False)" "$out/results.jsonl" "$out.json"
-    report "$1" "$secs" "$rss" "$out.json"
+    python3 "$work/turns.py" "$out/results.jsonl" "$out.json"
+    report "$name" "$secs" "$rss" "$audio" "$out.json"
 }
 
-run_fw() { # name vad
-    cat > "$work/fw.py" <<'PY'
-import sys
-from faster_whisper import WhisperModel
-m = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
-segs, _ = m.transcribe(sys.argv[2], language="zh", beam_size=1, vad_filter=sys.argv[3] == "1")
-import json
-out = [{"speaker": "unknown", "start_s": s.start, "end_s": s.end, "text": s.text} for s in segs]
-print(json.dumps({"interaction_id": "clip", "segments": out}, ensure_ascii=False))
-PY
-    /usr/bin/time -f "%e %M" -o "$work/time" bench/.venv/bin/python "$work/fw.py" "$ct2" "$clip" "$2" > "$work/fw-$2.json"
+run_fw() { # name audio_s vad files...
+    local name=$1 audio=$2 vad=$3
+    shift 3
+    /usr/bin/time -f "%e %M" -o "$work/time" bench/.venv/bin/python "$work/fw.py" "$ct2" "$vad" "$@" > "$work/fw.json"
     read -r secs rss < "$work/time"
-    report "$1" "$secs" "$rss" "$work/fw-$2.json"
+    report "$name" "$secs" "$rss" "$audio" "$work/fw.json"
 }
 
-run_callqa "callqa f16 (VAD)" models/ggml-base.bin
-run_callqa "callqa q8_0 (VAD)" models/ggml-base-q8_0.bin
-run_fw "faster-whisper int8" 0
-run_fw "faster-whisper int8 +VAD" 1
+engines() { # audio_s fw-files -- callqa scan-args
+    local audio=$1
+    shift
+    local files=()
+    while [ "$1" != -- ]; do files+=("$1"); shift; done
+    shift
+    run_callqa "callqa bf16, speech (VAD)" "$audio" models/ggml-base-bf16.bin speech "$@"
+    run_callqa "callqa f16, speech (VAD)" "$audio" models/ggml-base.bin speech "$@"
+    run_callqa "callqa q8_0, speech (VAD)" "$audio" models/ggml-base-q8_0.bin speech "$@"
+    run_callqa "callqa bf16, whole channels" "$audio" models/ggml-base-bf16.bin whole "$@"
+    run_fw "faster-whisper int8" "$audio" 0 "${files[@]}"
+    run_fw "faster-whisper int8, vad_filter" "$audio" 1 "${files[@]}"
+}
+
+if [ "$what" = all ] || [ "$what" = calls ]; then
+    # The channels callqa transcribes, as files for faster-whisper: left/right of
+    # each stereo call, the mono call as it is; all at 16 kHz.
+    files=()
+    audio=0
+    while IFS=, read -r id file _ _ layout; do
+        [ "$id" = call_id ] && continue
+        src=samples/calls/$file
+        if [ "$layout" = mono ]; then
+            sox "$src" -r 16000 -c 1 -b 16 -e signed-integer "$work/$id.wav"
+            files+=("$work/$id.wav")
+        else
+            for ch in 1 2; do
+                sox "$src" -r 16000 -b 16 -e signed-integer "$work/$id-$ch.wav" remix "$ch"
+                files+=("$work/$id-$ch.wav")
+            done
+        fi
+    done < samples/calls/manifest.csv
+    for f in "${files[@]}"; do audio=$(python3 -c "print($audio + $(soxi -D "$f"))"); done
+    echo "== calls: 5 sample calls, ${#files[@]} channels, ${audio} channel-seconds, cores: $(nproc)"
+    engines "$audio" "${files[@]}" -- samples/calls/manifest.csv
+fi
+
+if [ "$what" = all ] || [ "$what" = clip ]; then
+    clip=${2:-}
+    if [ -z "$clip" ]; then
+        parts=()
+        for f in samples/calls/call-00{1,2,3,4,5}.wav; do
+            sox "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/mono-$(basename "$f")" remix - 2>/dev/null \
+                || sox "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/mono-$(basename "$f")"
+            parts+=("$work/mono-$(basename "$f")")
+        done
+        sox "${parts[@]}" "$work/clip.wav"
+        clip="$work/clip.wav"
+    fi
+    audio=$(soxi -D "$clip")
+    echo "== clip: $clip (${audio} s mono), cores: $(nproc)"
+    engines "$audio" "$clip" -- "$clip" --channels mono
+fi

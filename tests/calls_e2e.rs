@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn model() -> Option<PathBuf> {
-    let path = std::env::var_os("CALLQA_MODEL")
-        .map_or_else(|| PathBuf::from("models/ggml-base.bin"), PathBuf::from);
+    let path = std::env::var_os("CALLQA_MODEL").map_or_else(
+        || PathBuf::from(callqa::model::DEFAULT_MODEL),
+        PathBuf::from,
+    );
     if path.is_file() {
         return Some(path);
     }

@@ -1,7 +1,7 @@
-//! End to end: the converted Whisper base model (f16 and q8_0) loads in whisper.cpp
-//! and transcribes synthetic English speech word for word.
+//! End to end: the converted Whisper base model (f16, q8_0 and bf16) loads in
+//! whisper.cpp and transcribes synthetic English speech word for word.
 //!
-//! Needs `models/ggml-base.bin` (or `CALLQA_MODEL`), made by `callqa model fetch`,
+//! Needs `models/ggml-base-bf16.bin` (or `CALLQA_MODEL`), made by `callqa model fetch`,
 //! plus `espeak-ng` and `sox`. Without the model the tests return early with a note,
 //! unless `CALLQA_REQUIRE_MODEL=1` (CI), where a missing model is a failure.
 #![cfg(feature = "whisper")]
@@ -33,7 +33,8 @@ fn missing(what: &str) -> Option<PathBuf> {
     None
 }
 
-fn f16_model() -> Option<PathBuf> {
+/// The default model (bf16) as `callqa model fetch` leaves it, or `CALLQA_MODEL`.
+fn default_model() -> Option<PathBuf> {
     let path = std::env::var_os("CALLQA_MODEL")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo(model::DEFAULT_MODEL));
@@ -44,12 +45,17 @@ fn f16_model() -> Option<PathBuf> {
     }
 }
 
-/// The q8_0 model: fetched next to the f16 one, or converted from the download cache
-/// that `callqa model fetch` leaves behind.
-fn q8_model(tmp: &Path) -> Option<PathBuf> {
-    let f16 = f16_model()?;
-    let dir = f16.parent().unwrap_or(Path::new("."));
-    let fetched = dir.join("ggml-base-q8_0.bin");
+/// The model in weight type `quant`: fetched next to the default one, or converted
+/// from the download cache that `callqa model fetch` leaves behind.
+fn model_in(quant: Quantization, tmp: &Path) -> Option<PathBuf> {
+    let default = default_model()?;
+    let dir = default.parent().unwrap_or(Path::new("."));
+    let name = match quant {
+        Quantization::F16 => "ggml-base.bin",
+        Quantization::Q8_0 => "ggml-base-q8_0.bin",
+        Quantization::Bf16 => "ggml-base-bf16.bin",
+    };
+    let fetched = dir.join(name);
     if fetched.is_file() {
         return Some(fetched);
     }
@@ -61,14 +67,8 @@ fn q8_model(tmp: &Path) -> Option<PathBuf> {
             ct2.display()
         ));
     }
-    let out = tmp.join("ggml-base-q8_0.bin");
-    model::convert_dir(
-        &ct2,
-        &out,
-        Quantization::Q8_0,
-        &CollectingReporter::default(),
-    )
-    .unwrap();
+    let out = tmp.join(name);
+    model::convert_dir(&ct2, &out, quant, &CollectingReporter::default()).unwrap();
     Some(out)
 }
 
@@ -152,25 +152,34 @@ fn check(model: &Path, tmp: &Path) {
     assert_eq!(words(&text), words(SENTENCE), "transcript: {text:?}");
 }
 
+fn transcribes_in(quant: Quantization) {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(model) = model_in(quant, tmp.path()) else {
+        return;
+    };
+    let info = model::info(&model).unwrap();
+    assert_eq!(info.ftype_name(), quant.to_string(), "{}", model.display());
+    check(&model, tmp.path());
+}
+
 #[test]
 fn f16_base_model_transcribes_english_speech() {
-    let Some(model) = f16_model() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    check(&model, tmp.path());
+    transcribes_in(Quantization::F16);
 }
 
 #[test]
 fn q8_0_base_model_transcribes_english_speech() {
-    let tmp = tempfile::tempdir().unwrap();
-    let Some(model) = q8_model(tmp.path()) else {
-        return;
-    };
-    check(&model, tmp.path());
+    transcribes_in(Quantization::Q8_0);
+}
+
+#[test]
+fn bf16_base_model_transcribes_english_speech() {
+    transcribes_in(Quantization::Bf16);
 }
 
 #[test]
 fn fetched_model_header_is_whisper_base() {
-    let Some(model) = f16_model() else { return };
+    let Some(model) = default_model() else { return };
     let info = model::info(&model).unwrap();
     let h = info.hparams;
     assert_eq!(

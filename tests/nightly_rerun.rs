@@ -117,6 +117,7 @@ fn run(a: &Archive, ruleset: &Ruleset) -> Run {
     let options = CallOptions {
         default_layout: ChannelLayout::AgentLeft,
         manifests: vec![],
+        asr_input: Default::default(),
     };
     let mut lines = Vec::new();
     let outcome = run_incremental(

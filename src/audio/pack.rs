@@ -71,6 +71,35 @@ impl PackedSpeech {
         PackedSpeech { samples, pieces }
     }
 
+    /// Splits the packed buffer into windows for the recognizer: sample ranges of
+    /// whole pieces, each at most `max_s` long unless a single piece is longer.
+    /// Whisper encodes 30 s at a time and, after each window, starts the next one
+    /// where its last segment ended, so one long buffer costs more encoder passes
+    /// than its length (198 s of speech took 9 passes of 30 s) and its last pass
+    /// is mostly padding; windows that each fit in one pass, with the encoder
+    /// context cut to their length, cost only what they hold.
+    pub fn windows(&self, max_s: f64) -> Vec<std::ops::Range<usize>> {
+        let rate = f64::from(TARGET_RATE);
+        let at = |s: f64| ((s * rate).round() as usize).min(self.samples.len());
+        let end_of = |i: usize| {
+            let p = &self.pieces[i];
+            at(p.packed_start_s + (p.orig_end_s - p.orig_start_s))
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.pieces.len() {
+            let start = at(self.pieces[i].packed_start_s);
+            let mut last = i;
+            while last + 1 < self.pieces.len() && (end_of(last + 1) - start) as f64 <= max_s * rate
+            {
+                last += 1;
+            }
+            out.push(start..end_of(last));
+            i = last + 1;
+        }
+        out
+    }
+
     /// The piece a packed time belongs to: the last piece starting at or before
     /// it (times in a separator belong to the piece before).
     pub fn piece_at(&self, packed_s: f64) -> usize {
@@ -114,6 +143,41 @@ mod tests {
         assert!((packed.to_original(2.9 + 0.25) - 7.05).abs() < 1e-9);
         // Inside the separator: clamped to the end of the piece before.
         assert!((packed.to_original(2.6) - 3.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn windows_hold_whole_pieces_in_order_and_respect_the_limit() {
+        let channel = vec![0.0f32; 16_000 * 120];
+        // Ten 5 s utterances, 6 s apart; one 40 s monologue at the end.
+        let mut regions: Vec<(f64, f64)> = (0..10)
+            .map(|k| (k as f64 * 6.0, k as f64 * 6.0 + 5.0))
+            .collect();
+        regions.push((70.0, 110.0));
+        let packed = PackedSpeech::new(&channel, &regions);
+        let windows = packed.windows(27.0);
+        let mut next_piece = 0;
+        let mut last_end = 0;
+        for w in &windows {
+            assert!(w.start >= last_end && w.start < w.end && w.end <= packed.samples.len());
+            let first = packed.piece_at(w.start as f64 / 16_000.0);
+            assert_eq!(first, next_piece, "windows start at the next piece");
+            let inside = packed.pieces[first..]
+                .iter()
+                .take_while(|p| ((p.packed_start_s * 16_000.0).round() as usize) < w.end)
+                .count();
+            assert!(
+                inside == 1 || (w.end - w.start) as f64 <= 27.0 * 16_000.0,
+                "{w:?}"
+            );
+            next_piece += inside;
+            last_end = w.end;
+        }
+        assert_eq!(next_piece, packed.pieces.len(), "every piece in a window");
+        // 10 x 5.4 s pieces + separators: five fit in 27 s? 5 x 5.4 + 4 x 0.5 = 29 > 27,
+        // so four per window; the monologue is a window of its own.
+        assert_eq!(windows.len(), 4);
+        assert!(packed.windows(1000.0).len() == 1);
+        assert!(PackedSpeech::new(&channel, &[]).windows(27.0).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::asr::Transcriber;
 use crate::audio;
-use crate::input::call::{transcribe_call, CallSpec, ChannelLayout};
+use crate::input::call::{transcribe_call, AsrInput, CallSpec, ChannelLayout};
 use crate::input::manifest::read_manifest;
 use crate::input::{InputFile, InputKind, InputProblem, TextRead};
 use crate::interaction::Interaction;
@@ -22,6 +22,8 @@ pub struct CallOptions {
     pub default_layout: ChannelLayout,
     /// Extra manifests given with --manifest.
     pub manifests: Vec<PathBuf>,
+    /// What the recognizer hears of each channel.
+    pub asr_input: AsrInput,
 }
 
 /// The calls of a batch, in input order, and the problems met finding them.
@@ -50,11 +52,15 @@ pub fn collect_calls(
             Err(e) => problems.push(InputProblem::from(e)),
         }
     }
+    for spec in &mut specs {
+        spec.asr_input = options.asr_input;
+    }
     let listed: HashSet<PathBuf> = specs.iter().map(|s| canonical(&s.path)).collect();
     for f in files.iter().filter(|f| f.kind == InputKind::Wav) {
         if !listed.contains(&canonical(&f.path)) {
             let mut spec = CallSpec::from_file(&f.path, options.default_layout);
             spec.source = super::display_path(&f.path);
+            spec.asr_input = options.asr_input;
             specs.push(spec);
         }
     }

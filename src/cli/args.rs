@@ -61,6 +61,11 @@ pub struct ScanArgs {
     /// Spoken language of the calls (Whisper language code).
     #[arg(long, default_value = "zh")]
     pub language: String,
+    /// What the recognizer hears: `speech` (the speech VAD found, packed) or `whole`
+    /// (every channel end to end: slower, for benchmarks and audio already cut to
+    /// speech). Speech metrics come from VAD either way.
+    #[arg(long, value_enum, default_value_t = AsrInputArg::Speech, value_name = "WHAT")]
+    pub asr_input: AsrInputArg,
     /// State database (inputs, transcript cache, results, samples) [default: OUT/callqa.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -142,6 +147,12 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AsrInputArg {
+    Speech,
+    Whole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChannelsArg {
     AgentLeft,
     AgentRight,
@@ -164,6 +175,8 @@ pub enum QuantizeArg {
     F16,
     #[value(name = "q8_0")]
     Q8_0,
+    #[value(name = "bf16")]
+    Bf16,
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,7 +187,7 @@ pub enum ModelCommand {
         #[arg(long, default_value = "models", value_name = "DIR")]
         dir: PathBuf,
         /// Weight type of the converted model.
-        #[arg(long, value_enum, default_value_t = QuantizeArg::F16)]
+        #[arg(long, value_enum, default_value_t = QuantizeArg::Bf16)]
         quantize: QuantizeArg,
     },
     /// Convert a CTranslate2 Whisper model directory to a ggml file for whisper.cpp.
@@ -183,7 +196,7 @@ pub enum ModelCommand {
         ct2_dir: PathBuf,
         /// Output ggml file.
         out: PathBuf,
-        #[arg(long, value_enum, default_value_t = QuantizeArg::F16)]
+        #[arg(long, value_enum, default_value_t = QuantizeArg::Bf16)]
         quantize: QuantizeArg,
     },
     /// Print the hyper-parameters, weight type and tensor count of a ggml model.

@@ -2,10 +2,10 @@
 //! the compiled ruleset and everything else the run needs, so a bad rule file or a
 //! bad option stops the run before any input is read.
 
-use super::args::{ChannelsArg, ScanArgs};
+use super::args::{AsrInputArg, ChannelsArg, ScanArgs};
 use super::CliError;
 use crate::batch::{CallOptions, SampleSpec};
-use crate::input::call::ChannelLayout;
+use crate::input::call::{AsrInput, ChannelLayout};
 use crate::rules::Ruleset;
 use crate::shard::ShardSpec;
 use std::path::PathBuf;
@@ -78,6 +78,10 @@ impl ScanConfig {
             calls: CallOptions {
                 default_layout,
                 manifests: args.manifest,
+                asr_input: match args.asr_input {
+                    AsrInputArg::Speech => AsrInput::Speech,
+                    AsrInputArg::Whole => AsrInput::Whole,
+                },
             },
             model: args.model,
             language: args.language,

@@ -10,6 +10,7 @@ fn quantization(q: QuantizeArg) -> Quantization {
     match q {
         QuantizeArg::F16 => Quantization::F16,
         QuantizeArg::Q8_0 => Quantization::Q8_0,
+        QuantizeArg::Bf16 => Quantization::Bf16,
     }
 }
 

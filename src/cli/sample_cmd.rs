@@ -20,6 +20,7 @@ pub fn run(
     let calls = CallOptions {
         default_layout: Default::default(),
         manifests: args.manifest,
+        asr_input: Default::default(),
     };
     let (items, problems) = sample_items(&args.inputs, &calls);
     for p in &problems {

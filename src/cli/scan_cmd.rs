@@ -7,7 +7,7 @@ use super::{CliError, Outcome};
 use crate::aggregate::{self, RuleInfo};
 use crate::asr::{AsrError, RecognizedSegment, Transcriber};
 use crate::batch::{self, Item, RunError, RunPlan};
-use crate::input::{self, InputKind};
+use crate::input;
 use crate::output::{DirSink, ReportSink, RunSummary};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
@@ -26,7 +26,8 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     })?;
     // Opened first: a second run on the same database stops here, before any work.
     let mut store = Store::open(&config.db)?;
-    let has_calls = has_calls(&config);
+    let call_count = call_count(&config);
+    let has_calls = call_count > 0 || !config.calls.manifests.is_empty();
     let model_fingerprint = if has_calls && config.model.is_file() {
         let key = format!("model:{}", batch::display_path(&config.model));
         format!(
@@ -41,6 +42,7 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         reporter,
         model: OnceLock::new(),
         fingerprint: model_fingerprint.clone(),
+        concurrent_calls: config.jobs.min(call_count).max(1),
     };
     let transcriber: Option<&dyn Transcriber> = if has_calls && model_available(&config, reporter) {
         Some(&lazy)
@@ -55,9 +57,10 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         // The turn format is part of the key: when callqa changes how recognized
         // segments become turns, cached transcripts are made again.
         asr_settings: format!(
-            "language={};turns={}",
+            "language={};turns={};asr_input={}",
             config.language,
-            crate::input::call::TURN_FORMAT_VERSION
+            crate::input::call::TURN_FORMAT_VERSION,
+            config.calls.asr_input.as_str()
         ),
     };
     let mut sink = DirSink::create(&config.out_dir)?;
@@ -202,12 +205,10 @@ pub(super) fn finish(
     Ok(())
 }
 
-fn has_calls(config: &ScanConfig) -> bool {
+/// How many calls the inputs name (recordings and manifest rows).
+fn call_count(config: &ScanConfig) -> usize {
     let (files, _) = input::discover(&config.inputs);
-    !config.calls.manifests.is_empty()
-        || files
-            .iter()
-            .any(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
+    batch::calls::collect_calls(&files, &config.calls).0.len()
 }
 
 /// Whether a model file is there; warns when it is not (cached transcripts are
@@ -230,12 +231,15 @@ struct LazyTranscriber<'a> {
     reporter: &'a dyn Reporter,
     model: OnceLock<Result<Option<Box<dyn Transcriber>>, String>>,
     fingerprint: String,
+    /// Calls transcribed at the same time: the smaller of --jobs and the calls.
+    concurrent_calls: usize,
 }
 
 impl Transcriber for LazyTranscriber<'_> {
     fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
         let loaded = self.model.get_or_init(|| {
-            whisper_transcriber(self.config, self.reporter).map_err(|e| e.to_string())
+            whisper_transcriber(self.config, self.reporter, self.concurrent_calls)
+                .map_err(|e| e.to_string())
         });
         match loaded {
             Ok(Some(t)) => t.transcribe(samples_16k),
@@ -261,15 +265,17 @@ impl Transcriber for LazyTranscriber<'_> {
 fn whisper_transcriber(
     config: &ScanConfig,
     reporter: &dyn Reporter,
+    concurrent_calls: usize,
 ) -> Result<Option<Box<dyn Transcriber>>, CliError> {
     use crate::asr::whisper::{WhisperSettings, WhisperTranscriber};
-    // Calls are transcribed `jobs` at a time; give each the rest of the cores, so
-    // workers x threads never exceeds the machine (whisper.cpp threads spin, and
-    // oversubscribing them costs far more than it gains: measured 2x slower).
+    // Calls are transcribed `concurrent_calls` at a time; give each its share of
+    // the cores, so workers x threads never exceeds the machine (whisper.cpp threads
+    // spin, and oversubscribing them costs far more than it gains: measured 2x
+    // slower), and a lone call gets them all.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let settings = WhisperSettings {
         language: config.language.clone(),
-        threads: (cores / config.jobs.max(1)).max(1),
+        threads: (cores / concurrent_calls.max(1)).max(1),
         ..WhisperSettings::default()
     };
     reporter.status(&format!("loading speech model {}", config.model.display()));
@@ -282,6 +288,7 @@ fn whisper_transcriber(
 fn whisper_transcriber(
     _: &ScanConfig,
     reporter: &dyn Reporter,
+    _: usize,
 ) -> Result<Option<Box<dyn Transcriber>>, CliError> {
     reporter
         .status("warning: built without the `whisper` feature; recordings cannot be transcribed");

@@ -29,7 +29,12 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 3;
+pub const TURN_FORMAT_VERSION: u32 = 4;
+
+/// Longest stretch of packed speech sent to the recognizer at once, seconds: under
+/// Whisper's 30 s window with room for the encoder-context margin, so each window
+/// is one encoder pass (see [`PackedSpeech::windows`]).
+pub const RECOGNIZER_WINDOW_S: f64 = 27.0;
 
 /// Which channel holds the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +76,27 @@ impl FromStr for ChannelLayout {
     }
 }
 
+/// What the recognizer hears of each channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AsrInput {
+    /// Only the speech VAD found, packed back to back (the default: faster, and
+    /// Whisper gets no long silences to invent text on).
+    #[default]
+    Speech,
+    /// The whole channel, end to end (for benchmarks, and for audio that is
+    /// already cut to speech). Speech metrics come from VAD either way.
+    Whole,
+}
+
+impl AsrInput {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AsrInput::Speech => "speech",
+            AsrInput::Whole => "whole",
+        }
+    }
+}
+
 /// One call to process: where the recording is and what is known about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallSpec {
@@ -81,6 +107,7 @@ pub struct CallSpec {
     pub agent_id: String,
     pub started_at: Option<DateTime<FixedOffset>>,
     pub layout: ChannelLayout,
+    pub asr_input: AsrInput,
 }
 
 impl CallSpec {
@@ -92,6 +119,7 @@ impl CallSpec {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             path: path.to_path_buf(),
+            asr_input: AsrInput::default(),
             source: path.display().to_string(),
             agent_id: String::new(),
             started_at: None,
@@ -162,6 +190,7 @@ pub fn transcribe_call(
                 &agent_regions,
                 Speaker::Agent,
                 transcriber,
+                spec.asr_input,
             )
             .map_err(asr)?,
         );
@@ -172,6 +201,7 @@ pub fn transcribe_call(
                 &customer_regions,
                 Speaker::Customer,
                 transcriber,
+                spec.asr_input,
             )
             .map_err(asr)?,
         );
@@ -186,7 +216,14 @@ pub fn transcribe_call(
         let mix = downmix(&audio.channels);
         let regions = speech_regions(&mix, &vad);
         turns.extend(
-            transcribe_channel(&mix, &regions, Speaker::Unknown, transcriber).map_err(asr)?,
+            transcribe_channel(
+                &mix,
+                &regions,
+                Speaker::Unknown,
+                transcriber,
+                spec.asr_input,
+            )
+            .map_err(asr)?,
         );
         let text = joined_text(&turns);
         measured = speech_metrics(&CallSpeech {
@@ -246,12 +283,33 @@ fn transcribe_channel(
     regions: &[(f64, f64)],
     speaker: Speaker,
     transcriber: &dyn Transcriber,
+    input: AsrInput,
 ) -> Result<Vec<Turn>, AsrError> {
     if regions.is_empty() {
         return Ok(Vec::new());
     }
+    let whole = [(
+        0.0,
+        channel.len() as f64 / f64::from(crate::audio::resample::TARGET_RATE),
+    )];
+    let regions = match input {
+        AsrInput::Speech => regions,
+        AsrInput::Whole => &whole[..],
+    };
     let packed = PackedSpeech::new(channel, regions);
-    let segments = transcriber.transcribe(&packed.samples)?;
+    let mut segments = Vec::new();
+    for window in packed.windows(RECOGNIZER_WINDOW_S) {
+        let offset_s = window.start as f64 / f64::from(crate::audio::resample::TARGET_RATE);
+        for mut s in transcriber.transcribe(&packed.samples[window])? {
+            s.start_s += offset_s;
+            s.end_s += offset_s;
+            for t in &mut s.tokens {
+                t.start_s += offset_s;
+                t.end_s += offset_s;
+            }
+            segments.push(s);
+        }
+    }
     Ok(segments
         .iter()
         .filter(|s| {

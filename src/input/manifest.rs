@@ -172,5 +172,6 @@ fn parse_line(
         agent_id: agent_id.to_string(),
         started_at,
         layout,
+        asr_input: Default::default(),
     })
 }

@@ -202,6 +202,10 @@ impl<W: Write> Emitter<'_, W> {
                 .iter()
                 .flat_map(|&v| f16::from_f32(v).to_le_bytes())
                 .collect(),
+            TensorType::Bf16 => values
+                .iter()
+                .flat_map(|&v| half::bf16::from_f32(v).to_le_bytes())
+                .collect(),
             TensorType::Q8_0 => {
                 if ne[0] % quant::QK8_0 != 0 {
                     return Err(ModelError::QuantizeRow {
@@ -385,6 +389,7 @@ pub fn convert_model<W: Write>(
     let (ftype, weights) = match quantization {
         Quantization::F16 => (1, TensorType::F16),
         Quantization::Q8_0 => (7 + QNT_VERSION * QNT_VERSION_FACTOR, TensorType::Q8_0),
+        Quantization::Bf16 => (24, TensorType::Bf16),
     };
     let hparams = Hparams {
         n_vocab: dims.n_vocab as i32,

@@ -41,6 +41,7 @@ pub(super) fn file_name(quant: Quantization) -> &'static str {
     match quant {
         Quantization::F16 => "ggml-base.bin",
         Quantization::Q8_0 => "ggml-base-q8_0.bin",
+        Quantization::Bf16 => "ggml-base-bf16.bin",
     }
 }
 

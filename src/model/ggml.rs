@@ -28,6 +28,7 @@ pub enum TensorType {
     Q5_0,
     Q5_1,
     Q8_0,
+    Bf16,
 }
 
 impl TensorType {
@@ -40,6 +41,7 @@ impl TensorType {
             TensorType::Q5_0 => 6,
             TensorType::Q5_1 => 7,
             TensorType::Q8_0 => 8,
+            TensorType::Bf16 => 30,
         }
     }
 
@@ -52,6 +54,7 @@ impl TensorType {
             TensorType::Q5_0,
             TensorType::Q5_1,
             TensorType::Q8_0,
+            TensorType::Bf16,
         ]
         .into_iter()
         .find(|t| t.id() == id)
@@ -67,6 +70,7 @@ impl TensorType {
             TensorType::Q5_0 => (32, 22),
             TensorType::Q5_1 => (32, 24),
             TensorType::Q8_0 => (32, 34),
+            TensorType::Bf16 => (1, 2),
         }
     }
 
@@ -85,6 +89,7 @@ impl TensorType {
             TensorType::Q5_0 => "q5_0",
             TensorType::Q5_1 => "q5_1",
             TensorType::Q8_0 => "q8_0",
+            TensorType::Bf16 => "bf16",
         }
     }
 }
@@ -99,6 +104,7 @@ pub fn ftype_name(ftype: i32) -> &'static str {
         7 => "q8_0",
         8 => "q5_0",
         9 => "q5_1",
+        24 => "bf16",
         _ => "unknown",
     }
 }
