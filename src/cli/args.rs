@@ -187,7 +187,7 @@ pub enum ModelCommand {
         #[arg(long, default_value = "models", value_name = "DIR")]
         dir: PathBuf,
         /// Weight type of the converted model.
-        #[arg(long, value_enum, default_value_t = QuantizeArg::Bf16)]
+        #[arg(long, value_enum, default_value_t = QuantizeArg::Q8_0)]
         quantize: QuantizeArg,
     },
     /// Convert a CTranslate2 Whisper model directory to a ggml file for whisper.cpp.
@@ -196,7 +196,7 @@ pub enum ModelCommand {
         ct2_dir: PathBuf,
         /// Output ggml file.
         out: PathBuf,
-        #[arg(long, value_enum, default_value_t = QuantizeArg::Bf16)]
+        #[arg(long, value_enum, default_value_t = QuantizeArg::Q8_0)]
         quantize: QuantizeArg,
     },
     /// Print the hyper-parameters, weight type and tensor count of a ggml model.

@@ -21,20 +21,21 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Where `callqa model fetch` puts the model and where transcription looks by default.
-pub const DEFAULT_MODEL: &str = "models/ggml-base-bf16.bin";
+pub const DEFAULT_MODEL: &str = "models/ggml-base-q8_0.bin";
 
 /// Element type of the big weight matrices in a converted model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quantization {
     /// float16 as published: the reference.
     F16,
-    /// ggml q8_0: about half the size, slightly different numbers.
-    Q8_0,
-    /// bfloat16 weights: the size of f16, and ggml multiplies them with the CPU's
-    /// bf16 dot-product instructions (AVX512-BF16) where it has them. The default:
-    /// fastest of the three on the machines callqa is built for (see README,
-    /// Performance), with every expected outcome of the sample calls holding.
+    /// ggml q8_0: about half the size, slightly different numbers. The default: as
+    /// fast as bf16 and faster than f16 on the machines callqa is built for (README,
+    /// Performance), at half their size and less memory, with every expected outcome
+    /// of the sample calls holding.
     #[default]
+    Q8_0,
+    /// bfloat16 weights: the size of f16; ggml multiplies them with the CPU's bf16
+    /// dot-product instructions (AVX512-BF16) where it has them.
     Bf16,
 }
 
@@ -71,8 +72,8 @@ pub fn convert_dir(
     convert::convert_dir(ct2_dir, out, quant, reporter)
 }
 
-/// Makes sure `dir` holds the Whisper base model (`ggml-base-bf16.bin`,
-/// `ggml-base.bin` for f16, `ggml-base-q8_0.bin` for q8_0) and returns its path. Downloads
+/// Makes sure `dir` holds the Whisper base model (`ggml-base-q8_0.bin`,
+/// `ggml-base.bin` for f16, `ggml-base-bf16.bin` for bf16) and returns its path. Downloads
 /// and converts it when missing; does nothing when it is there.
 pub fn fetch(
     dir: &Path,
