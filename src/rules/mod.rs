@@ -9,9 +9,7 @@ use crate::interaction::InteractionKind;
 use crate::scan::metrics::Metric;
 use crate::scan::result::{RuleKind, RulesetId, Severity};
 use crate::text::pinyin::PinyinPhrases;
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind, StartKind};
+use aho_corasick::AhoCorasick;
 use error::{Locator, RulesError};
 use sha2::{Digest, Sha256};
 pub use spec::SpeakerFilter;
@@ -164,37 +162,11 @@ pub enum PhraseRole {
 /// All phrases of all rules in one automaton; `owners[pattern]` says which rules use it.
 #[derive(Debug, Clone)]
 pub struct PhraseIndex {
-    /// Aho-Corasick DFA over the normalized phrases, reporting every occurrence
-    /// (overlapping), walked byte by byte by [`PhraseIndex::for_each_match`].
-    automaton: DFA,
+    pub automaton: AhoCorasick,
     pub owners: Vec<Vec<(usize, PhraseRole)>>,
     /// Rules that also search each turn on their own (regex patterns or pinyin
     /// matching), so the scanner does not look at every rule for every turn.
     pub searching_rules: Vec<usize>,
-}
-
-impl PhraseIndex {
-    /// Calls `found(pattern, start, end)` for every occurrence of every phrase in
-    /// `text`, overlapping ones included, in order of their end. This is the
-    /// overlapping search of the aho-corasick crate, written out over its DFA so
-    /// the loop is a table lookup and one comparison per byte (the crate's generic
-    /// overlapping iterator took about three times as long on the scan bench).
-    pub fn for_each_match(&self, text: &[u8], mut found: impl FnMut(usize, usize, usize)) {
-        let dfa = &self.automaton;
-        let Ok(mut sid) = dfa.start_state(Anchored::No) else {
-            return;
-        };
-        for (at, &byte) in text.iter().enumerate() {
-            sid = dfa.next_state(Anchored::No, sid, byte);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                let end = at + 1;
-                for k in 0..dfa.match_len(sid) {
-                    let pattern = dfa.match_pattern(sid, k);
-                    found(pattern.as_usize(), end - dfa.pattern_len(pattern), end);
-                }
-            }
-        }
-    }
 }
 
 /// A loaded, checked and compiled rule set.
@@ -398,12 +370,9 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
             }
         }
     }
-    // A DFA costs memory at load time and makes the per-turn pass over the text
-    // fast. No prefilter: rule phrases start with common characters, so it would
-    // fire at nearly every position.
-    let automaton = DFA::builder()
-        .match_kind(MatchKind::Standard)
-        .start_kind(StartKind::Unanchored)
+    // A DFA costs memory at load time and makes the per-turn pass over the text fast.
+    let automaton = AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .prefilter(false)
         .build(&patterns)?;
     let searching_rules = rules

@@ -139,19 +139,19 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         }
         candidates.clear();
         excepts.clear();
-        ruleset
-            .index
-            .for_each_match(text.as_bytes(), |pattern, start, end| {
-                for &(r, role) in &ruleset.index.owners[pattern] {
-                    if !sees(r) {
-                        continue;
-                    }
-                    match role {
-                        PhraseRole::Hit => candidates.push(Candidate::new(r, start, end, false)),
-                        PhraseRole::Except => excepts.push((r, start, end)),
-                    }
+        for m in ruleset.index.automaton.find_overlapping_iter(text.as_str()) {
+            for &(r, role) in &ruleset.index.owners[m.pattern().as_usize()] {
+                if !sees(r) {
+                    continue;
                 }
-            });
+                match role {
+                    PhraseRole::Hit => {
+                        candidates.push(Candidate::new(r, m.start(), m.end(), false))
+                    }
+                    PhraseRole::Except => excepts.push((r, m.start(), m.end())),
+                }
+            }
+        }
         for &r in &ruleset.index.searching_rules {
             if !sees(r) {
                 continue;
