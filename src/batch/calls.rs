@@ -3,6 +3,7 @@
 //! and measure each one. A recording that cannot be used becomes an input problem
 //! naming the file and the reason; the other calls go on.
 
+use super::audio_budget::{self, AudioBudget};
 use crate::asr::Transcriber;
 use crate::audio;
 use crate::input::call::{transcribe_call, AsrInput, CallSpec, ChannelLayout};
@@ -119,6 +120,9 @@ pub fn read_calls(
     }
 }
 
+/// The decoded audio of all calls in flight, across workers (see [`audio_budget`]).
+static AUDIO_BUDGET: AudioBudget = AudioBudget::new(audio_budget::DEFAULT_BUDGET_BYTES);
+
 /// One call, from file to interaction.
 pub fn transcribe_one(
     spec: &CallSpec,
@@ -129,6 +133,8 @@ pub fn transcribe_one(
         line: None,
         reason,
     };
+    // Held until the call's audio is dropped at the end of this function.
+    let _reservation = AUDIO_BUDGET.reserve(estimated_call_bytes(&spec.path));
     let decoded = audio::decode_file(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
     transcribe_call(spec, &decoded, transcriber).map_err(|e| {
         let reason = e.to_string();
@@ -140,6 +146,22 @@ pub fn transcribe_one(
                 .unwrap_or(reason),
         )
     })
+}
+
+/// Estimated peak memory of processing a recording, from its header (0 when
+/// unreadable; decoding reports why).
+fn estimated_call_bytes(path: &Path) -> u64 {
+    let Ok(file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
+        Ok(h) if h.sample_rate > 0 => audio_budget::estimated_bytes(
+            h.frames() as f64 / f64::from(h.sample_rate),
+            h.channels,
+            h.sample_rate,
+        ),
+        _ => 0,
+    }
 }
 
 /// Length of a recording from its header (0 when unreadable; decoding reports why).
