@@ -50,11 +50,7 @@ fn default_model() -> Option<PathBuf> {
 fn model_in(quant: Quantization, tmp: &Path) -> Option<PathBuf> {
     let default = default_model()?;
     let dir = default.parent().unwrap_or(Path::new("."));
-    let name = match quant {
-        Quantization::F16 => "ggml-base.bin",
-        Quantization::Q8_0 => "ggml-base-q8_0.bin",
-        Quantization::Bf16 => "ggml-base-bf16.bin",
-    };
+    let name = model::file_name(quant);
     let fetched = dir.join(name);
     if fetched.is_file() {
         return Some(fetched);

@@ -17,6 +17,23 @@ fn selected(csv: &str) -> HashSet<String> {
         .collect()
 }
 
+/// `callqa scan ARCHIVE --out OUT --sample 0.2 --seed 9`, which must succeed.
+fn scan_sample(archive: &Path, out: &Path) {
+    callqa_ok(
+        &[
+            "scan",
+            s(archive),
+            "--out",
+            s(out),
+            "--sample",
+            "0.2",
+            "--seed",
+            "9",
+        ],
+        0,
+    );
+}
+
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
@@ -31,19 +48,7 @@ fn scan_sample_and_top_up() {
 
     let printed = callqa_ok(&["sample", s(&archive), "--rate", "0.2", "--seed", "9"], 0).stdout;
     let printed = String::from_utf8(printed).unwrap();
-    callqa_ok(
-        &[
-            "scan",
-            s(&archive),
-            "--out",
-            s(&out),
-            "--sample",
-            "0.2",
-            "--seed",
-            "9",
-        ],
-        0,
-    );
+    scan_sample(&archive, &out);
     let csv = read(&out.join("sample.csv"));
     assert_eq!(printed, csv, "callqa sample prints what scan selects");
     let first = selected(&csv);
@@ -72,19 +77,7 @@ fn scan_sample_and_top_up() {
         0,
     )
     .stdout;
-    callqa_ok(
-        &[
-            "scan",
-            s(&archive),
-            "--out",
-            s(&out),
-            "--sample",
-            "0.2",
-            "--seed",
-            "9",
-        ],
-        0,
-    );
+    scan_sample(&archive, &out);
     let csv = read(&out.join("sample.csv"));
     assert_eq!(
         String::from_utf8(preview).unwrap(),

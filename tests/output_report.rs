@@ -10,19 +10,13 @@ use callqa::output::{
 };
 use callqa::rules::Band;
 use callqa::scan::result::{
-    Evidence, InputErrorLine, InteractionResult, RuleKind, RulesetId, Severity, Violation,
-    SCHEMA_VERSION,
+    Evidence, InputErrorLine, InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION,
 };
 use callqa::text::redact::redact_result;
 use std::path::Path;
 
-fn ruleset() -> RulesetId {
-    RulesetId {
-        name: "service-standard".into(),
-        version: "2026.11.1".into(),
-        sha256: "9f2c4e1a7b3d5f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718".into(),
-    }
-}
+mod common;
+use common::ruleset_id as ruleset;
 
 fn rules() -> Vec<RuleInfo> {
     let r = |id: &str, kind, severity, title: &str| RuleInfo {

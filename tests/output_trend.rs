@@ -11,16 +11,11 @@ use callqa::output::{
     DEFAULT_SAMPLE_TARGET, REPORT_HTML,
 };
 use callqa::rules::Band;
-use callqa::scan::result::{InteractionResult, RuleKind, RulesetId, Severity, SCHEMA_VERSION};
+use callqa::scan::result::{InteractionResult, RuleKind, Severity, SCHEMA_VERSION};
 use std::path::Path;
 
-fn ruleset() -> RulesetId {
-    RulesetId {
-        name: "service-standard".into(),
-        version: "2026.11.1".into(),
-        sha256: "9f2c4e1a7b3d5f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718".into(),
-    }
-}
+mod common;
+use common::ruleset_id as ruleset;
 
 fn rules() -> Vec<RuleInfo> {
     vec![RuleInfo {

@@ -39,16 +39,7 @@ fn scan(shard: ShardSpec, broken: &Path) -> Run {
                 .map(|i| callqa::scan::scan(i, &ruleset)),
         );
     }
-    let rules = ruleset
-        .rules
-        .iter()
-        .map(|r| RuleInfo {
-            id: r.id.to_string(),
-            kind: r.kind,
-            title: r.title.clone(),
-            severity: r.severity,
-        })
-        .collect();
+    let rules = ruleset.rules.iter().map(RuleInfo::from).collect();
     Run {
         results,
         errors,

@@ -28,6 +28,17 @@ pub struct RuleInfo {
     pub severity: Severity,
 }
 
+impl From<&crate::rules::Rule> for RuleInfo {
+    fn from(r: &crate::rules::Rule) -> Self {
+        RuleInfo {
+            id: r.id.to_string(),
+            kind: r.kind,
+            title: r.title.clone(),
+            severity: r.severity,
+        }
+    }
+}
+
 /// Pass counts and scores of a group of interactions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {

@@ -81,29 +81,20 @@ pub fn read_calls(
 ) -> TextRead {
     let (specs, mut problems) = collect_calls(files, options);
     let Some(transcriber) = transcriber else {
-        for spec in &specs {
-            problems.push(InputProblem {
-                source: spec.path.clone(),
-                line: None,
-                reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
-            });
-        }
+        problems.extend(specs.iter().map(no_model_problem));
         return TextRead {
             interactions: Vec::new(),
             problems,
         };
     };
-    let total_minutes: f64 = specs.iter().map(|s| header_minutes(&s.path)).sum();
-    let done_ms = AtomicU64::new(0);
+    let sizes: Vec<CallSize> = specs.iter().map(|s| call_size(&s.path)).collect();
+    let progress = MinutesProgress::new(reporter, sizes.iter().map(|s| s.minutes).sum());
     let outcomes: Vec<Result<Interaction, InputProblem>> = specs
         .par_iter()
-        .map(|spec| {
-            let outcome = transcribe_one(spec, transcriber);
-            let minutes = header_minutes(&spec.path);
-            let done = done_ms.fetch_add((minutes * 60_000.0) as u64, Ordering::Relaxed) as f64
-                / 60_000.0
-                + minutes;
-            reporter.progress(done, total_minutes.max(done), "audio minutes");
+        .zip(&sizes)
+        .map(|(spec, &size)| {
+            let outcome = transcribe_one(spec, transcriber, size);
+            progress.finished(size.minutes);
             outcome
         })
         .collect();
@@ -123,10 +114,12 @@ pub fn read_calls(
 /// The decoded audio of all calls in flight, across workers (see [`audio_budget`]).
 static AUDIO_BUDGET: AudioBudget = AudioBudget::new(audio_budget::DEFAULT_BUDGET_BYTES);
 
-/// One call, from file to interaction.
+/// One call, from file to interaction. `size` (from [`call_size`]) reserves the
+/// call's audio from the shared budget while it is processed.
 pub fn transcribe_one(
     spec: &CallSpec,
     transcriber: &dyn Transcriber,
+    size: CallSize,
 ) -> Result<Interaction, InputProblem> {
     let problem = |reason: String| InputProblem {
         source: spec.path.clone(),
@@ -134,7 +127,7 @@ pub fn transcribe_one(
         reason,
     };
     // Held until the call's audio is dropped at the end of this function.
-    let _reservation = AUDIO_BUDGET.reserve(estimated_call_bytes(&spec.path));
+    let _reservation = AUDIO_BUDGET.reserve(size.peak_bytes);
     let decoded = audio::decode_file(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
     transcribe_call(spec, &decoded, transcriber).map_err(|e| {
         let reason = e.to_string();
@@ -148,29 +141,63 @@ pub fn transcribe_one(
     })
 }
 
-/// Estimated peak memory of processing a recording, from its header (0 when
-/// unreadable; decoding reports why).
-fn estimated_call_bytes(path: &Path) -> u64 {
-    let Ok(file) = std::fs::File::open(path) else {
-        return 0;
-    };
-    match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
-        Ok(h) if h.sample_rate > 0 => audio_budget::estimated_bytes(
-            h.frames() as f64 / f64::from(h.sample_rate),
-            h.channels,
-            h.sample_rate,
-        ),
-        _ => 0,
+/// The problem reported for a call when no speech model is loaded.
+pub fn no_model_problem(spec: &CallSpec) -> InputProblem {
+    InputProblem {
+        source: spec.path.clone(),
+        line: None,
+        reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
     }
 }
 
-/// Length of a recording from its header (0 when unreadable; decoding reports why).
-pub fn header_minutes(path: &Path) -> f64 {
+/// What a recording's header tells before decoding: its length (for progress)
+/// and the estimated peak memory of processing it (for the audio budget). Zeros
+/// when the header is unreadable; decoding then reports why.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallSize {
+    pub minutes: f64,
+    pub peak_bytes: u64,
+}
+
+/// Reads the header of the recording at `path` once.
+pub fn call_size(path: &Path) -> CallSize {
     let Ok(file) = std::fs::File::open(path) else {
-        return 0.0;
+        return CallSize::default();
     };
     match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
-        Ok(h) if h.sample_rate > 0 => h.frames() as f64 / f64::from(h.sample_rate) / 60.0,
-        _ => 0.0,
+        Ok(h) if h.sample_rate > 0 => {
+            let seconds = h.frames() as f64 / f64::from(h.sample_rate);
+            CallSize {
+                minutes: seconds / 60.0,
+                peak_bytes: audio_budget::estimated_bytes(seconds, h.channels, h.sample_rate),
+            }
+        }
+        _ => CallSize::default(),
+    }
+}
+
+/// Progress in audio minutes (what an operator plans by), reported as workers
+/// finish calls.
+pub struct MinutesProgress<'a> {
+    reporter: &'a dyn Reporter,
+    total: f64,
+    done_ms: AtomicU64,
+}
+
+impl<'a> MinutesProgress<'a> {
+    pub fn new(reporter: &'a dyn Reporter, total_minutes: f64) -> Self {
+        MinutesProgress {
+            reporter,
+            total: total_minutes,
+            done_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// A call of `minutes` is done.
+    pub fn finished(&self, minutes: f64) {
+        let own = (minutes * 60_000.0) as u64;
+        let done = (self.done_ms.fetch_add(own, Ordering::Relaxed) + own) as f64 / 60_000.0;
+        self.reporter
+            .progress(done, self.total.max(done), "audio minutes");
     }
 }

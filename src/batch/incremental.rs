@@ -484,30 +484,21 @@ fn call_results(
     let todo: Vec<usize> = (0..slots.len())
         .filter(|&n| matches!(slots[n], CallSlot::Transcribe(..)))
         .collect();
-    // Progress in audio minutes (what an operator plans by), read from the headers.
-    let mut minutes = vec![0.0; specs.len()];
+    let mut sizes = vec![calls::CallSize::default(); specs.len()];
     for &n in &todo {
-        minutes[n] = calls::header_minutes(&specs[n].path);
+        sizes[n] = calls::call_size(&specs[n].path);
     }
-    let total_minutes: f64 = minutes.iter().sum();
-    let done_ms = std::sync::atomic::AtomicU64::new(0);
+    let progress = calls::MinutesProgress::new(reporter, sizes.iter().map(|s| s.minutes).sum());
     for batch in todo.chunks(CALLS_PER_COMMIT) {
         let outcomes: Vec<Result<Interaction, InputProblem>> = batch
             .par_iter()
             .map(|&n| {
                 let spec = &specs[n];
                 let outcome = match transcriber {
-                    Some(t) => calls::transcribe_one(spec, t),
-                    None => Err(InputProblem {
-                        source: spec.path.clone(),
-                        line: None,
-                        reason: "no speech model loaded, so the call cannot be transcribed; run `callqa model fetch` (or pass --model)".into(),
-                    }),
+                    Some(t) => calls::transcribe_one(spec, t, sizes[n]),
+                    None => Err(calls::no_model_problem(spec)),
                 };
-                let own = (minutes[n] * 60_000.0) as u64;
-                let finished = done_ms.fetch_add(own, std::sync::atomic::Ordering::Relaxed) + own;
-                let done = finished as f64 / 60_000.0;
-                reporter.progress(done, total_minutes.max(done), "audio minutes");
+                progress.finished(sizes[n].minutes);
                 outcome
             })
             .collect();

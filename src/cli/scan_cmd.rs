@@ -179,16 +179,7 @@ pub(super) fn slim(mut r: InteractionResult) -> InteractionResult {
 
 /// The ruleset's rules as the aggregates know them.
 pub(super) fn rule_infos(ruleset: &Ruleset) -> Vec<RuleInfo> {
-    ruleset
-        .rules
-        .iter()
-        .map(|r| RuleInfo {
-            id: r.id.to_string(),
-            kind: r.kind,
-            title: r.title.clone(),
-            severity: r.severity,
-        })
-        .collect()
+    ruleset.rules.iter().map(RuleInfo::from).collect()
 }
 
 /// Aggregates `kept` and writes agents.csv, rules.csv and report.html.

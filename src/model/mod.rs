@@ -61,6 +61,11 @@ impl std::str::FromStr for Quantization {
     }
 }
 
+/// The file name `callqa model fetch` gives the base model in weight type `quant`.
+pub fn file_name(quant: Quantization) -> &'static str {
+    fetch::file_name(quant)
+}
+
 /// Converts the CTranslate2 Whisper model in `ct2_dir` (`model.bin`, `tokenizer.json`,
 /// optionally `config.json`) to a ggml file at `out`, written atomically.
 pub fn convert_dir(

@@ -103,3 +103,12 @@ pub fn write_chats(path: &Path, first: usize, conversations: usize, agents: usiz
     }
     std::fs::write(path, text).unwrap();
 }
+
+/// The ruleset identity the report tests put into their hand-made results.
+pub fn ruleset_id() -> callqa::scan::result::RulesetId {
+    callqa::scan::result::RulesetId {
+        name: "service-standard".into(),
+        version: "2026.11.1".into(),
+        sha256: "9f2c4e1a7b3d5f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718".into(),
+    }
+}
