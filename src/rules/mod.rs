@@ -8,6 +8,7 @@ pub mod spec;
 use crate::interaction::InteractionKind;
 use crate::scan::metrics::Metric;
 use crate::scan::result::{RuleKind, RulesetId, Severity};
+use crate::text::phrase_alphabet::PhraseAlphabet;
 use crate::text::pinyin::PinyinPhrases;
 use aho_corasick::AhoCorasick;
 use error::{Locator, RulesError};
@@ -160,8 +161,11 @@ pub enum PhraseRole {
 }
 
 /// All phrases of all rules in one automaton; `owners[pattern]` says which rules use it.
+/// The automaton runs over text encoded with `alphabet` (about one byte per
+/// character), not over UTF-8.
 #[derive(Debug, Clone)]
 pub struct PhraseIndex {
+    pub alphabet: PhraseAlphabet,
     pub automaton: AhoCorasick,
     pub owners: Vec<Vec<(usize, PhraseRole)>>,
     /// Rules that also search each turn on their own (regex patterns or pinyin
@@ -349,7 +353,7 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RulesError> {
     Ok(files)
 }
 
-fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> {
+fn build_index(rules: &[Rule]) -> Result<PhraseIndex, String> {
     let mut patterns: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<(usize, PhraseRole)>> = Vec::new();
     let mut by_text: HashMap<String, usize> = HashMap::new();
@@ -370,11 +374,15 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
             }
         }
     }
+    let alphabet =
+        PhraseAlphabet::new(patterns.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+    let encoded: Vec<Vec<u8>> = patterns.iter().map(|p| alphabet.encode(p)).collect();
     // A DFA costs memory at load time and makes the per-turn pass over the text fast.
     let automaton = AhoCorasick::builder()
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .prefilter(false)
-        .build(&patterns)?;
+        .build(&encoded)
+        .map_err(|e| e.to_string())?;
     let searching_rules = rules
         .iter()
         .enumerate()
@@ -382,6 +390,7 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, aho_corasick::BuildError> 
         .map(|(i, _)| i)
         .collect();
     Ok(PhraseIndex {
+        alphabet,
         automaton,
         owners,
         searching_rules,

@@ -1,12 +1,14 @@
 //! Finds where each rule's phrases and patterns occur in an interaction. One pass of
-//! the shared automaton per turn finds every phrase of every rule; each rule then
+//! the shared automaton per turn (over the turn's normalized text in the phrase
+//! alphabet, about one byte per character) finds every phrase of every rule; each rule then
 //! resolves its own candidates leftmost-longest without overlaps, drops hits inside
 //! its except phrases, and applies its speaker filter and window.
 
 use crate::interaction::{Interaction, Roles, Speaker, Turn};
 use crate::rules::{PhraseRole, Rule, Ruleset, SpeakerFilter, Window};
 use crate::scan::result::{Evidence, RuleKind};
-use crate::text::normalize::{normalize, normalize_str_into, Normalized};
+use crate::text::normalize::{normalize, normalize_str_into_with, Normalized};
+use crate::text::phrase_alphabet::CodeOffsets;
 
 /// The hits of one rule in one interaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,6 +83,9 @@ impl Candidate {
 #[derive(Default)]
 struct Scratch {
     normalized: String,
+    /// The normalized text in the phrase automaton's alphabet.
+    codes: Vec<u8>,
+    offsets: CodeOffsets,
     candidates: Vec<Candidate>,
     /// (rule, start, end) of except phrases found in the turn.
     excepts: Vec<(usize, usize, usize)>,
@@ -119,9 +124,12 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
     let mut ordinals: Option<TurnOrdinals> = None;
     let Scratch {
         normalized: text,
+        codes,
+        offsets,
         candidates,
         excepts,
     } = scratch;
+    let index = &ruleset.index;
 
     for (t, turn) in interaction.turns.iter().enumerate() {
         if turn.speaker == Speaker::System || turn.text.is_empty() {
@@ -133,26 +141,35 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 && rule.applies_to_kind(interaction.kind)
                 && speaker_matches(rule.speaker, turn.speaker, interaction.roles)
         };
-        normalize_str_into(&turn.text, text);
+        // One pass normalizes the turn and encodes it for the automaton.
+        let mut encoder = index.alphabet.encoder(codes);
+        normalize_str_into_with(&turn.text, text, &mut encoder);
         if text.is_empty() {
             continue;
         }
+        let codes = encoder.codes();
         candidates.clear();
         excepts.clear();
-        for m in ruleset.index.automaton.find_overlapping_iter(text.as_str()) {
-            for &(r, role) in &ruleset.index.owners[m.pattern().as_usize()] {
+        // Offsets of the encoding map back to the normalized text only in turns
+        // with a hit.
+        let mut mapped = false;
+        for m in index.automaton.find_overlapping_iter(codes) {
+            if !mapped {
+                offsets.rebuild(text, codes);
+                mapped = true;
+            }
+            let (start, end) = (offsets.text_offset(m.start()), offsets.text_offset(m.end()));
+            for &(r, role) in &index.owners[m.pattern().as_usize()] {
                 if !sees(r) {
                     continue;
                 }
                 match role {
-                    PhraseRole::Hit => {
-                        candidates.push(Candidate::new(r, m.start(), m.end(), false))
-                    }
-                    PhraseRole::Except => excepts.push((r, m.start(), m.end())),
+                    PhraseRole::Hit => candidates.push(Candidate::new(r, start, end, false)),
+                    PhraseRole::Except => excepts.push((r, start, end)),
                 }
             }
         }
-        for &r in &ruleset.index.searching_rules {
+        for &r in &index.searching_rules {
             if !sees(r) {
                 continue;
             }

@@ -3,5 +3,6 @@
 //! masking of customers' numbers in outputs.
 
 pub mod normalize;
+pub mod phrase_alphabet;
 pub mod pinyin;
 pub mod redact;

@@ -36,7 +36,7 @@ impl Normalized {
 pub fn normalize(original: &str) -> Normalized {
     let mut text = String::with_capacity(original.len());
     let mut origin = Vec::with_capacity(original.len());
-    normalize_into(original, &mut text, Some(&mut origin));
+    normalize_into(original, &mut text, Some(&mut origin), &mut ());
     Normalized { text, origin }
 }
 
@@ -44,11 +44,42 @@ pub fn normalize(original: &str) -> Normalized {
 /// (the map is only built for turns that have a hit).
 pub fn normalize_str(s: &str) -> String {
     let mut text = String::with_capacity(s.len());
-    normalize_into(s, &mut text, None);
+    normalize_into(s, &mut text, None, &mut ());
     text
 }
 
-fn normalize_into(original: &str, text: &mut String, mut origin: Option<&mut Vec<(u32, u32)>>) {
+/// Reuses `buf` for the normalized text of `s` (the scanner calls this once per turn).
+pub fn normalize_str_into(s: &str, buf: &mut String) {
+    buf.clear();
+    normalize_into(s, buf, None, &mut ());
+}
+
+/// Receives every character of the normalized text in order, as it is produced,
+/// so a caller that needs per-character work on the result (the phrase alphabet's
+/// encoding) does it in the same pass instead of decoding the text again.
+pub trait NormalizedChars {
+    fn push(&mut self, c: char);
+}
+
+/// No per-character work.
+impl NormalizedChars for () {
+    #[inline(always)]
+    fn push(&mut self, _: char) {}
+}
+
+/// Like [`normalize_str_into`], also handing each normalized character to `sink`.
+pub fn normalize_str_into_with(s: &str, buf: &mut String, sink: &mut impl NormalizedChars) {
+    buf.clear();
+    normalize_into(s, buf, None, sink);
+}
+
+#[inline(always)]
+fn normalize_into(
+    original: &str,
+    text: &mut String,
+    mut origin: Option<&mut Vec<(u32, u32)>>,
+    sink: &mut impl NormalizedChars,
+) {
     let table = table();
     let bytes = original.as_bytes();
     // Characters that normalize to themselves are copied in runs: `run..i` is the
@@ -67,6 +98,7 @@ fn normalize_into(original: &str, text: &mut String, mut origin: Option<&mut Vec
         };
         // (U+0000 and U+FFFF equal their own entries but mean DROP and SLOW.)
         if entry == cp && cp != DROP_ENTRY && cp != SLOW_ENTRY {
+            sink.push(char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER));
             i += len;
             continue;
         }
@@ -79,8 +111,13 @@ fn normalize_into(original: &str, text: &mut String, mut origin: Option<&mut Vec
                 let mut rest = original[i..].chars();
                 let c = rest.next().unwrap_or(BOUNDARY);
                 slow_char(prev, c, rest.next().unwrap_or(BOUNDARY), text);
+                text[before..].chars().for_each(|c| sink.push(c));
             }
-            _ => text.extend(char::from_u32(entry)),
+            _ => {
+                let c = char::from_u32(entry).unwrap_or(char::REPLACEMENT_CHARACTER);
+                text.push(c);
+                sink.push(c);
+            }
         }
         if let Some(origin) = origin.as_deref_mut() {
             let span = (i as u32, (i + len) as u32);
@@ -129,12 +166,6 @@ fn decode(bytes: &[u8], i: usize) -> (u32, usize) {
         // Not reachable for valid UTF-8; a replacement that ends the loop safely.
         _ => (0xFFFD, bytes.len() - i),
     }
-}
-
-/// Reuses `buf` for the normalized text of `s` (the scanner calls this once per turn).
-pub fn normalize_str_into(s: &str, buf: &mut String) {
-    buf.clear();
-    normalize_into(s, buf, None);
 }
 
 /// fast2s's stand-in for "no neighbour" at either end of the text.
