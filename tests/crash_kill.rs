@@ -64,9 +64,15 @@ fn killed_scans_rerun_to_the_outputs_of_an_uninterrupted_run() {
     let root = dir.path().join("archive");
     archive(&root);
     let clean = dir.path().join("clean");
-    let started = Instant::now();
-    assert!(scan(&root, &clean).status().unwrap().success());
-    let full = started.elapsed();
+    // The faster of two clean runs (the first one also warms the page cache), so
+    // the kill times below fall inside a run rather than after it.
+    let mut full = std::time::Duration::MAX;
+    for _ in 0..2 {
+        let _ = std::fs::remove_dir_all(&clean);
+        let started = Instant::now();
+        assert!(scan(&root, &clean).status().unwrap().success());
+        full = full.min(started.elapsed());
+    }
     let want = outputs(&clean);
     common::result_lines(&clean);
     assert!(want[0].1.len() > 10_000, "a real amount of output");
@@ -77,7 +83,7 @@ fn killed_scans_rerun_to_the_outputs_of_an_uninterrupted_run() {
         x = x
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let at = full.mul_f64(0.05 + 0.9 * ((x >> 11) as f64 / (1u64 << 53) as f64));
+        let at = full.mul_f64(0.05 + 0.8 * ((x >> 11) as f64 / (1u64 << 53) as f64));
         let out = dir.path().join(format!("crash-{run}"));
         let mut child = scan(&root, &out).spawn().unwrap();
         std::thread::sleep(at);
