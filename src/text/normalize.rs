@@ -58,13 +58,14 @@ pub fn normalize_str_into(s: &str, buf: &mut String) {
 /// so a caller that needs per-character work on the result (the phrase alphabet's
 /// encoding) does it in the same pass instead of decoding the text again.
 pub trait NormalizedChars {
-    fn push(&mut self, c: char);
+    /// The next character, as its code point (always a valid `char`).
+    fn push(&mut self, code_point: u32);
 }
 
 /// No per-character work.
 impl NormalizedChars for () {
     #[inline(always)]
-    fn push(&mut self, _: char) {}
+    fn push(&mut self, _: u32) {}
 }
 
 /// Like [`normalize_str_into`], also handing each normalized character to `sink`.
@@ -98,7 +99,7 @@ fn normalize_into(
         };
         // (U+0000 and U+FFFF equal their own entries but mean DROP and SLOW.)
         if entry == cp && cp != DROP_ENTRY && cp != SLOW_ENTRY {
-            sink.push(char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER));
+            sink.push(cp);
             i += len;
             continue;
         }
@@ -111,12 +112,12 @@ fn normalize_into(
                 let mut rest = original[i..].chars();
                 let c = rest.next().unwrap_or(BOUNDARY);
                 slow_char(prev, c, rest.next().unwrap_or(BOUNDARY), text);
-                text[before..].chars().for_each(|c| sink.push(c));
+                text[before..].chars().for_each(|c| sink.push(u32::from(c)));
             }
             _ => {
                 let c = char::from_u32(entry).unwrap_or(char::REPLACEMENT_CHARACTER);
                 text.push(c);
-                sink.push(c);
+                sink.push(entry);
             }
         }
         if let Some(origin) = origin.as_deref_mut() {

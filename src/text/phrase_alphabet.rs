@@ -29,45 +29,52 @@ const TRIPLES: u32 = (TRAIL - LEAD3) * 64 * 64;
 /// The most distinct characters all phrases together may use.
 pub const MAX_CHARS: usize = (SINGLES + DOUBLES + TRIPLES) as usize;
 
-/// An encoded character: up to three bytes, and how many are used.
+/// An encoded character packed in a `u32`: its bytes in the low three bytes (in
+/// order, unused ones zero) and its length in the top byte, so writing it is one
+/// four-byte store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Code {
-    bytes: [u8; 3],
-    len: u8,
-}
+struct Code(u32);
 
 impl Code {
-    const OTHER: Code = Code {
-        bytes: [0, 0, 0],
-        len: 1,
-    };
+    /// Characters in no phrase: the single byte 0.
+    const OTHER: Code = Code(1 << 24);
+
+    fn new(bytes: &[u8]) -> Code {
+        let mut packed = (bytes.len() as u32) << 24;
+        for (i, &b) in bytes.iter().enumerate() {
+            packed |= u32::from(b) << (8 * i);
+        }
+        Code(packed)
+    }
 
     /// The code of the `rank`-th most frequent phrase character (0-based).
     fn of_rank(rank: u32) -> Code {
         let trail = |v: u32| (TRAIL + (v & 0x3F)) as u8;
         if rank < SINGLES {
-            Code {
-                bytes: [(rank + 1) as u8, 0, 0],
-                len: 1,
-            }
+            Code::new(&[(rank + 1) as u8])
         } else if rank < SINGLES + DOUBLES {
             let v = rank - SINGLES;
-            Code {
-                bytes: [(LEAD2 + (v >> 6)) as u8, trail(v), 0],
-                len: 2,
-            }
+            Code::new(&[(LEAD2 + (v >> 6)) as u8, trail(v)])
         } else {
             let v = rank - SINGLES - DOUBLES;
-            Code {
-                bytes: [(LEAD3 + (v >> 12)) as u8, trail(v >> 6), trail(v)],
-                len: 3,
-            }
+            Code::new(&[(LEAD3 + (v >> 12)) as u8, trail(v >> 6), trail(v)])
         }
     }
 
+    #[inline(always)]
+    fn len(self) -> usize {
+        (self.0 >> 24) as usize
+    }
+
+    /// The four bytes to store: the code, then zeros.
+    #[inline(always)]
+    fn store_bytes(self) -> [u8; 4] {
+        (self.0 & 0x00FF_FFFF).to_le_bytes()
+    }
+
     #[cfg(test)]
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+    fn as_bytes(&self) -> Vec<u8> {
+        self.store_bytes()[..self.len()].to_vec()
     }
 }
 
@@ -128,10 +135,13 @@ impl PhraseAlphabet {
     }
 
     #[inline(always)]
-    fn code(&self, c: char) -> Code {
-        match self.bmp.get(c as usize) {
+    fn code(&self, code_point: u32) -> Code {
+        match self.bmp.get(code_point as usize) {
             Some(code) => *code,
-            None => self.astral.get(&c).copied().unwrap_or(Code::OTHER),
+            None => char::from_u32(code_point)
+                .and_then(|c| self.astral.get(&c))
+                .copied()
+                .unwrap_or(Code::OTHER),
         }
     }
 
@@ -139,7 +149,7 @@ impl PhraseAlphabet {
     pub fn encode(&self, text: &str) -> Vec<u8> {
         let mut buf = Vec::new();
         let mut encoder = self.encoder(&mut buf);
-        text.chars().for_each(|c| encoder.push(c));
+        text.chars().for_each(|c| encoder.push(u32::from(c)));
         let len = encoder.len;
         buf.truncate(len);
         buf
@@ -172,17 +182,16 @@ impl Encoder<'_> {
 
 impl NormalizedChars for Encoder<'_> {
     #[inline(always)]
-    fn push(&mut self, c: char) {
-        let code = self.alphabet.code(c);
+    fn push(&mut self, code_point: u32) {
+        let code = self.alphabet.code(code_point);
         // Each write stores four bytes (one unaligned store); the fourth is
         // overwritten by the next character or lies past the end.
         if self.len + 4 > self.buf.len() {
             let grown = (2 * self.buf.len()).max(256);
             self.buf.resize(grown, 0);
         }
-        let [b0, b1, b2] = code.bytes;
-        self.buf[self.len..self.len + 4].copy_from_slice(&[b0, b1, b2, 0]);
-        self.len += usize::from(code.len);
+        self.buf[self.len..self.len + 4].copy_from_slice(&code.store_bytes());
+        self.len += code.len();
     }
 }
 
