@@ -40,6 +40,14 @@ impl Hits {
         }
     }
 
+    /// Moves the hits of rule `rule` out (empty when it has none).
+    pub fn take(&mut self, rule: usize) -> RuleHits {
+        match self.by_rule.binary_search_by_key(&rule, |(r, _)| *r) {
+            Ok(i) => std::mem::take(&mut self.by_rule[i].1),
+            Err(_) => RuleHits::default(),
+        }
+    }
+
     fn entry(&mut self, rule: usize) -> &mut RuleHits {
         let i = match self.by_rule.binary_search_by_key(&rule, |(r, _)| *r) {
             Ok(i) => i,

@@ -14,7 +14,7 @@ use result::InteractionResult;
 /// Scans and scores one interaction; the result gets a copy of its turns.
 pub fn scan(interaction: &Interaction, ruleset: &Ruleset) -> InteractionResult {
     let hits = matcher::find_hits(interaction, ruleset);
-    let mut result = score::score(interaction, ruleset, &hits);
+    let mut result = score::score(interaction, ruleset, hits);
     result.turns = interaction.turns.clone();
     result
 }
@@ -23,7 +23,7 @@ pub fn scan(interaction: &Interaction, ruleset: &Ruleset) -> InteractionResult {
 /// batch path, where the interaction is not needed afterwards).
 pub fn scan_owned(mut interaction: Interaction, ruleset: &Ruleset) -> InteractionResult {
     let hits = matcher::find_hits(&interaction, ruleset);
-    let mut result = score::score(&interaction, ruleset, &hits);
+    let mut result = score::score(&interaction, ruleset, hits);
     result.turns = std::mem::take(&mut interaction.turns);
     result
 }

@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 pub const BASE_SCORE: u32 = 100;
 
 /// The scored result; its `turns` are left empty for the caller to fill (copied or
-/// moved from the interaction).
-pub fn score(interaction: &Interaction, ruleset: &Ruleset, hits: &Hits) -> InteractionResult {
+/// moved from the interaction). The evidence moves from `hits` into the violations.
+pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> InteractionResult {
     let measured = metrics::compute(interaction);
     let mut violations = Vec::new();
     let mut passed_rules = Vec::with_capacity(ruleset.rules.len());
     for (r, rule) in ruleset.rules.iter().enumerate() {
-        let hits = hits.of(r);
         if !rule.applies_to_kind(interaction.kind) {
             continue;
         }
+        let hits = hits.take(r);
         let violation = match rule.kind {
             RuleKind::Forbidden => forbidden(rule, hits),
             RuleKind::Required => required(rule, hits),
@@ -86,7 +86,7 @@ fn base(rule: &Rule, deduct: u32) -> Violation {
     }
 }
 
-fn forbidden(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
+fn forbidden(rule: &Rule, hits: RuleHits) -> Option<Violation> {
     if hits.counted.is_empty() {
         return None;
     }
@@ -96,17 +96,16 @@ fn forbidden(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
         deduct = deduct.min(cap);
     }
     let mut v = base(rule, deduct);
-    v.evidence = hits.counted.clone();
+    v.evidence = hits.counted;
     v.detail = Some(format!("{n} hit(s) of {}", rule.title).into());
     Some(v)
 }
 
-fn required(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
+fn required(rule: &Rule, hits: RuleHits) -> Option<Violation> {
     if !hits.counted.is_empty() {
         return None;
     }
     let mut v = base(rule, rule.deduct);
-    v.outside_window = hits.outside_window.clone();
     let expected = &rule.not_found;
     v.detail = Some(match (hits.outside_window.first(), rule.window) {
         (Some(e), Some(Window::FirstSeconds(_) | Window::LastSeconds(_))) => {
@@ -117,6 +116,7 @@ fn required(rule: &Rule, hits: &RuleHits) -> Option<Violation> {
         }
         _ => expected.clone(),
     });
+    v.outside_window = hits.outside_window;
     Some(v)
 }
 
