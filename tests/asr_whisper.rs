@@ -100,7 +100,7 @@ fn transcribes_speech_and_ignores_silence_from_parallel_workers() {
     let settings = WhisperSettings {
         language: "en".into(),
         initial_prompt: None,
-        threads: 1,
+        cores: 1,
         ..Default::default()
     };
     let transcriber = WhisperTranscriber::new(&model, settings).unwrap();

@@ -1,7 +1,10 @@
 //! Speech recognition sits behind the [`Transcriber`] trait so the pipeline can be
 //! tested with a fake recognizer and run in production with whisper.cpp.
 
+pub mod core_share;
 pub mod hallucination;
+
+pub use core_share::CallInFlight;
 
 #[cfg(feature = "whisper")]
 pub mod whisper;
@@ -32,6 +35,12 @@ pub trait Transcriber: Send + Sync {
     fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError>;
     /// Identifies the model and settings, for caching transcripts.
     fn fingerprint(&self) -> String;
+    /// Marks the start of a call's transcription; the call counts as in flight
+    /// until the guard drops, so the recognizer can share the cores among the
+    /// calls being transcribed at the same time. Default: nothing is tracked.
+    fn call_in_flight(&self) -> CallInFlight<'_> {
+        CallInFlight::untracked()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

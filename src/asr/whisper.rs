@@ -3,6 +3,7 @@
 //! parallel, token timings for locating matches in the audio, and whisper's
 //! well-known habit of inventing text for silence filtered out.
 
+use super::core_share::{CallInFlight, CoreShare};
 use super::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
 use std::path::Path;
 use webrtc_vad::{SampleRate, Vad, VadMode};
@@ -22,8 +23,11 @@ const VAD_SLACK_S: f64 = 0.5;
 pub struct WhisperSettings {
     /// Spoken language, as a whisper code ("zh", "en", ...).
     pub language: String,
-    /// CPU threads per transcription (each call is one whisper state).
-    pub threads: usize,
+    /// CPU cores whisper.cpp may use in all; transcriptions running at the same
+    /// time share them window by window ([`CoreShare`]).
+    pub cores: usize,
+    /// Most threads for one transcription window.
+    pub max_threads: usize,
     /// Text the decoder sees as preceding context. Keep it neutral (domain
     /// vocabulary, script choice): whisper tends to repeat phrases put here, so
     /// never list the phrases the rules look for.
@@ -53,9 +57,8 @@ impl Default for WhisperSettings {
     fn default() -> Self {
         WhisperSettings {
             language: "zh".to_string(),
-            threads: std::thread::available_parallelism()
-                .map(|n| n.get().min(4))
-                .unwrap_or(2),
+            cores: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_threads: 4,
             initial_prompt: Some("客服电话录音。".to_string()),
             no_speech_threshold: 0.6,
             min_voiced_seconds: 0.1,
@@ -70,6 +73,7 @@ impl Default for WhisperSettings {
 /// A whisper.cpp model ready to transcribe.
 pub struct WhisperTranscriber {
     context: WhisperContext,
+    cores: CoreShare,
     settings: WhisperSettings,
     fingerprint: String,
     /// Token ids from here on are special (end of text, languages, timestamps).
@@ -100,6 +104,7 @@ impl WhisperTranscriber {
         let fingerprint = fingerprint_of(&model_hash, &settings);
         Ok(WhisperTranscriber {
             context,
+            cores: CoreShare::new(settings.cores, settings.max_threads),
             settings,
             fingerprint,
             first_special,
@@ -114,7 +119,6 @@ impl WhisperTranscriber {
         let s = &self.settings;
         let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         p.set_language(Some(&s.language));
-        p.set_n_threads(s.threads.max(1) as i32);
         if let Some(prompt) = &s.initial_prompt {
             p.set_initial_prompt(prompt);
         }
@@ -152,7 +156,10 @@ impl Transcriber for WhisperTranscriber {
         if let Some(ctx) = audio_ctx_for(samples_16k.len()) {
             params.set_audio_ctx(ctx);
         }
+        let lease = self.cores.lease();
+        params.set_n_threads(lease.threads() as i32);
         state.full(params, samples_16k).map_err(failed)?;
+        drop(lease);
         let audio_s = samples_16k.len() as f64 / 16_000.0;
         let mut segments = Vec::new();
         for segment in state.as_iter() {
@@ -197,6 +204,10 @@ impl Transcriber for WhisperTranscriber {
             });
         }
         Ok(segments)
+    }
+
+    fn call_in_flight(&self) -> CallInFlight<'_> {
+        self.cores.call_started()
     }
 
     fn fingerprint(&self) -> String {

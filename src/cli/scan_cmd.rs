@@ -5,7 +5,7 @@ use super::args::ScanArgs;
 use super::config::ScanConfig;
 use super::{CliError, Outcome};
 use crate::aggregate::{self, RuleInfo};
-use crate::asr::{AsrError, RecognizedSegment, Transcriber};
+use crate::asr::{AsrError, CallInFlight, RecognizedSegment, Transcriber};
 use crate::batch::{self, Item, RunError, RunPlan};
 use crate::input;
 use crate::output::{DirSink, ReportSink, RunSummary};
@@ -42,7 +42,6 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         reporter,
         model: OnceLock::new(),
         fingerprint: model_fingerprint.clone(),
-        concurrent_calls: config.jobs.min(call_count).max(1),
     };
     let transcriber: Option<&dyn Transcriber> = if has_calls && model_available(&config, reporter) {
         Some(&lazy)
@@ -222,17 +221,19 @@ struct LazyTranscriber<'a> {
     reporter: &'a dyn Reporter,
     model: OnceLock<Result<Option<Box<dyn Transcriber>>, String>>,
     fingerprint: String,
-    /// Calls transcribed at the same time: the smaller of --jobs and the calls.
-    concurrent_calls: usize,
+}
+
+impl LazyTranscriber<'_> {
+    fn loaded(&self) -> &Result<Option<Box<dyn Transcriber>>, String> {
+        self.model.get_or_init(|| {
+            whisper_transcriber(self.config, self.reporter).map_err(|e| e.to_string())
+        })
+    }
 }
 
 impl Transcriber for LazyTranscriber<'_> {
     fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
-        let loaded = self.model.get_or_init(|| {
-            whisper_transcriber(self.config, self.reporter, self.concurrent_calls)
-                .map_err(|e| e.to_string())
-        });
-        match loaded {
+        match self.loaded() {
             Ok(Some(t)) => t.transcribe(samples_16k),
             Ok(None) => Err(AsrError::ModelLoad {
                 path: self.config.model.display().to_string(),
@@ -250,23 +251,26 @@ impl Transcriber for LazyTranscriber<'_> {
     fn fingerprint(&self) -> String {
         self.fingerprint.clone()
     }
+
+    fn call_in_flight(&self) -> CallInFlight<'_> {
+        match self.loaded() {
+            Ok(Some(t)) => t.call_in_flight(),
+            _ => CallInFlight::untracked(),
+        }
+    }
 }
 
 #[cfg(feature = "whisper")]
 fn whisper_transcriber(
     config: &ScanConfig,
     reporter: &dyn Reporter,
-    concurrent_calls: usize,
 ) -> Result<Option<Box<dyn Transcriber>>, CliError> {
     use crate::asr::whisper::{WhisperSettings, WhisperTranscriber};
-    // Calls are transcribed `concurrent_calls` at a time; give each its share of
-    // the cores, so workers x threads never exceeds the machine (whisper.cpp threads
-    // spin, and oversubscribing them costs far more than it gains: measured 2x
-    // slower), and a lone call gets them all.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Calls transcribed at the same time share the cores window by window
+    // (CoreShare): whisper.cpp threads spin, so oversubscribing them costs far more
+    // than it gains (measured 2x slower), while a lone call gets them all.
     let settings = WhisperSettings {
         language: config.language.clone(),
-        threads: (cores / concurrent_calls.max(1)).max(1),
         ..WhisperSettings::default()
     };
     reporter.status(&format!("loading speech model {}", config.model.display()));
@@ -279,7 +283,6 @@ fn whisper_transcriber(
 fn whisper_transcriber(
     _: &ScanConfig,
     reporter: &dyn Reporter,
-    _: usize,
 ) -> Result<Option<Box<dyn Transcriber>>, CliError> {
     reporter
         .status("warning: built without the `whisper` feature; recordings cannot be transcribed");
