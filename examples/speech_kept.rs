@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 channel.len() as f64 / rate,
                 regions.len(),
                 packed.pieces.len(),
-                packed.samples.len() as f64 / rate,
+                packed.len() as f64 / rate,
                 windows.join(" ")
             );
         }

@@ -28,11 +28,16 @@ pub struct Piece {
     pub orig_end_s: f64,
 }
 
-/// The packed speech of one channel.
+/// The packed speech of one channel: where each piece goes, not a copy of the
+/// samples (a copy of an hour-long channel's speech would be over 100 MB); the
+/// recognizer's windows are copied out one at a time with [`PackedSpeech::samples`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedSpeech {
-    pub samples: Vec<f32>,
     pub pieces: Vec<Piece>,
+    /// Per piece, in samples: (start in the packed buffer, start and end in the channel).
+    spans: Vec<(usize, usize, usize)>,
+    /// Length of the packed buffer, samples.
+    len: usize,
 }
 
 impl PackedSpeech {
@@ -55,20 +60,55 @@ impl PackedSpeech {
             }
         }
         let gap = (SEPARATOR_S * rate) as usize;
-        let mut samples = Vec::new();
+        let mut len = 0;
         let mut pieces = Vec::with_capacity(spans.len());
+        let mut placed = Vec::with_capacity(spans.len());
         for (a, b) in spans {
-            if !samples.is_empty() {
-                samples.resize(samples.len() + gap, 0.0);
+            if len > 0 {
+                len += gap;
             }
             pieces.push(Piece {
-                packed_start_s: samples.len() as f64 / rate,
+                packed_start_s: len as f64 / rate,
                 orig_start_s: a as f64 / rate,
                 orig_end_s: b as f64 / rate,
             });
-            samples.extend_from_slice(&channel[a..b]);
+            placed.push((len, a, b));
+            len += b - a;
         }
-        PackedSpeech { samples, pieces }
+        PackedSpeech {
+            pieces,
+            spans: placed,
+            len,
+        }
+    }
+
+    /// Length of the packed buffer, samples.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The samples of `range` of the packed buffer: the pieces' audio from
+    /// `channel` (the one this was packed from), silence between them.
+    pub fn samples(&self, channel: &[f32], range: std::ops::Range<usize>) -> Vec<f32> {
+        let end = range.end.min(self.len);
+        let start = range.start.min(end);
+        let mut out = vec![0.0; end - start];
+        let first = self
+            .spans
+            .partition_point(|&(p, a, b)| p + (b - a) <= start);
+        for &(p, a, b) in &self.spans[first..] {
+            if p >= end {
+                break;
+            }
+            let from = p.max(start);
+            let to = (p + (b - a)).min(end);
+            out[from - start..to - start].copy_from_slice(&channel[a + (from - p)..a + (to - p)]);
+        }
+        out
     }
 
     /// Splits the packed buffer into windows for the recognizer: sample ranges of
@@ -80,7 +120,7 @@ impl PackedSpeech {
     /// context cut to their length, cost only what they hold.
     pub fn windows(&self, max_s: f64) -> Vec<std::ops::Range<usize>> {
         let rate = f64::from(TARGET_RATE);
-        let at = |s: f64| ((s * rate).round() as usize).min(self.samples.len());
+        let at = |s: f64| ((s * rate).round() as usize).min(self.len);
         let end_of = |i: usize| {
             let p = &self.pieces[i];
             at(p.packed_start_s + (p.orig_end_s - p.orig_start_s))
@@ -135,10 +175,32 @@ mod tests {
         assert!((packed.pieces[0].orig_start_s - 0.8).abs() < 1e-9);
         assert!((packed.pieces[0].orig_end_s - 3.2).abs() < 1e-9);
         assert!((packed.pieces[1].packed_start_s - (2.4 + SEPARATOR_S)).abs() < 1e-9);
-        assert_eq!(packed.samples.len(), 38_400 + 8_000 + 22_400);
+        assert_eq!(packed.len(), 38_400 + 8_000 + 22_400);
         // Sample identity survives packing.
+        let samples = packed.samples(&channel, 0..packed.len());
         let second = (packed.pieces[1].packed_start_s * 16_000.0).round() as usize;
-        assert_eq!(packed.samples[second], 108_800.0);
+        assert_eq!(samples[second], 108_800.0);
+        assert_eq!(samples[0], 12_800.0);
+        assert_eq!(samples[38_399], 51_199.0);
+        assert!(
+            samples[38_400..second].iter().all(|&s| s == 0.0),
+            "silent gap"
+        );
+        // Any sub-range is the same slice of the whole.
+        for (a, b) in [
+            (0, 10),
+            (38_000, 47_000),
+            (38_500, 38_600),
+            (46_399, 68_800),
+            (60_000, 99_999),
+        ] {
+            let b = b.min(packed.len());
+            assert_eq!(
+                packed.samples(&channel, a..b),
+                samples[a..b].to_vec(),
+                "{a}..{b}"
+            );
+        }
         assert!((packed.to_original(0.5) - 1.3).abs() < 1e-9);
         assert!((packed.to_original(2.9 + 0.25) - 7.05).abs() < 1e-9);
         // Inside the separator: clamped to the end of the piece before.
@@ -158,7 +220,7 @@ mod tests {
         let mut next_piece = 0;
         let mut last_end = 0;
         for w in &windows {
-            assert!(w.start >= last_end && w.start < w.end && w.end <= packed.samples.len());
+            assert!(w.start >= last_end && w.start < w.end && w.end <= packed.len());
             let first = packed.piece_at(w.start as f64 / 16_000.0);
             assert_eq!(first, next_piece, "windows start at the next piece");
             let inside = packed.pieces[first..]
@@ -183,7 +245,7 @@ mod tests {
     #[test]
     fn no_speech_packs_nothing() {
         let packed = PackedSpeech::new(&[0.0; 1000], &[]);
-        assert!(packed.samples.is_empty() && packed.pieces.is_empty());
+        assert!(packed.is_empty() && packed.pieces.is_empty());
         assert_eq!(packed.to_original(1.0), 1.0);
     }
 }

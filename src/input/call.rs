@@ -300,7 +300,7 @@ fn transcribe_channel(
     let mut segments = Vec::new();
     for window in packed.windows(RECOGNIZER_WINDOW_S) {
         let offset_s = window.start as f64 / f64::from(crate::audio::resample::TARGET_RATE);
-        for mut s in transcriber.transcribe(&packed.samples[window])? {
+        for mut s in transcriber.transcribe(&packed.samples(channel, window))? {
             s.start_s += offset_s;
             s.end_s += offset_s;
             for t in &mut s.tokens {
