@@ -24,6 +24,13 @@ fn channel(seconds: f64, bursts: &[(f64, f64)]) -> Vec<f32> {
     out
 }
 
+/// As stored after decoding (16-bit).
+fn pcm(x: &[f32]) -> Vec<i16> {
+    x.iter()
+        .map(|&s| callqa::audio::sample_from_f32(s))
+        .collect()
+}
+
 fn assert_regions(found: &[(f64, f64)], expected: &[(f64, f64)]) {
     assert_eq!(
         found.len(),
@@ -43,7 +50,7 @@ fn vad_finds_bursts_and_bridges_short_gaps() {
     // The 0.15 s gap inside the first burst is bridged; the 1 s gap is not.
     let ch = channel(8.0, &[(1.0, 2.0), (2.15, 3.0), (4.0, 5.5)]);
     assert_regions(
-        &speech_regions(&ch, &VadConfig::default()),
+        &speech_regions(&pcm(&ch), &VadConfig::default()),
         &[(1.0, 3.0), (4.0, 5.5)],
     );
 }
@@ -57,8 +64,8 @@ fn silence_and_faint_line_noise_give_no_speech() {
             ((x >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.003 // about -60 dBFS
         })
         .collect();
-    assert!(speech_regions(&hiss, &VadConfig::default()).is_empty());
-    assert!(speech_regions(&vec![0.0; 160_000], &VadConfig::default()).is_empty());
+    assert!(speech_regions(&pcm(&hiss), &VadConfig::default()).is_empty());
+    assert!(speech_regions(&vec![0; 160_000], &VadConfig::default()).is_empty());
 }
 
 #[test]
@@ -75,8 +82,8 @@ fn call_metrics_have_known_answers() {
     );
     let customer = channel(duration, &[(5.0, 11.0), (16.5, 18.0)]);
     let cfg = VadConfig::default();
-    let a = speech_regions(&agent, &cfg);
-    let c = speech_regions(&customer, &cfg);
+    let a = speech_regions(&pcm(&agent), &cfg);
+    let c = speech_regions(&pcm(&customer), &cfg);
     assert_regions(&a, &[(1.0, 4.0), (9.0, 10.0), (10.8, 11.1), (14.0, 16.0)]);
     assert_regions(&c, &[(5.0, 11.0), (16.5, 18.0)]);
 
@@ -112,8 +119,8 @@ fn interruption_count_grows_with_each_talk_over() {
     let agent = channel(duration, &[(4.0, 5.0), (8.0, 9.0), (12.0, 13.0)]);
     let cfg = VadConfig::default();
     let (a, c) = (
-        speech_regions(&agent, &cfg),
-        speech_regions(&customer, &cfg),
+        speech_regions(&pcm(&agent), &cfg),
+        speech_regions(&pcm(&customer), &cfg),
     );
     let m = speech_metrics(&CallSpeech {
         agent: &a,

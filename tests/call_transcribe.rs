@@ -44,7 +44,15 @@ fn audio(channels: Vec<Vec<f32>>) -> DecodedAudio {
     DecodedAudio {
         source_rate: 8_000,
         source_format: "mulaw".into(),
-        channels,
+        // Stored as decoding stores them (16-bit).
+        channels: channels
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|&s| callqa::audio::sample_from_f32(s))
+                    .collect()
+            })
+            .collect(),
         duration_s,
     }
 }

@@ -11,6 +11,7 @@
 //! utterances. The piece table maps every time back exactly.
 
 use super::resample::TARGET_RATE;
+use super::sample_to_f32;
 
 /// Speech kept before and after each VAD region, seconds (VAD onsets are late
 /// and soft word endings get cut).
@@ -43,7 +44,7 @@ pub struct PackedSpeech {
 impl PackedSpeech {
     /// Packs `regions` (seconds, sorted) of a 16 kHz channel, each padded by
     /// [`PAD_S`]; regions whose padding overlaps are joined.
-    pub fn new(channel: &[f32], regions: &[(f64, f64)]) -> Self {
+    pub fn new(channel: &[i16], regions: &[(f64, f64)]) -> Self {
         let rate = f64::from(TARGET_RATE);
         let len_s = channel.len() as f64 / rate;
         let mut spans: Vec<(usize, usize)> = Vec::new();
@@ -93,7 +94,7 @@ impl PackedSpeech {
 
     /// The samples of `range` of the packed buffer: the pieces' audio from
     /// `channel` (the one this was packed from), silence between them.
-    pub fn samples(&self, channel: &[f32], range: std::ops::Range<usize>) -> Vec<f32> {
+    pub fn samples(&self, channel: &[i16], range: std::ops::Range<usize>) -> Vec<f32> {
         let end = range.end.min(self.len);
         let start = range.start.min(end);
         let mut out = vec![0.0; end - start];
@@ -106,7 +107,10 @@ impl PackedSpeech {
             }
             let from = p.max(start);
             let to = (p + (b - a)).min(end);
-            out[from - start..to - start].copy_from_slice(&channel[a + (from - p)..a + (to - p)]);
+            let source = &channel[a + (from - p)..a + (to - p)];
+            for (o, &s) in out[from - start..to - start].iter_mut().zip(source) {
+                *o = sample_to_f32(s);
+            }
         }
         out
     }
@@ -168,7 +172,9 @@ mod tests {
 
     #[test]
     fn packs_padded_regions_and_maps_times_back() {
-        let channel: Vec<f32> = (0..16_000 * 10).map(|i| i as f32).collect();
+        // Sample i holds i mod 32,000, so every copied sample says where it came from.
+        let at = |i: usize| sample_to_f32((i % 32_000) as i16);
+        let channel: Vec<i16> = (0..16_000 * 10).map(|i| (i % 32_000) as i16).collect();
         let packed = PackedSpeech::new(&channel, &[(1.0, 2.0), (2.3, 3.0), (7.0, 8.0)]);
         // The first two join once padded (2.2 >= 2.1).
         assert_eq!(packed.pieces.len(), 2);
@@ -179,9 +185,9 @@ mod tests {
         // Sample identity survives packing.
         let samples = packed.samples(&channel, 0..packed.len());
         let second = (packed.pieces[1].packed_start_s * 16_000.0).round() as usize;
-        assert_eq!(samples[second], 108_800.0);
-        assert_eq!(samples[0], 12_800.0);
-        assert_eq!(samples[38_399], 51_199.0);
+        assert_eq!(samples[second], at(108_800));
+        assert_eq!(samples[0], at(12_800));
+        assert_eq!(samples[38_399], at(51_199));
         assert!(
             samples[38_400..second].iter().all(|&s| s == 0.0),
             "silent gap"
@@ -209,7 +215,7 @@ mod tests {
 
     #[test]
     fn windows_hold_whole_pieces_in_order_and_respect_the_limit() {
-        let channel = vec![0.0f32; 16_000 * 120];
+        let channel = vec![0i16; 16_000 * 120];
         // Ten 5 s utterances, 6 s apart; one 40 s monologue at the end.
         let mut regions: Vec<(f64, f64)> = (0..10)
             .map(|k| (k as f64 * 6.0, k as f64 * 6.0 + 5.0))
@@ -244,7 +250,7 @@ mod tests {
 
     #[test]
     fn no_speech_packs_nothing() {
-        let packed = PackedSpeech::new(&[0.0; 1000], &[]);
+        let packed = PackedSpeech::new(&[0; 1000], &[]);
         assert!(packed.is_empty() && packed.pieces.is_empty());
         assert_eq!(packed.to_original(1.0), 1.0);
     }

@@ -5,6 +5,7 @@
 //! passes through untouched.
 
 use super::error::AudioProblem;
+use super::sample_from_f32;
 use rubato::{FftFixedIn, Resampler};
 
 /// The rate everything downstream works at.
@@ -23,7 +24,7 @@ pub struct To16k {
     pending: Vec<Vec<f32>>,
     /// Scratch output of one resampler call.
     scratch: Vec<Vec<f32>>,
-    out: Vec<Vec<f32>>,
+    out: Vec<Vec<i16>>,
     frames_in: u64,
 }
 
@@ -77,14 +78,17 @@ impl To16k {
 
     /// Adds interleaved samples; a trailing partial frame is ignored.
     pub fn push_interleaved(&mut self, samples: &[f32]) -> Result<(), AudioProblem> {
-        let target = if self.resampler.is_some() {
-            &mut self.pending
+        if self.resampler.is_some() {
+            for frame in samples.chunks_exact(self.channels) {
+                for (ch, &s) in self.pending.iter_mut().zip(frame) {
+                    ch.push(s);
+                }
+            }
         } else {
-            &mut self.out
-        };
-        for frame in samples.chunks_exact(self.channels) {
-            for (ch, &s) in target.iter_mut().zip(frame) {
-                ch.push(s);
+            for frame in samples.chunks_exact(self.channels) {
+                for (ch, &s) in self.out.iter_mut().zip(frame) {
+                    ch.push(sample_from_f32(s));
+                }
             }
         }
         self.frames_in += (samples.len() / self.channels) as u64;
@@ -117,14 +121,14 @@ impl To16k {
             .zip(self.out.iter_mut())
         {
             p.drain(..used);
-            o.extend_from_slice(&s[..produced]);
+            o.extend(s[..produced].iter().map(|&x| sample_from_f32(x)));
         }
         Ok(())
     }
 
     /// Flushes the resampler and returns one 16 kHz buffer per channel, aligned
     /// with the input (the filter delay removed) and of the exact expected length.
-    pub fn finish(mut self) -> Result<Vec<Vec<f32>>, AudioProblem> {
+    pub fn finish(mut self) -> Result<Vec<Vec<i16>>, AudioProblem> {
         let Some(delay) = self.resampler.as_ref().map(|r| r.output_delay()) else {
             return Ok(self.out);
         };
@@ -137,9 +141,6 @@ impl To16k {
         for ch in &mut self.out {
             ch.drain(..delay);
             ch.truncate(expected);
-            for s in ch.iter_mut() {
-                *s = s.clamp(-1.0, 1.0);
-            }
         }
         Ok(self.out)
     }
@@ -148,6 +149,16 @@ impl To16k {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio::sample_to_f32;
+
+    /// The output as f32, as the recognizer sees it.
+    fn finish_f32(r: To16k) -> Vec<Vec<f32>> {
+        r.finish()
+            .unwrap()
+            .into_iter()
+            .map(|ch| ch.into_iter().map(sample_to_f32).collect())
+            .collect()
+    }
 
     fn sine(rate: u32, freq: f64, seconds: f64) -> Vec<f32> {
         let n = (f64::from(rate) * seconds) as usize;
@@ -193,7 +204,8 @@ mod tests {
         let input = sine(16_000, 440.0, 0.5);
         let mut r = To16k::new(16_000, 1).unwrap();
         r.push_interleaved(&input).unwrap();
-        assert_eq!(r.finish().unwrap(), vec![input]);
+        let stored: Vec<i16> = input.iter().map(|&x| sample_from_f32(x)).collect();
+        assert_eq!(r.finish().unwrap(), vec![stored]);
     }
 
     #[test]
@@ -205,7 +217,7 @@ mod tests {
             for block in input.chunks(777) {
                 r.push_interleaved(block).unwrap();
             }
-            let out = r.finish().unwrap().remove(0);
+            let out = finish_f32(r).remove(0);
             assert_eq!(out.len(), 16_000, "rate {rate}");
             let f = frequency(&out, 16_000);
             assert!((f - 1000.0).abs() < 5.0, "rate {rate}: {f} Hz");
@@ -225,7 +237,7 @@ mod tests {
         let input = sine(44_100, 9_000.0, 1.0);
         let mut r = To16k::new(44_100, 1).unwrap();
         r.push_interleaved(&input).unwrap();
-        let out = r.finish().unwrap().remove(0);
+        let out = finish_f32(r).remove(0);
         let rms = (out[2000..14000].iter().map(|s| s * s).sum::<f32>() / 12000.0).sqrt();
         assert!(rms < 0.01, "aliased energy {rms}");
     }
@@ -236,7 +248,7 @@ mod tests {
         let interleaved: Vec<f32> = left.iter().flat_map(|&s| [s, 0.0]).collect();
         let mut r = To16k::new(8_000, 2).unwrap();
         r.push_interleaved(&interleaved).unwrap();
-        let out = r.finish().unwrap();
+        let out = finish_f32(r);
         assert_eq!(out.len(), 2);
         assert!(out[0].iter().any(|s| s.abs() > 0.4));
         assert!(out[1].iter().all(|s| s.abs() < 1e-4));

@@ -38,12 +38,12 @@ impl Default for VadConfig {
 }
 
 /// Speech regions of one 16 kHz channel, as sorted, disjoint `(start_s, end_s)`.
-pub fn speech_regions(samples: &[f32], config: &VadConfig) -> Vec<(f64, f64)> {
+pub fn speech_regions(samples: &[i16], config: &VadConfig) -> Vec<(f64, f64)> {
     regions_from_frames(&frame_decisions(samples, config), config)
 }
 
 /// One speech/non-speech decision per whole 30 ms frame.
-pub fn frame_decisions(samples: &[f32], config: &VadConfig) -> Vec<bool> {
+pub fn frame_decisions(samples: &[i16], config: &VadConfig) -> Vec<bool> {
     let mode = match config.mode {
         0 => VadMode::Quality,
         1 => VadMode::LowBitrate,
@@ -51,8 +51,8 @@ pub fn frame_decisions(samples: &[f32], config: &VadConfig) -> Vec<bool> {
         _ => VadMode::VeryAggressive,
     };
     let mut vad = Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, mode);
-    let gate = 10f64.powf(config.min_level_dbfs / 20.0);
-    let mut pcm = [0i16; FRAME];
+    // Full scale is 32768.
+    let gate = 32768.0 * 10f64.powf(config.min_level_dbfs / 20.0);
     samples
         .chunks_exact(FRAME)
         .map(|frame| {
@@ -60,11 +60,8 @@ pub fn frame_decisions(samples: &[f32], config: &VadConfig) -> Vec<bool> {
             if (energy / FRAME as f64).sqrt() < gate {
                 return false;
             }
-            for (p, &s) in pcm.iter_mut().zip(frame) {
-                *p = (s.clamp(-1.0, 1.0) * 32767.0) as i16;
-            }
             // A frame of exactly FRAME samples at 16 kHz is always accepted.
-            vad.is_voice_segment(&pcm).unwrap_or(false)
+            vad.is_voice_segment(frame).unwrap_or(false)
         })
         .collect()
 }
@@ -123,13 +120,13 @@ mod tests {
     #[test]
     fn digital_silence_and_faint_noise_are_never_speech() {
         let cfg = VadConfig::default();
-        assert!(speech_regions(&vec![0.0; 16_000 * 3], &cfg).is_empty());
+        assert!(speech_regions(&vec![0; 16_000 * 3], &cfg).is_empty());
         // -60 dBFS white-ish noise from a simple LCG.
         let mut x: u32 = 1;
-        let faint: Vec<f32> = (0..16_000 * 3)
+        let faint: Vec<i16> = (0..16_000 * 3)
             .map(|_| {
                 x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                ((x >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.002
+                crate::audio::sample_from_f32(((x >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.002)
             })
             .collect();
         assert!(speech_regions(&faint, &cfg).is_empty());

@@ -261,16 +261,17 @@ fn joined_text(turns: &[Turn]) -> String {
         .join(" ")
 }
 
-/// Averages all channels into one (mono layout).
-fn downmix(channels: &[Vec<f32>]) -> Vec<f32> {
+/// Averages all channels into one (mono layout); a mono file's only channel is
+/// used as it is, not copied.
+fn downmix(channels: &[Vec<i16>]) -> std::borrow::Cow<'_, [i16]> {
     match channels {
-        [] => Vec::new(),
-        [only] => only.clone(),
+        [] => std::borrow::Cow::Borrowed(&[]),
+        [only] => std::borrow::Cow::Borrowed(only),
         _ => {
             let len = channels.iter().map(Vec::len).min().unwrap_or(0);
-            let k = channels.len() as f32;
+            let k = channels.len() as i32;
             (0..len)
-                .map(|i| channels.iter().map(|c| c[i]).sum::<f32>() / k)
+                .map(|i| (channels.iter().map(|c| i32::from(c[i])).sum::<i32>() / k) as i16)
                 .collect()
         }
     }
@@ -279,7 +280,7 @@ fn downmix(channels: &[Vec<f32>]) -> Vec<f32> {
 /// Sends the packed speech of one channel to the recognizer and maps what comes
 /// back to turns on the recording's time axis.
 fn transcribe_channel(
-    channel: &[f32],
+    channel: &[i16],
     regions: &[(f64, f64)],
     speaker: Speaker,
     transcriber: &dyn Transcriber,
