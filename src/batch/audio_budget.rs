@@ -73,11 +73,12 @@ impl Drop for Reservation<'_> {
 }
 
 /// Estimated peak bytes of one call while it is processed: every channel at 16 kHz
-/// f32, one more such channel for the downmix of the mono layout, and, as margin
-/// for the recognizer's per-call buffers, the recording at its own rate in f32
-/// (decoding itself streams; the recognizer's windows are copied one at a time).
+/// in 16 bits, one more such channel for the downmix of the mono layout, and, as
+/// margin for the recognizer's per-call buffers and the turns, the recording at its
+/// own rate in f32 (decoding itself streams; the recognizer's windows are copied
+/// one at a time).
 pub fn estimated_bytes(duration_s: f64, channels: u16, sample_rate: u32) -> u64 {
-    let at_16k = duration_s.max(0.0) * 16_000.0 * 4.0;
+    let at_16k = duration_s.max(0.0) * 16_000.0 * 2.0;
     let source = duration_s.max(0.0) * f64::from(sample_rate) * 4.0;
     let channels = f64::from(channels.max(1));
     (at_16k * (channels + 1.0) + source * channels) as u64
@@ -131,9 +132,9 @@ mod tests {
     }
 
     #[test]
-    fn one_hour_stereo_8k_is_estimated_at_920_mb() {
-        // 2 x 230 MB at 16 kHz, 230 MB for a downmix, 2 x 115 MB margin.
+    fn one_hour_stereo_8k_is_estimated_at_576_mb() {
+        // 2 x 115 MB at 16 kHz, 115 MB for a downmix, 2 x 115 MB margin.
         let bytes = estimated_bytes(3600.0, 2, 8_000);
-        assert_eq!(bytes, 921_600_000);
+        assert_eq!(bytes, 576_000_000);
     }
 }
