@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let speech: f64 = packed
                 .pieces
                 .iter()
-                .map(|p| p.orig_end_s - p.orig_start_s)
+                .map(|p| p.orig_end_s() - p.orig_start_s())
                 .sum();
             let windows: Vec<String> = packed
                 .windows(RECOGNIZER_WINDOW_S)

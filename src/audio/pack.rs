@@ -19,14 +19,40 @@ pub const PAD_S: f64 = 0.2;
 /// Silence inserted between packed pieces, seconds.
 pub const SEPARATOR_S: f64 = 0.5;
 
-/// One stretch of the recording copied into the packed buffer.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One stretch of the recording placed in the packed buffer, in samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Piece {
-    /// Where it starts in the packed buffer, seconds.
-    pub packed_start_s: f64,
-    /// Where it starts and ends in the recording, seconds.
-    pub orig_start_s: f64,
-    pub orig_end_s: f64,
+    /// Where it starts in the packed buffer.
+    pub packed_start: usize,
+    /// Where it starts and ends in the recording.
+    pub orig_start: usize,
+    pub orig_end: usize,
+}
+
+impl Piece {
+    fn len(&self) -> usize {
+        self.orig_end - self.orig_start
+    }
+
+    fn packed_end(&self) -> usize {
+        self.packed_start + self.len()
+    }
+
+    pub fn packed_start_s(&self) -> f64 {
+        seconds(self.packed_start)
+    }
+
+    pub fn orig_start_s(&self) -> f64 {
+        seconds(self.orig_start)
+    }
+
+    pub fn orig_end_s(&self) -> f64 {
+        seconds(self.orig_end)
+    }
+}
+
+fn seconds(samples: usize) -> f64 {
+    samples as f64 / f64::from(TARGET_RATE)
 }
 
 /// The packed speech of one channel: where each piece goes, not a copy of the
@@ -35,10 +61,6 @@ pub struct Piece {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedSpeech {
     pub pieces: Vec<Piece>,
-    /// Per piece, in samples: (start in the packed buffer, start and end in the channel).
-    spans: Vec<(usize, usize, usize)>,
-    /// Length of the packed buffer, samples.
-    len: usize,
 }
 
 impl PackedSpeech {
@@ -61,53 +83,41 @@ impl PackedSpeech {
             }
         }
         let gap = (SEPARATOR_S * rate) as usize;
-        let mut len = 0;
-        let mut pieces = Vec::with_capacity(spans.len());
-        let mut placed = Vec::with_capacity(spans.len());
+        let mut pieces: Vec<Piece> = Vec::with_capacity(spans.len());
         for (a, b) in spans {
-            if len > 0 {
-                len += gap;
-            }
+            let packed_start = pieces.last().map_or(0, |p| p.packed_end() + gap);
             pieces.push(Piece {
-                packed_start_s: len as f64 / rate,
-                orig_start_s: a as f64 / rate,
-                orig_end_s: b as f64 / rate,
+                packed_start,
+                orig_start: a,
+                orig_end: b,
             });
-            placed.push((len, a, b));
-            len += b - a;
         }
-        PackedSpeech {
-            pieces,
-            spans: placed,
-            len,
-        }
+        PackedSpeech { pieces }
     }
 
     /// Length of the packed buffer, samples.
     pub fn len(&self) -> usize {
-        self.len
+        self.pieces.last().map_or(0, Piece::packed_end)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The samples of `range` of the packed buffer: the pieces' audio from
     /// `channel` (the one this was packed from), silence between them.
     pub fn samples(&self, channel: &[i16], range: std::ops::Range<usize>) -> Vec<f32> {
-        let end = range.end.min(self.len);
+        let end = range.end.min(self.len());
         let start = range.start.min(end);
         let mut out = vec![0.0; end - start];
-        let first = self
-            .spans
-            .partition_point(|&(p, a, b)| p + (b - a) <= start);
-        for &(p, a, b) in &self.spans[first..] {
-            if p >= end {
+        let first = self.pieces.partition_point(|p| p.packed_end() <= start);
+        for p in &self.pieces[first..] {
+            if p.packed_start >= end {
                 break;
             }
-            let from = p.max(start);
-            let to = (p + (b - a)).min(end);
-            let source = &channel[a + (from - p)..a + (to - p)];
+            let from = p.packed_start.max(start);
+            let to = p.packed_end().min(end);
+            let source = &channel[p.orig_start + (from - p.packed_start)..][..to - from];
             for (o, &s) in out[from - start..to - start].iter_mut().zip(source) {
                 *o = sample_to_f32(s);
             }
@@ -123,22 +133,18 @@ impl PackedSpeech {
     /// is mostly padding; windows that each fit in one pass, with the encoder
     /// context cut to their length, cost only what they hold.
     pub fn windows(&self, max_s: f64) -> Vec<std::ops::Range<usize>> {
-        let rate = f64::from(TARGET_RATE);
-        let at = |s: f64| ((s * rate).round() as usize).min(self.len);
-        let end_of = |i: usize| {
-            let p = &self.pieces[i];
-            at(p.packed_start_s + (p.orig_end_s - p.orig_start_s))
-        };
+        let max = max_s * f64::from(TARGET_RATE);
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.pieces.len() {
-            let start = at(self.pieces[i].packed_start_s);
+            let start = self.pieces[i].packed_start;
             let mut last = i;
-            while last + 1 < self.pieces.len() && (end_of(last + 1) - start) as f64 <= max_s * rate
+            while last + 1 < self.pieces.len()
+                && (self.pieces[last + 1].packed_end() - start) as f64 <= max
             {
                 last += 1;
             }
-            out.push(start..end_of(last));
+            out.push(start..self.pieces[last].packed_end());
             i = last + 1;
         }
         out
@@ -148,7 +154,7 @@ impl PackedSpeech {
     /// it (times in a separator belong to the piece before).
     pub fn piece_at(&self, packed_s: f64) -> usize {
         self.pieces
-            .partition_point(|p| p.packed_start_s <= packed_s)
+            .partition_point(|p| p.packed_start_s() <= packed_s)
             .saturating_sub(1)
     }
 
@@ -157,7 +163,7 @@ impl PackedSpeech {
         let Some(p) = self.pieces.get(index) else {
             return packed_s;
         };
-        (p.orig_start_s + (packed_s - p.packed_start_s)).clamp(p.orig_start_s, p.orig_end_s)
+        (p.orig_start_s() + (packed_s - p.packed_start_s())).clamp(p.orig_start_s(), p.orig_end_s())
     }
 
     /// Recording time of a packed time.
@@ -178,13 +184,13 @@ mod tests {
         let packed = PackedSpeech::new(&channel, &[(1.0, 2.0), (2.3, 3.0), (7.0, 8.0)]);
         // The first two join once padded (2.2 >= 2.1).
         assert_eq!(packed.pieces.len(), 2);
-        assert!((packed.pieces[0].orig_start_s - 0.8).abs() < 1e-9);
-        assert!((packed.pieces[0].orig_end_s - 3.2).abs() < 1e-9);
-        assert!((packed.pieces[1].packed_start_s - (2.4 + SEPARATOR_S)).abs() < 1e-9);
+        assert!((packed.pieces[0].orig_start_s() - 0.8).abs() < 1e-9);
+        assert!((packed.pieces[0].orig_end_s() - 3.2).abs() < 1e-9);
+        assert!((packed.pieces[1].packed_start_s() - (2.4 + SEPARATOR_S)).abs() < 1e-9);
         assert_eq!(packed.len(), 38_400 + 8_000 + 22_400);
         // Sample identity survives packing.
         let samples = packed.samples(&channel, 0..packed.len());
-        let second = (packed.pieces[1].packed_start_s * 16_000.0).round() as usize;
+        let second = (packed.pieces[1].packed_start_s() * 16_000.0).round() as usize;
         assert_eq!(samples[second], at(108_800));
         assert_eq!(samples[0], at(12_800));
         assert_eq!(samples[38_399], at(51_199));
@@ -231,7 +237,7 @@ mod tests {
             assert_eq!(first, next_piece, "windows start at the next piece");
             let inside = packed.pieces[first..]
                 .iter()
-                .take_while(|p| ((p.packed_start_s * 16_000.0).round() as usize) < w.end)
+                .take_while(|p| ((p.packed_start_s() * 16_000.0).round() as usize) < w.end)
                 .count();
             assert!(
                 inside == 1 || (w.end - w.start) as f64 <= 27.0 * 16_000.0,

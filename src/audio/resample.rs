@@ -79,17 +79,9 @@ impl To16k {
     /// Adds interleaved samples; a trailing partial frame is ignored.
     pub fn push_interleaved(&mut self, samples: &[f32]) -> Result<(), AudioProblem> {
         if self.resampler.is_some() {
-            for frame in samples.chunks_exact(self.channels) {
-                for (ch, &s) in self.pending.iter_mut().zip(frame) {
-                    ch.push(s);
-                }
-            }
+            deinterleave(samples, &mut self.pending, |s| s);
         } else {
-            for frame in samples.chunks_exact(self.channels) {
-                for (ch, &s) in self.out.iter_mut().zip(frame) {
-                    ch.push(sample_from_f32(s));
-                }
-            }
+            deinterleave(samples, &mut self.out, sample_from_f32);
         }
         self.frames_in += (samples.len() / self.channels) as u64;
         if self.resampler.is_some() {
@@ -143,6 +135,15 @@ impl To16k {
             ch.truncate(expected);
         }
         Ok(self.out)
+    }
+}
+
+/// Appends each frame of `interleaved` to the channel buffers, converted.
+fn deinterleave<T>(interleaved: &[f32], channels: &mut [Vec<T>], convert: impl Fn(f32) -> T) {
+    for frame in interleaved.chunks_exact(channels.len()) {
+        for (ch, &s) in channels.iter_mut().zip(frame) {
+            ch.push(convert(s));
+        }
     }
 }
 

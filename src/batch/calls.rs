@@ -53,17 +53,16 @@ pub fn collect_calls(
             Err(e) => problems.push(InputProblem::from(e)),
         }
     }
-    for spec in &mut specs {
-        spec.asr_input = options.asr_input;
-    }
     let listed: HashSet<PathBuf> = specs.iter().map(|s| canonical(&s.path)).collect();
     for f in files.iter().filter(|f| f.kind == InputKind::Wav) {
         if !listed.contains(&canonical(&f.path)) {
             let mut spec = CallSpec::from_file(&f.path, options.default_layout);
             spec.source = super::display_path(&f.path);
-            spec.asr_input = options.asr_input;
             specs.push(spec);
         }
+    }
+    for spec in &mut specs {
+        spec.asr_input = options.asr_input;
     }
     (specs, problems)
 }

@@ -7,7 +7,7 @@ use super::{CliError, Outcome};
 use crate::aggregate::{self, RuleInfo};
 use crate::asr::{AsrError, CallInFlight, RecognizedSegment, Transcriber};
 use crate::batch::{self, Item, RunError, RunPlan};
-use crate::input;
+use crate::input::{self, InputKind};
 use crate::output::{DirSink, ReportSink, RunSummary};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
@@ -26,8 +26,7 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     })?;
     // Opened first: a second run on the same database stops here, before any work.
     let mut store = Store::open(&config.db)?;
-    let call_count = call_count(&config);
-    let has_calls = call_count > 0 || !config.calls.manifests.is_empty();
+    let has_calls = has_calls(&config);
     let model_fingerprint = if has_calls && config.model.is_file() {
         let key = format!("model:{}", batch::display_path(&config.model));
         format!(
@@ -195,10 +194,14 @@ pub(super) fn finish(
     Ok(())
 }
 
-/// How many calls the inputs name (recordings and manifest rows).
-fn call_count(config: &ScanConfig) -> usize {
+/// Whether the inputs name any calls (recordings or manifests); manifests are
+/// read later, by the call reader, not here.
+fn has_calls(config: &ScanConfig) -> bool {
     let (files, _) = input::discover(&config.inputs);
-    batch::calls::collect_calls(&files, &config.calls).0.len()
+    !config.calls.manifests.is_empty()
+        || files
+            .iter()
+            .any(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
 }
 
 /// Whether a model file is there; warns when it is not (cached transcripts are
