@@ -3,8 +3,9 @@
 
 pub mod core_share;
 pub mod hallucination;
+pub mod parallel;
 
-pub use core_share::CallInFlight;
+pub use core_share::QueuedWindows;
 
 #[cfg(feature = "whisper")]
 pub mod whisper;
@@ -35,11 +36,17 @@ pub trait Transcriber: Send + Sync {
     fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError>;
     /// Identifies the model and settings, for caching transcripts.
     fn fingerprint(&self) -> String;
-    /// Marks the start of a call's transcription; the call counts as in flight
-    /// until the guard drops, so the recognizer can share the cores among the
-    /// calls being transcribed at the same time. Default: nothing is tracked.
-    fn call_in_flight(&self) -> CallInFlight<'_> {
-        CallInFlight::untracked()
+    /// How many windows of one call may be transcribed at the same time (see
+    /// [`parallel::transcribe_windows`]). Default: one after the other.
+    fn parallel_windows(&self) -> usize {
+        1
+    }
+    /// Marks `windows` windows as queued for transcription, so the recognizer can
+    /// share the cores among all windows waiting in the batch; the caller reports
+    /// each finished window on the guard. Default: nothing is tracked.
+    fn queue_windows(&self, windows: usize) -> QueuedWindows<'_> {
+        let _ = windows;
+        QueuedWindows::untracked()
     }
 }
 

@@ -1,9 +1,9 @@
 //! Speech recognition with whisper.cpp (through whisper-rs): one model loaded once
-//! and shared, a fresh decoding state per call so rayon workers can transcribe in
+//! and shared, a fresh decoding state per window so windows can be transcribed in
 //! parallel, token timings for locating matches in the audio, and whisper's
 //! well-known habit of inventing text for silence filtered out.
 
-use super::core_share::{CallInFlight, CoreShare};
+use super::core_share::{CoreShare, QueuedWindows};
 use super::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
 use std::path::Path;
 use webrtc_vad::{SampleRate, Vad, VadMode};
@@ -151,12 +151,14 @@ impl Transcriber for WhisperTranscriber {
         }
         let failed =
             |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
+        // The lease comes first: a state holds about 80 MB of buffers, so only
+        // windows that have cores to run on make one.
+        let lease = self.cores.lease();
         let mut state = self.context.create_state().map_err(failed)?;
         let mut params = self.params();
         if let Some(ctx) = audio_ctx_for(samples_16k.len()) {
             params.set_audio_ctx(ctx);
         }
-        let lease = self.cores.lease();
         params.set_n_threads(lease.threads() as i32);
         state.full(params, samples_16k).map_err(failed)?;
         drop(lease);
@@ -206,8 +208,12 @@ impl Transcriber for WhisperTranscriber {
         Ok(segments)
     }
 
-    fn call_in_flight(&self) -> CallInFlight<'_> {
-        self.cores.call_started()
+    fn parallel_windows(&self) -> usize {
+        self.cores.cores()
+    }
+
+    fn queue_windows(&self, windows: usize) -> QueuedWindows<'_> {
+        self.cores.queue_windows(windows)
     }
 
     fn fingerprint(&self) -> String {

@@ -128,7 +128,6 @@ pub fn transcribe_one(
     // Held until the call's audio is dropped at the end of this function.
     let _reservation = AUDIO_BUDGET.reserve(size.peak_bytes);
     let decoded = audio::decode_file(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
-    let _in_flight = transcriber.call_in_flight();
     transcribe_call(spec, &decoded, transcriber).map_err(|e| {
         let reason = e.to_string();
         let prefix = format!("{}: ", spec.source);

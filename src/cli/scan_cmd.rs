@@ -5,7 +5,7 @@ use super::args::ScanArgs;
 use super::config::ScanConfig;
 use super::{CliError, Outcome};
 use crate::aggregate::{self, RuleInfo};
-use crate::asr::{AsrError, CallInFlight, RecognizedSegment, Transcriber};
+use crate::asr::{AsrError, QueuedWindows, RecognizedSegment, Transcriber};
 use crate::batch::{self, Item, RunError, RunPlan};
 use crate::input::{self, InputKind};
 use crate::output::{DirSink, ReportSink, RunSummary};
@@ -255,10 +255,17 @@ impl Transcriber for LazyTranscriber<'_> {
         self.fingerprint.clone()
     }
 
-    fn call_in_flight(&self) -> CallInFlight<'_> {
+    fn parallel_windows(&self) -> usize {
         match self.loaded() {
-            Ok(Some(t)) => t.call_in_flight(),
-            _ => CallInFlight::untracked(),
+            Ok(Some(t)) => t.parallel_windows(),
+            _ => 1,
+        }
+    }
+
+    fn queue_windows(&self, windows: usize) -> QueuedWindows<'_> {
+        match self.loaded() {
+            Ok(Some(t)) => t.queue_windows(windows),
+            _ => QueuedWindows::untracked(),
         }
     }
 }

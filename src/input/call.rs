@@ -178,33 +178,29 @@ pub fn transcribe_call(
         source: e,
     };
 
-    let mut turns = Vec::new();
     let measured;
     let roles;
+    let mut turns;
     if let (Some(a), Some(c)) = (agent_ch, customer_ch) {
         let agent_regions = speech_regions(&audio.channels[a], &vad);
         let customer_regions = speech_regions(&audio.channels[c], &vad);
-        turns.extend(
-            transcribe_channel(
-                &audio.channels[a],
-                &agent_regions,
-                Speaker::Agent,
-                transcriber,
-                spec.asr_input,
-            )
-            .map_err(asr)?,
+        let agent = ChannelPlan::new(
+            &audio.channels[a],
+            &agent_regions,
+            Speaker::Agent,
+            spec.asr_input,
         );
+        let customer = ChannelPlan::new(
+            &audio.channels[c],
+            &customer_regions,
+            Speaker::Customer,
+            spec.asr_input,
+        );
+        let mut both = transcribe_channels(&[agent, customer], transcriber).map_err(asr)?;
+        let customer_turns = both.pop().unwrap_or_default();
+        turns = both.pop().unwrap_or_default();
         let agent_text = joined_text(&turns);
-        turns.extend(
-            transcribe_channel(
-                &audio.channels[c],
-                &customer_regions,
-                Speaker::Customer,
-                transcriber,
-                spec.asr_input,
-            )
-            .map_err(asr)?,
-        );
+        turns.extend(customer_turns);
         measured = speech_metrics(&CallSpeech {
             agent: &agent_regions,
             customer: Some(&customer_regions),
@@ -215,16 +211,11 @@ pub fn transcribe_call(
     } else {
         let mix = downmix(&audio.channels);
         let regions = speech_regions(&mix, &vad);
-        turns.extend(
-            transcribe_channel(
-                &mix,
-                &regions,
-                Speaker::Unknown,
-                transcriber,
-                spec.asr_input,
-            )
-            .map_err(asr)?,
-        );
+        let plan = ChannelPlan::new(&mix, &regions, Speaker::Unknown, spec.asr_input);
+        turns = transcribe_channels(&[plan], transcriber)
+            .map_err(asr)?
+            .pop()
+            .unwrap_or_default();
         let text = joined_text(&turns);
         measured = speech_metrics(&CallSpeech {
             agent: &regions,
@@ -277,48 +268,81 @@ fn downmix(channels: &[Vec<i16>]) -> std::borrow::Cow<'_, [i16]> {
     }
 }
 
-/// Sends the packed speech of one channel to the recognizer and maps what comes
-/// back to turns on the recording's time axis.
-fn transcribe_channel(
-    channel: &[i16],
-    regions: &[(f64, f64)],
+/// What the recognizer gets of one channel: its packed speech cut into windows.
+struct ChannelPlan<'a> {
+    channel: &'a [i16],
+    packed: PackedSpeech,
+    windows: Vec<std::ops::Range<usize>>,
     speaker: Speaker,
-    transcriber: &dyn Transcriber,
-    input: AsrInput,
-) -> Result<Vec<Turn>, AsrError> {
-    if regions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let whole = [(
-        0.0,
-        channel.len() as f64 / f64::from(crate::audio::resample::TARGET_RATE),
-    )];
-    let regions = match input {
-        AsrInput::Speech => regions,
-        AsrInput::Whole => &whole[..],
-    };
-    let packed = PackedSpeech::new(channel, regions);
-    let mut segments = Vec::new();
-    for window in packed.windows(RECOGNIZER_WINDOW_S) {
-        let offset_s = window.start as f64 / f64::from(crate::audio::resample::TARGET_RATE);
-        for mut s in transcriber.transcribe(&packed.samples(channel, window))? {
-            s.start_s += offset_s;
-            s.end_s += offset_s;
-            for t in &mut s.tokens {
-                t.start_s += offset_s;
-                t.end_s += offset_s;
-            }
-            segments.push(s);
+}
+
+impl<'a> ChannelPlan<'a> {
+    /// Packs the speech `regions` of `channel` (or all of it, for
+    /// [`AsrInput::Whole`]); no regions, nothing to transcribe.
+    fn new(channel: &'a [i16], regions: &[(f64, f64)], speaker: Speaker, input: AsrInput) -> Self {
+        let whole = [(
+            0.0,
+            channel.len() as f64 / f64::from(crate::audio::resample::TARGET_RATE),
+        )];
+        let regions = match input {
+            _ if regions.is_empty() => regions,
+            AsrInput::Speech => regions,
+            AsrInput::Whole => &whole[..],
+        };
+        let packed = PackedSpeech::new(channel, regions);
+        let windows = packed.windows(RECOGNIZER_WINDOW_S);
+        ChannelPlan {
+            channel,
+            packed,
+            windows,
+            speaker,
         }
     }
-    Ok(segments
+}
+
+/// Transcribes the windows of every channel, several at a time (the windows of both
+/// channels of a stereo call in one queue), and maps what comes back to turns on
+/// the recording's time axis, per channel.
+fn transcribe_channels(
+    plans: &[ChannelPlan<'_>],
+    transcriber: &dyn Transcriber,
+) -> Result<Vec<Vec<Turn>>, AsrError> {
+    let jobs: Vec<(&ChannelPlan<'_>, &std::ops::Range<usize>)> = plans
         .iter()
-        .filter(|s| {
-            s.no_speech_prob <= NO_SPEECH_DROP
-                && !crate::asr::hallucination::is_hallucination(&s.text)
-        })
-        .flat_map(|s| segment_turns(s, &packed, speaker))
-        .collect())
+        .flat_map(|plan| plan.windows.iter().map(move |w| (plan, w)))
+        .collect();
+    let mut recognized = crate::asr::parallel::transcribe_windows(transcriber, jobs.len(), &|i| {
+        let (plan, window) = jobs[i];
+        plan.packed.samples(plan.channel, window.clone())
+    })?
+    .into_iter();
+    let mut out = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let mut segments = Vec::new();
+        for window in &plan.windows {
+            let offset_s = window.start as f64 / f64::from(crate::audio::resample::TARGET_RATE);
+            for mut s in recognized.next().unwrap_or_default() {
+                s.start_s += offset_s;
+                s.end_s += offset_s;
+                for t in &mut s.tokens {
+                    t.start_s += offset_s;
+                    t.end_s += offset_s;
+                }
+                segments.push(s);
+            }
+        }
+        out.push(
+            segments
+                .iter()
+                .filter(|s| {
+                    s.no_speech_prob <= NO_SPEECH_DROP
+                        && !crate::asr::hallucination::is_hallucination(&s.text)
+                })
+                .flat_map(|s| segment_turns(s, &plan.packed, plan.speaker))
+                .collect(),
+        );
+    }
+    Ok(out)
 }
 
 /// One recognized segment as a turn. A segment can span two packed pieces (two
