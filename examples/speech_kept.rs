@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let audio = callqa::audio::decode_file(std::path::Path::new(&file))?;
         for (c, channel) in audio.channels.iter().enumerate() {
             let regions = speech_regions(channel, &VadConfig::default());
-            let packed = PackedSpeech::new(channel, &regions);
+            let packed = PackedSpeech::new(channel.len(), &regions);
             let speech: f64 = packed
                 .pieces
                 .iter()

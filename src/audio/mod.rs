@@ -1,9 +1,13 @@
-//! Call recordings in, 16 kHz float channels and speech measurements out.
+//! Call recordings in, 16 kHz channels and speech measurements out.
 //!
 //! `riff` checks WAV headers, `wav` reads the samples (hound for PCM and float,
 //! `g711` for mu-law and A-law), `resample` brings them to 16 kHz, `vad` finds
-//! speech per channel and `metrics` turns speech regions into the call metrics
-//! rules can test (`longest-silence-seconds`, `interruptions`, ...).
+//! speech per channel, `pack` lays the speech out for the recognizer and `windows`
+//! cuts it into recognizer windows as the audio streams past, and `metrics` turns
+//! speech regions into the call metrics rules can test (`longest-silence-seconds`,
+//! `interruptions`, ...). A call is read as a [`CallAudio`]: a recording streamed
+//! from its file, twice (once to find the speech, once to cut the windows), so no
+//! call is ever held in memory whole, however long it is.
 
 pub mod error;
 pub mod g711;
@@ -13,12 +17,13 @@ pub mod resample;
 pub mod riff;
 pub mod vad;
 pub mod wav;
+pub mod windows;
 
 pub use error::{AudioError, AudioProblem};
 
 use std::fs::File;
 use std::io::{BufReader, Cursor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A decoded recording, resampled to 16 kHz.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,4 +63,76 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
 /// Decodes WAV bytes held in memory (the error's file is `<bytes>`).
 pub fn decode_bytes(bytes: &[u8]) -> Result<DecodedAudio, AudioError> {
     wav::decode(Cursor::new(bytes)).map_err(|p| AudioError::new("<bytes>", p))
+}
+
+/// A call's audio as 16 kHz 16-bit blocks, which can be played from the start
+/// more than once.
+pub trait CallAudio: Sync {
+    fn channel_count(&self) -> usize;
+    /// Length of the recording in seconds.
+    fn duration_s(&self) -> f64;
+    /// Plays the whole recording from the start into `sink`, a block at a time
+    /// (one slice per channel, all of the same length).
+    fn stream(&self, sink: &mut resample::BlockSink<'_>) -> Result<(), AudioError>;
+}
+
+/// Frames per block when a decoded recording is played from memory.
+const MEMORY_BLOCK: usize = 4096;
+
+impl CallAudio for DecodedAudio {
+    fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    fn duration_s(&self) -> f64 {
+        self.duration_s
+    }
+
+    fn stream(&self, sink: &mut resample::BlockSink<'_>) -> Result<(), AudioError> {
+        let len = self.channels.iter().map(Vec::len).min().unwrap_or(0);
+        for start in (0..len).step_by(MEMORY_BLOCK) {
+            let end = (start + MEMORY_BLOCK).min(len);
+            let block: Vec<&[i16]> = self.channels.iter().map(|c| &c[start..end]).collect();
+            sink(&block);
+        }
+        Ok(())
+    }
+}
+
+/// A WAV file on disk whose header has been checked; decoded anew each time it
+/// is streamed.
+#[derive(Debug, Clone)]
+pub struct RecordingFile {
+    path: PathBuf,
+    header: riff::WavHeader,
+}
+
+impl RecordingFile {
+    /// Opens `path` and checks its header (the samples are read when streamed).
+    pub fn open(path: &Path) -> Result<Self, AudioError> {
+        let fail = |problem| AudioError::new(path.display(), problem);
+        let file = File::open(path).map_err(|e| fail(e.into()))?;
+        let header = riff::read_header(&mut BufReader::new(file)).map_err(fail)?;
+        Ok(RecordingFile {
+            path: path.to_path_buf(),
+            header,
+        })
+    }
+}
+
+impl CallAudio for RecordingFile {
+    fn channel_count(&self) -> usize {
+        usize::from(self.header.channels)
+    }
+
+    fn duration_s(&self) -> f64 {
+        self.header.frames() as f64 / f64::from(self.header.sample_rate)
+    }
+
+    fn stream(&self, sink: &mut resample::BlockSink<'_>) -> Result<(), AudioError> {
+        let fail = |problem| AudioError::new(self.path.display(), problem);
+        let file = File::open(&self.path).map_err(|e| fail(e.into()))?;
+        wav::stream(BufReader::with_capacity(64 * 1024, file), sink).map_err(fail)?;
+        Ok(())
+    }
 }

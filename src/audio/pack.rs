@@ -64,16 +64,16 @@ pub struct PackedSpeech {
 }
 
 impl PackedSpeech {
-    /// Packs `regions` (seconds, sorted) of a 16 kHz channel, each padded by
-    /// [`PAD_S`]; regions whose padding overlaps are joined.
-    pub fn new(channel: &[i16], regions: &[(f64, f64)]) -> Self {
+    /// Packs `regions` (seconds, sorted) of a 16 kHz channel `len` samples long,
+    /// each padded by [`PAD_S`]; regions whose padding overlaps are joined.
+    pub fn new(len: usize, regions: &[(f64, f64)]) -> Self {
         let rate = f64::from(TARGET_RATE);
-        let len_s = channel.len() as f64 / rate;
+        let len_s = len as f64 / rate;
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for &(s, e) in regions {
             let a = ((s - PAD_S).max(0.0) * rate).round() as usize;
             let b = ((e + PAD_S).min(len_s) * rate).round() as usize;
-            let b = b.min(channel.len());
+            let b = b.min(len);
             if b <= a {
                 continue;
             }
@@ -181,7 +181,7 @@ mod tests {
         // Sample i holds i mod 32,000, so every copied sample says where it came from.
         let at = |i: usize| sample_to_f32((i % 32_000) as i16);
         let channel: Vec<i16> = (0..16_000 * 10).map(|i| (i % 32_000) as i16).collect();
-        let packed = PackedSpeech::new(&channel, &[(1.0, 2.0), (2.3, 3.0), (7.0, 8.0)]);
+        let packed = PackedSpeech::new(channel.len(), &[(1.0, 2.0), (2.3, 3.0), (7.0, 8.0)]);
         // The first two join once padded (2.2 >= 2.1).
         assert_eq!(packed.pieces.len(), 2);
         assert!((packed.pieces[0].orig_start_s() - 0.8).abs() < 1e-9);
@@ -227,7 +227,7 @@ mod tests {
             .map(|k| (k as f64 * 6.0, k as f64 * 6.0 + 5.0))
             .collect();
         regions.push((70.0, 110.0));
-        let packed = PackedSpeech::new(&channel, &regions);
+        let packed = PackedSpeech::new(channel.len(), &regions);
         let windows = packed.windows(27.0);
         let mut next_piece = 0;
         let mut last_end = 0;
@@ -251,12 +251,14 @@ mod tests {
         // so four per window; the monologue is a window of its own.
         assert_eq!(windows.len(), 4);
         assert!(packed.windows(1000.0).len() == 1);
-        assert!(PackedSpeech::new(&channel, &[]).windows(27.0).is_empty());
+        assert!(PackedSpeech::new(channel.len(), &[])
+            .windows(27.0)
+            .is_empty());
     }
 
     #[test]
     fn no_speech_packs_nothing() {
-        let packed = PackedSpeech::new(&[0; 1000], &[]);
+        let packed = PackedSpeech::new(1000, &[]);
         assert!(packed.is_empty() && packed.pieces.is_empty());
         assert_eq!(packed.to_original(1.0), 1.0);
     }

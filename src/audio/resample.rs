@@ -14,8 +14,9 @@ pub const TARGET_RATE: u32 = 16_000;
 /// Input frames per resampler call.
 const CHUNK_IN: usize = 1024;
 
-/// A streaming converter from interleaved samples at some rate to one 16 kHz
-/// buffer per channel.
+/// A streaming converter from interleaved samples at some rate to 16 kHz blocks,
+/// one buffer per channel, aligned with the input (the filter delay removed as it
+/// comes out) and of the exact expected length in all.
 pub struct To16k {
     channels: usize,
     source_rate: u32,
@@ -24,9 +25,17 @@ pub struct To16k {
     pending: Vec<Vec<f32>>,
     /// Scratch output of one resampler call.
     scratch: Vec<Vec<f32>>,
+    /// Output not yet taken ([`To16k::take`]).
     out: Vec<Vec<i16>>,
+    /// Leading output samples still to drop (the filter's delay).
+    delay_left: usize,
+    /// Output frames produced so far (after the delay).
+    produced: u64,
     frames_in: u64,
 }
+
+/// Receives 16 kHz blocks: one slice per channel, all of the same length.
+pub type BlockSink<'a> = dyn FnMut(&[&[i16]]) + 'a;
 
 impl To16k {
     pub fn new(source_rate: u32, channels: usize) -> Result<Self, AudioProblem> {
@@ -47,6 +56,7 @@ impl To16k {
             Some(r) => vec![vec![0.0; r.output_frames_max()]; channels],
             None => Vec::new(),
         };
+        let delay_left = resampler.as_ref().map_or(0, |r| r.output_delay());
         Ok(To16k {
             channels,
             source_rate,
@@ -54,42 +64,41 @@ impl To16k {
             pending: vec![Vec::with_capacity(CHUNK_IN); channels],
             scratch,
             out: vec![Vec::new(); channels],
+            delay_left,
+            produced: 0,
             frames_in: 0,
         })
     }
 
-    /// Reserves the output for `frames_in` input frames, so a long call is not
-    /// copied while its buffers grow. Pass only a count backed by bytes actually
-    /// present (the caller's data length is checked against the file), never a
-    /// raw header value.
-    pub fn reserve_for(&mut self, frames_in: u64) {
-        let extra = self
-            .resampler
-            .as_ref()
-            .map_or(0, |r| r.output_frames_max() + r.output_delay());
-        let frames = frames_in as u128 * u128::from(TARGET_RATE) / u128::from(self.source_rate);
-        let frames = usize::try_from(frames)
-            .unwrap_or(usize::MAX)
-            .saturating_add(extra + 1);
-        for ch in &mut self.out {
-            ch.reserve_exact(frames);
-        }
-    }
-
-    /// Adds interleaved samples; a trailing partial frame is ignored.
+    /// Adds interleaved samples; a trailing partial frame is ignored. Output
+    /// collects until [`To16k::take`].
     pub fn push_interleaved(&mut self, samples: &[f32]) -> Result<(), AudioProblem> {
         if self.resampler.is_some() {
             deinterleave(samples, &mut self.pending, |s| s);
         } else {
             deinterleave(samples, &mut self.out, sample_from_f32);
         }
-        self.frames_in += (samples.len() / self.channels) as u64;
+        let frames = (samples.len() / self.channels) as u64;
+        self.frames_in += frames;
         if self.resampler.is_some() {
             while self.pending[0].len() >= CHUNK_IN {
                 self.run(false)?;
             }
+        } else {
+            self.produced += frames;
         }
         Ok(())
+    }
+
+    /// Hands the output so far to `sink` (nothing when there is none) and forgets it.
+    pub fn take(&mut self, sink: &mut BlockSink<'_>) {
+        if self.out.first().is_some_and(|c| !c.is_empty()) {
+            let views: Vec<&[i16]> = self.out.iter().map(Vec::as_slice).collect();
+            sink(&views);
+            for ch in &mut self.out {
+                ch.clear();
+            }
+        }
     }
 
     /// Feeds one chunk (or, with `flush`, whatever is pending, zero padded).
@@ -106,6 +115,9 @@ impl To16k {
         }
         .map_err(|e| AudioProblem::Resample(e.to_string()))?;
         let used = used.min(self.pending[0].len());
+        let skip = self.delay_left.min(produced);
+        self.delay_left -= skip;
+        self.produced += (produced - skip) as u64;
         for ((p, s), o) in self
             .pending
             .iter_mut()
@@ -113,28 +125,38 @@ impl To16k {
             .zip(self.out.iter_mut())
         {
             p.drain(..used);
-            o.extend(s[..produced].iter().map(|&x| sample_from_f32(x)));
+            o.extend(s[skip..produced].iter().map(|&x| sample_from_f32(x)));
         }
         Ok(())
     }
 
-    /// Flushes the resampler and returns one 16 kHz buffer per channel, aligned
-    /// with the input (the filter delay removed) and of the exact expected length.
-    pub fn finish(mut self) -> Result<Vec<Vec<i16>>, AudioProblem> {
-        let Some(delay) = self.resampler.as_ref().map(|r| r.output_delay()) else {
-            return Ok(self.out);
-        };
-        let expected = (self.frames_in as u128 * u128::from(TARGET_RATE))
-            .div_ceil(u128::from(self.source_rate)) as usize;
-        // Push out the pending frames, then silence until the delayed tail is out.
-        while self.out[0].len() < expected + delay {
-            self.run(true)?;
+    /// Flushes the resampler, trims the output to the exact expected length and
+    /// hands the rest of it to `sink`.
+    pub fn finish(mut self, sink: &mut BlockSink<'_>) -> Result<(), AudioProblem> {
+        if self.resampler.is_some() {
+            let expected = (u128::from(self.frames_in) * u128::from(TARGET_RATE))
+                .div_ceil(u128::from(self.source_rate)) as u64;
+            // Push out the pending frames, then silence until the delayed tail is out.
+            while self.produced < expected {
+                self.run(true)?;
+            }
+            let extra = (self.produced - expected) as usize;
+            for ch in &mut self.out {
+                ch.truncate(ch.len().saturating_sub(extra));
+            }
         }
-        for ch in &mut self.out {
-            ch.drain(..delay);
-            ch.truncate(expected);
+        self.take(sink);
+        Ok(())
+    }
+}
+
+/// Collects blocks into one buffer per channel.
+pub fn collect_into(channels: &mut Vec<Vec<i16>>) -> impl FnMut(&[&[i16]]) + '_ {
+    move |block| {
+        channels.resize_with(block.len(), Vec::new);
+        for (all, part) in channels.iter_mut().zip(block) {
+            all.extend_from_slice(part);
         }
-        Ok(self.out)
     }
 }
 
@@ -154,11 +176,16 @@ mod tests {
 
     /// The output as f32, as the recognizer sees it.
     fn finish_f32(r: To16k) -> Vec<Vec<f32>> {
-        r.finish()
-            .unwrap()
+        finish(r)
             .into_iter()
             .map(|ch| ch.into_iter().map(sample_to_f32).collect())
             .collect()
+    }
+
+    fn finish(r: To16k) -> Vec<Vec<i16>> {
+        let mut out = Vec::new();
+        r.finish(&mut collect_into(&mut out)).unwrap();
+        out
     }
 
     fn sine(rate: u32, freq: f64, seconds: f64) -> Vec<f32> {
@@ -206,7 +233,7 @@ mod tests {
         let mut r = To16k::new(16_000, 1).unwrap();
         r.push_interleaved(&input).unwrap();
         let stored: Vec<i16> = input.iter().map(|&x| sample_from_f32(x)).collect();
-        assert_eq!(r.finish().unwrap(), vec![stored]);
+        assert_eq!(finish(r), vec![stored]);
     }
 
     #[test]
@@ -229,6 +256,32 @@ mod tests {
                 lag.abs() <= 1.0 && err < 0.02,
                 "rate {rate}: lag {lag} samples, max error {err}"
             );
+        }
+    }
+
+    #[test]
+    fn blocks_taken_as_they_come_add_up_to_the_whole() {
+        for rate in [8_000u32, 16_000, 44_100] {
+            let input = sine(rate, 700.0, 1.3);
+            let mut whole = To16k::new(rate, 1).unwrap();
+            whole.push_interleaved(&input).unwrap();
+            let whole = finish(whole);
+            let mut streamed = To16k::new(rate, 1).unwrap();
+            let mut got = Vec::new();
+            let mut blocks = 0;
+            {
+                let mut sink = |b: &[&[i16]]| {
+                    blocks += 1;
+                    collect_into(&mut got)(b)
+                };
+                for block in input.chunks(1000) {
+                    streamed.push_interleaved(block).unwrap();
+                    streamed.take(&mut sink);
+                }
+                streamed.finish(&mut sink).unwrap();
+            }
+            assert_eq!(got, whole, "rate {rate}");
+            assert!(blocks > 5, "rate {rate}: output came in {blocks} blocks");
         }
     }
 

@@ -39,31 +39,82 @@ impl Default for VadConfig {
 
 /// Speech regions of one 16 kHz channel, as sorted, disjoint `(start_s, end_s)`.
 pub fn speech_regions(samples: &[i16], config: &VadConfig) -> Vec<(f64, f64)> {
-    regions_from_frames(&frame_decisions(samples, config), config)
+    let mut vad = StreamingVad::new(config);
+    vad.push(samples);
+    vad.regions()
 }
 
 /// One speech/non-speech decision per whole 30 ms frame.
 pub fn frame_decisions(samples: &[i16], config: &VadConfig) -> Vec<bool> {
-    let mode = match config.mode {
-        0 => VadMode::Quality,
-        1 => VadMode::LowBitrate,
-        2 => VadMode::Aggressive,
-        _ => VadMode::VeryAggressive,
-    };
-    let mut vad = Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, mode);
-    // Full scale is 32768.
-    let gate = 32768.0 * 10f64.powf(config.min_level_dbfs / 20.0);
-    samples
-        .chunks_exact(FRAME)
-        .map(|frame| {
-            let energy: f64 = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
-            if (energy / FRAME as f64).sqrt() < gate {
-                return false;
+    let mut vad = StreamingVad::new(config);
+    vad.push(samples);
+    vad.frames
+}
+
+/// Frame decisions for a channel that arrives in blocks of any size: the same
+/// decisions as for the whole channel at once, keeping one bit-sized decision per
+/// 30 ms frame (a three-hour channel is 360,000) instead of the audio.
+pub struct StreamingVad {
+    config: VadConfig,
+    vad: Vad,
+    /// RMS level below which a frame is silence, in sample units.
+    gate: f64,
+    /// Samples of the frame not yet complete.
+    partial: Vec<i16>,
+    frames: Vec<bool>,
+}
+
+impl StreamingVad {
+    pub fn new(config: &VadConfig) -> Self {
+        let mode = match config.mode {
+            0 => VadMode::Quality,
+            1 => VadMode::LowBitrate,
+            2 => VadMode::Aggressive,
+            _ => VadMode::VeryAggressive,
+        };
+        StreamingVad {
+            config: *config,
+            vad: Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, mode),
+            // Full scale is 32768.
+            gate: 32768.0 * 10f64.powf(config.min_level_dbfs / 20.0),
+            partial: Vec::with_capacity(FRAME),
+            frames: Vec::new(),
+        }
+    }
+
+    /// Adds the channel's next samples.
+    pub fn push(&mut self, mut samples: &[i16]) {
+        if !self.partial.is_empty() {
+            let take = (FRAME - self.partial.len()).min(samples.len());
+            self.partial.extend_from_slice(&samples[..take]);
+            samples = &samples[take..];
+            if self.partial.len() < FRAME {
+                return;
             }
+            let frame = std::mem::take(&mut self.partial);
+            self.judge(&frame);
+            self.partial = frame;
+            self.partial.clear();
+        }
+        let mut frames = samples.chunks_exact(FRAME);
+        for frame in frames.by_ref() {
+            self.judge(frame);
+        }
+        self.partial.extend_from_slice(frames.remainder());
+    }
+
+    fn judge(&mut self, frame: &[i16]) {
+        let energy: f64 = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+        let speech = (energy / FRAME as f64).sqrt() >= self.gate
             // A frame of exactly FRAME samples at 16 kHz is always accepted.
-            vad.is_voice_segment(frame).unwrap_or(false)
-        })
-        .collect()
+            && self.vad.is_voice_segment(frame).unwrap_or(false);
+        self.frames.push(speech);
+    }
+
+    /// The speech regions of everything pushed (a last partial frame is ignored).
+    pub fn regions(&self) -> Vec<(f64, f64)> {
+        regions_from_frames(&self.frames, &self.config)
+    }
 }
 
 /// Turns frame decisions into smoothed regions in seconds.
@@ -115,6 +166,33 @@ mod tests {
             (r[1].0 - 1.74).abs() < 1e-9 && (r[1].1 - 2.04).abs() < 1e-9,
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn blocks_of_any_size_give_the_decisions_of_the_whole_channel() {
+        // A 200 Hz tone switched on and off, so decisions vary along the channel.
+        let channel: Vec<i16> = (0..16_000 * 4)
+            .map(|i| {
+                let on = (i / 7_000) % 2 == 0;
+                let t = i as f64 / 16_000.0;
+                if on {
+                    (8_000.0 * (2.0 * std::f64::consts::PI * 200.0 * t).sin()) as i16
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let cfg = VadConfig::default();
+        let whole = frame_decisions(&channel, &cfg);
+        assert!(whole.contains(&true) && whole.contains(&false));
+        for block in [1, 479, 480, 481, 4096] {
+            let mut vad = StreamingVad::new(&cfg);
+            for b in channel.chunks(block) {
+                vad.push(b);
+            }
+            assert_eq!(vad.frames, whole, "blocks of {block}");
+            assert_eq!(vad.regions(), speech_regions(&channel, &cfg));
+        }
     }
 
     #[test]

@@ -1,13 +1,14 @@
-//! Reads a validated WAV stream into 16 kHz float channels. PCM and float samples
+//! Reads a validated WAV stream as 16 kHz 16-bit channels. PCM and float samples
 //! go through hound (well kept, handles the integer widths), fed a canonical
 //! header (see [`read_hound`]); G.711 mu-law and A-law, which hound refuses, are
 //! expanded here from the data chunk. Samples are streamed block by block into the
-//! resampler, so memory grows with the audio actually present, never with what a
-//! header claims.
+//! resampler and handed on as they come out ([`stream`]), so a call of any length
+//! can be processed in constant memory; [`decode`] collects them, and then memory
+//! grows with the audio actually present, never with what a header claims.
 
 use super::error::AudioProblem;
 use super::g711;
-use super::resample::To16k;
+use super::resample::{collect_into, BlockSink, To16k};
 use super::riff::{self, Encoding, WavHeader};
 use super::DecodedAudio;
 use std::io::{Read, Seek, SeekFrom};
@@ -15,19 +16,11 @@ use std::io::{Read, Seek, SeekFrom};
 /// Frames handed to the resampler at a time.
 const BLOCK_FRAMES: usize = 4096;
 
-/// Decodes a whole WAV stream.
-pub fn decode<R: Read + Seek>(mut reader: R) -> Result<DecodedAudio, AudioProblem> {
-    let header = riff::read_header(&mut reader)?;
-    let mut out = To16k::new(header.sample_rate, usize::from(header.channels))?;
-    // The data length was checked against the bytes present, so this is bounded
-    // by the input's real size.
-    out.reserve_for(header.frames());
-    match header.encoding {
-        Encoding::MuLaw => read_g711(&mut reader, &header, &g711::ULAW, &mut out)?,
-        Encoding::ALaw => read_g711(&mut reader, &header, &g711::ALAW, &mut out)?,
-        Encoding::Pcm { .. } | Encoding::Float32 => read_hound(reader, &header, &mut out)?,
-    }
-    let channels = out.finish()?;
+/// Decodes a whole WAV stream into memory.
+pub fn decode<R: Read + Seek>(reader: R) -> Result<DecodedAudio, AudioProblem> {
+    let mut channels = Vec::new();
+    let header = stream(reader, &mut collect_into(&mut channels))?;
+    channels.resize_with(usize::from(header.channels), Vec::new);
     Ok(DecodedAudio {
         source_rate: header.sample_rate,
         source_format: header.encoding.name(),
@@ -36,11 +29,30 @@ pub fn decode<R: Read + Seek>(mut reader: R) -> Result<DecodedAudio, AudioProble
     })
 }
 
+/// Decodes a WAV stream block by block: `sink` gets the 16 kHz channels a few
+/// thousand frames at a time, so a call of any length is never held in memory.
+/// Returns the header.
+pub fn stream<R: Read + Seek>(
+    mut reader: R,
+    sink: &mut BlockSink<'_>,
+) -> Result<WavHeader, AudioProblem> {
+    let header = riff::read_header(&mut reader)?;
+    let mut out = To16k::new(header.sample_rate, usize::from(header.channels))?;
+    match header.encoding {
+        Encoding::MuLaw => read_g711(&mut reader, &header, &g711::ULAW, &mut out, sink)?,
+        Encoding::ALaw => read_g711(&mut reader, &header, &g711::ALAW, &mut out, sink)?,
+        Encoding::Pcm { .. } | Encoding::Float32 => read_hound(reader, &header, &mut out, sink)?,
+    }
+    out.finish(sink)?;
+    Ok(header)
+}
+
 fn read_g711<R: Read + Seek>(
     reader: &mut R,
     header: &WavHeader,
     table: &[i16; 256],
     out: &mut To16k,
+    sink: &mut BlockSink<'_>,
 ) -> Result<(), AudioProblem> {
     reader.seek(SeekFrom::Start(header.data_offset))?;
     let frame = usize::from(header.block_align);
@@ -65,6 +77,7 @@ fn read_g711<R: Read + Seek>(
                 .map(|&b| f32::from(table[usize::from(b)]) / 32768.0),
         );
         out.push_interleaved(&samples)?;
+        out.take(sink);
         left -= n as u64;
     }
     Ok(())
@@ -82,6 +95,7 @@ fn read_hound<R: Read + Seek>(
     mut reader: R,
     header: &WavHeader,
     out: &mut To16k,
+    sink: &mut BlockSink<'_>,
 ) -> Result<(), AudioProblem> {
     reader.seek(SeekFrom::Start(header.data_offset))?;
     let canonical = canonical_header(header);
@@ -101,6 +115,7 @@ fn read_hound<R: Read + Seek>(
                 });
                 if samples.len() == block {
                     out.push_interleaved(&samples)?;
+                    out.take(sink);
                     samples.clear();
                 }
             }
@@ -116,6 +131,7 @@ fn read_hound<R: Read + Seek>(
                 samples.push((s as f32 * scale).clamp(-1.0, 1.0));
                 if samples.len() == block {
                     out.push_interleaved(&samples)?;
+                    out.take(sink);
                     samples.clear();
                 }
             }

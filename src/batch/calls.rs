@@ -3,10 +3,9 @@
 //! and measure each one. A recording that cannot be used becomes an input problem
 //! naming the file and the reason; the other calls go on.
 
-use super::audio_budget::{self, AudioBudget};
 use crate::asr::Transcriber;
 use crate::audio;
-use crate::input::call::{transcribe_call, AsrInput, CallSpec, ChannelLayout};
+use crate::input::call::{transcribe_call, AsrInput, CallError, CallSpec, ChannelLayout};
 use crate::input::manifest::read_manifest;
 use crate::input::{InputFile, InputKind, InputProblem, TextRead};
 use crate::interaction::Interaction;
@@ -86,14 +85,14 @@ pub fn read_calls(
             problems,
         };
     };
-    let sizes: Vec<CallSize> = specs.iter().map(|s| call_size(&s.path)).collect();
-    let progress = MinutesProgress::new(reporter, sizes.iter().map(|s| s.minutes).sum());
+    let minutes: Vec<f64> = specs.iter().map(|s| call_minutes(&s.path)).collect();
+    let progress = MinutesProgress::new(reporter, minutes.iter().sum());
     let outcomes: Vec<Result<Interaction, InputProblem>> = specs
         .par_iter()
-        .zip(&sizes)
-        .map(|(spec, &size)| {
-            let outcome = transcribe_one(spec, transcriber, size);
-            progress.finished(size.minutes);
+        .zip(&minutes)
+        .map(|(spec, &minutes)| {
+            let outcome = transcribe_one(spec, transcriber);
+            progress.finished(minutes);
             outcome
         })
         .collect();
@@ -110,33 +109,31 @@ pub fn read_calls(
     }
 }
 
-/// The decoded audio of all calls in flight, across workers (see [`audio_budget`]).
-static AUDIO_BUDGET: AudioBudget = AudioBudget::new(audio_budget::DEFAULT_BUDGET_BYTES);
-
-/// One call, from file to interaction. `size` (from [`call_size`]) reserves the
-/// call's audio from the shared budget while it is processed.
+/// One call, from file to interaction. The recording is streamed, never held
+/// whole, so calls need no memory budget of their own.
 pub fn transcribe_one(
     spec: &CallSpec,
     transcriber: &dyn Transcriber,
-    size: CallSize,
 ) -> Result<Interaction, InputProblem> {
     let problem = |reason: String| InputProblem {
         source: spec.path.clone(),
         line: None,
         reason,
     };
-    // Held until the call's audio is dropped at the end of this function.
-    let _reservation = AUDIO_BUDGET.reserve(size.peak_bytes);
-    let decoded = audio::decode_file(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
-    transcribe_call(spec, &decoded, transcriber).map_err(|e| {
-        let reason = e.to_string();
-        let prefix = format!("{}: ", spec.source);
-        problem(
-            reason
-                .strip_prefix(&prefix)
-                .map(str::to_string)
-                .unwrap_or(reason),
-        )
+    let recording =
+        audio::RecordingFile::open(&spec.path).map_err(|e| problem(e.problem.to_string()))?;
+    transcribe_call(spec, &recording, transcriber).map_err(|e| match e {
+        CallError::Audio(e) => problem(e.problem.to_string()),
+        e => {
+            let reason = e.to_string();
+            let prefix = format!("{}: ", spec.source);
+            problem(
+                reason
+                    .strip_prefix(&prefix)
+                    .map(str::to_string)
+                    .unwrap_or(reason),
+            )
+        }
     })
 }
 
@@ -149,29 +146,15 @@ pub fn no_model_problem(spec: &CallSpec) -> InputProblem {
     }
 }
 
-/// What a recording's header tells before decoding: its length (for progress)
-/// and the estimated peak memory of processing it (for the audio budget). Zeros
-/// when the header is unreadable; decoding then reports why.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CallSize {
-    pub minutes: f64,
-    pub peak_bytes: u64,
-}
-
-/// Reads the header of the recording at `path` once.
-pub fn call_size(path: &Path) -> CallSize {
+/// A recording's length in minutes from its header (for progress); 0 when the
+/// header is unreadable, and decoding then reports why.
+pub fn call_minutes(path: &Path) -> f64 {
     let Ok(file) = std::fs::File::open(path) else {
-        return CallSize::default();
+        return 0.0;
     };
     match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
-        Ok(h) if h.sample_rate > 0 => {
-            let seconds = h.frames() as f64 / f64::from(h.sample_rate);
-            CallSize {
-                minutes: seconds / 60.0,
-                peak_bytes: audio_budget::estimated_bytes(seconds, h.channels, h.sample_rate),
-            }
-        }
-        _ => CallSize::default(),
+        Ok(h) if h.sample_rate > 0 => h.frames() as f64 / f64::from(h.sample_rate) / 60.0,
+        _ => 0.0,
     }
 }
 

@@ -484,21 +484,21 @@ fn call_results(
     let todo: Vec<usize> = (0..slots.len())
         .filter(|&n| matches!(slots[n], CallSlot::Transcribe(..)))
         .collect();
-    let mut sizes = vec![calls::CallSize::default(); specs.len()];
+    let mut minutes = vec![0.0; specs.len()];
     for &n in &todo {
-        sizes[n] = calls::call_size(&specs[n].path);
+        minutes[n] = calls::call_minutes(&specs[n].path);
     }
-    let progress = calls::MinutesProgress::new(reporter, sizes.iter().map(|s| s.minutes).sum());
+    let progress = calls::MinutesProgress::new(reporter, minutes.iter().sum());
     for batch in todo.chunks(CALLS_PER_COMMIT) {
         let outcomes: Vec<Result<Interaction, InputProblem>> = batch
             .par_iter()
             .map(|&n| {
                 let spec = &specs[n];
                 let outcome = match transcriber {
-                    Some(t) => calls::transcribe_one(spec, t, sizes[n]),
+                    Some(t) => calls::transcribe_one(spec, t),
                     None => Err(calls::no_model_problem(spec)),
                 };
-                progress.finished(sizes[n].minutes);
+                progress.finished(minutes[n]);
                 outcome
             })
             .collect();

@@ -11,7 +11,6 @@ use crate::scan::{self, result::InteractionResult};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub mod audio_budget;
 pub mod calls;
 pub mod incremental;
 

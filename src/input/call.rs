@@ -13,8 +13,9 @@
 use crate::asr::{AsrError, RecognizedSegment, Transcriber};
 use crate::audio::metrics::{speech_metrics, CallSpeech};
 use crate::audio::pack::PackedSpeech;
-use crate::audio::vad::{speech_regions, VadConfig};
-use crate::audio::DecodedAudio;
+use crate::audio::vad::{StreamingVad, VadConfig};
+use crate::audio::windows::WindowFiller;
+use crate::audio::{AudioError, CallAudio};
 use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, TimedSpan, Turn};
 use chrono::{DateTime, FixedOffset};
 use std::fmt;
@@ -145,18 +146,23 @@ pub enum CallError {
         #[source]
         source: AsrError,
     },
+    /// The recording could not be read (on either pass over it).
+    #[error(transparent)]
+    Audio(#[from] AudioError),
 }
 
-/// Transcribes and measures one call; see the module docs.
+/// Transcribes and measures one call; see the module docs. The audio is streamed
+/// twice: once to find the speech of each channel, once to cut the recognizer
+/// windows from it.
 pub fn transcribe_call(
     spec: &CallSpec,
-    audio: &DecodedAudio,
+    audio: &dyn CallAudio,
     transcriber: &dyn Transcriber,
 ) -> Result<Interaction, CallError> {
     let vad = VadConfig::default();
-    let n = audio.channels.len();
-    let (agent_ch, customer_ch) = match spec.layout {
-        ChannelLayout::Mono => (None, None),
+    let n = audio.channel_count();
+    let sources = match spec.layout {
+        ChannelLayout::Mono => vec![(Source::Downmix, Speaker::Unknown)],
         _ if n < 2 => {
             return Err(CallError::NotStereo {
                 file: spec.source.clone(),
@@ -170,61 +176,65 @@ pub fn transcribe_call(
                 channels: n,
             })
         }
-        ChannelLayout::AgentLeft => (Some(0), Some(1)),
-        ChannelLayout::AgentRight => (Some(1), Some(0)),
-    };
-    let asr = |e| CallError::Asr {
-        file: spec.source.clone(),
-        source: e,
+        ChannelLayout::AgentLeft => vec![
+            (Source::Channel(0), Speaker::Agent),
+            (Source::Channel(1), Speaker::Customer),
+        ],
+        ChannelLayout::AgentRight => vec![
+            (Source::Channel(1), Speaker::Agent),
+            (Source::Channel(0), Speaker::Customer),
+        ],
     };
 
-    let measured;
-    let roles;
-    let mut turns;
-    if let (Some(a), Some(c)) = (agent_ch, customer_ch) {
-        let agent_regions = speech_regions(&audio.channels[a], &vad);
-        let customer_regions = speech_regions(&audio.channels[c], &vad);
-        let agent = ChannelPlan::new(
-            &audio.channels[a],
-            &agent_regions,
-            Speaker::Agent,
-            spec.asr_input,
-        );
-        let customer = ChannelPlan::new(
-            &audio.channels[c],
-            &customer_regions,
-            Speaker::Customer,
-            spec.asr_input,
-        );
-        let mut both = transcribe_channels(&[agent, customer], transcriber).map_err(asr)?;
-        let customer_turns = both.pop().unwrap_or_default();
-        turns = both.pop().unwrap_or_default();
-        let agent_text = joined_text(&turns);
-        turns.extend(customer_turns);
-        measured = speech_metrics(&CallSpeech {
-            agent: &agent_regions,
-            customer: Some(&customer_regions),
-            agent_text: &agent_text,
-            duration_s: audio.duration_s,
-        });
-        roles = Roles::Known;
+    // Pass 1: speech regions per channel.
+    let mut vads: Vec<StreamingVad> = sources.iter().map(|_| StreamingVad::new(&vad)).collect();
+    let mut mix = Vec::new();
+    let mut samples = 0;
+    audio.stream(&mut |block| {
+        for ((source, _), v) in sources.iter().zip(&mut vads) {
+            v.push(source.samples(block, &mut mix));
+        }
+        samples += block.first().map_or(0, |c| c.len());
+    })?;
+    let regions: Vec<Vec<(f64, f64)>> = vads.iter().map(StreamingVad::regions).collect();
+
+    // Pass 2: the recognizer windows, cut as the audio streams past.
+    let plans: Vec<ChannelPlan> = sources
+        .iter()
+        .zip(&regions)
+        .map(|(&(source, speaker), r)| {
+            ChannelPlan::new(source, samples, r, speaker, spec.asr_input)
+        })
+        .collect();
+    let mut per_channel = transcribe_channels(&plans, audio, transcriber)
+        .map_err(|e| match e {
+            Failure::Audio(e) => CallError::Audio(e),
+            Failure::Asr(source) => CallError::Asr {
+                file: spec.source.clone(),
+                source,
+            },
+        })?
+        .into_iter();
+    let mut turns = per_channel.next().unwrap_or_default();
+    let first_text = joined_text(&turns);
+    turns.extend(per_channel.flatten());
+    let (measured, roles) = if let [agent, customer] = &regions[..] {
+        let speech = CallSpeech {
+            agent,
+            customer: Some(customer),
+            agent_text: &first_text,
+            duration_s: audio.duration_s(),
+        };
+        (speech_metrics(&speech), Roles::Known)
     } else {
-        let mix = downmix(&audio.channels);
-        let regions = speech_regions(&mix, &vad);
-        let plan = ChannelPlan::new(&mix, &regions, Speaker::Unknown, spec.asr_input);
-        turns = transcribe_channels(&[plan], transcriber)
-            .map_err(asr)?
-            .pop()
-            .unwrap_or_default();
-        let text = joined_text(&turns);
-        measured = speech_metrics(&CallSpeech {
-            agent: &regions,
+        let speech = CallSpeech {
+            agent: regions.first().map_or(&[][..], Vec::as_slice),
             customer: None,
-            agent_text: &text,
-            duration_s: audio.duration_s,
-        });
-        roles = Roles::Unknown;
-    }
+            agent_text: &first_text,
+            duration_s: audio.duration_s(),
+        };
+        (speech_metrics(&speech), Roles::Unknown)
+    };
     turns.sort_by(|x, y| {
         x.start_s
             .total_cmp(&y.start_s)
@@ -237,11 +247,54 @@ pub fn transcribe_call(
         source: spec.source.clone(),
         agent_id: spec.agent_id.clone(),
         started_at: spec.started_at,
-        duration_s: audio.duration_s,
+        duration_s: audio.duration_s(),
         roles,
         turns,
         measured,
     })
+}
+
+/// Which audio a transcribed channel is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Source {
+    /// One channel of the recording.
+    Channel(usize),
+    /// All channels averaged (mono layout); a mono file's only channel as it is.
+    Downmix,
+}
+
+impl Source {
+    /// This source's samples of a block of the recording (`mix` is scratch space
+    /// for the downmix).
+    fn samples<'b>(self, block: &[&'b [i16]], mix: &'b mut Vec<i16>) -> &'b [i16] {
+        match (self, block) {
+            (Source::Channel(i), _) => block.get(i).copied().unwrap_or(&[]),
+            (Source::Downmix, []) => &[],
+            (Source::Downmix, [only]) => only,
+            (Source::Downmix, _) => {
+                let len = block.iter().map(|c| c.len()).min().unwrap_or(0);
+                let k = block.len() as i32;
+                mix.clear();
+                mix.extend(
+                    (0..len)
+                        .map(|i| (block.iter().map(|c| i32::from(c[i])).sum::<i32>() / k) as i16),
+                );
+                mix
+            }
+        }
+    }
+}
+
+/// Why the second pass over a call failed.
+enum Failure {
+    Audio(AudioError),
+    Asr(AsrError),
+}
+
+impl From<AsrError> for Failure {
+    fn from(e: AsrError) -> Self {
+        Failure::Asr(e)
+    }
 }
 
 fn joined_text(turns: &[Turn]) -> String {
@@ -252,47 +305,37 @@ fn joined_text(turns: &[Turn]) -> String {
         .join(" ")
 }
 
-/// Averages all channels into one (mono layout); a mono file's only channel is
-/// used as it is, not copied.
-fn downmix(channels: &[Vec<i16>]) -> std::borrow::Cow<'_, [i16]> {
-    match channels {
-        [] => std::borrow::Cow::Borrowed(&[]),
-        [only] => std::borrow::Cow::Borrowed(only),
-        _ => {
-            let len = channels.iter().map(Vec::len).min().unwrap_or(0);
-            let k = channels.len() as i32;
-            (0..len)
-                .map(|i| (channels.iter().map(|c| i32::from(c[i])).sum::<i32>() / k) as i16)
-                .collect()
-        }
-    }
-}
-
 /// What the recognizer gets of one channel: its packed speech cut into windows.
-struct ChannelPlan<'a> {
-    channel: &'a [i16],
+struct ChannelPlan {
+    source: Source,
     packed: PackedSpeech,
     windows: Vec<std::ops::Range<usize>>,
     speaker: Speaker,
 }
 
-impl<'a> ChannelPlan<'a> {
-    /// Packs the speech `regions` of `channel` (or all of it, for
-    /// [`AsrInput::Whole`]); no regions, nothing to transcribe.
-    fn new(channel: &'a [i16], regions: &[(f64, f64)], speaker: Speaker, input: AsrInput) -> Self {
+impl ChannelPlan {
+    /// Packs the speech `regions` of the channel, `len` samples long (or all of
+    /// it, for [`AsrInput::Whole`]); no regions, nothing to transcribe.
+    fn new(
+        source: Source,
+        len: usize,
+        regions: &[(f64, f64)],
+        speaker: Speaker,
+        input: AsrInput,
+    ) -> Self {
         let whole = [(
             0.0,
-            channel.len() as f64 / f64::from(crate::audio::resample::TARGET_RATE),
+            len as f64 / f64::from(crate::audio::resample::TARGET_RATE),
         )];
         let regions = match input {
             _ if regions.is_empty() => regions,
             AsrInput::Speech => regions,
             AsrInput::Whole => &whole[..],
         };
-        let packed = PackedSpeech::new(channel, regions);
+        let packed = PackedSpeech::new(len, regions);
         let windows = packed.windows(RECOGNIZER_WINDOW_S);
         ChannelPlan {
-            channel,
+            source,
             packed,
             windows,
             speaker,
@@ -300,20 +343,45 @@ impl<'a> ChannelPlan<'a> {
     }
 }
 
-/// Transcribes the windows of every channel, several at a time (the windows of both
-/// channels of a stereo call in one queue), and maps what comes back to turns on
-/// the recording's time axis, per channel.
+/// Streams the recording once more, cutting the windows of every channel as it
+/// goes, transcribes them several at a time (the windows of both channels of a
+/// stereo call in one queue), and maps what comes back to turns on the
+/// recording's time axis, per channel.
 fn transcribe_channels(
-    plans: &[ChannelPlan<'_>],
+    plans: &[ChannelPlan],
+    audio: &dyn CallAudio,
     transcriber: &dyn Transcriber,
-) -> Result<Vec<Vec<Turn>>, AsrError> {
-    let jobs: Vec<(&ChannelPlan<'_>, &std::ops::Range<usize>)> = plans
+) -> Result<Vec<Vec<Turn>>, Failure> {
+    // Window j of plan p is job first_job[p] + j.
+    let first_job: Vec<usize> = plans
         .iter()
-        .flat_map(|plan| plan.windows.iter().map(move |w| (plan, w)))
+        .scan(0, |next, plan| {
+            let first = *next;
+            *next += plan.windows.len();
+            Some(first)
+        })
         .collect();
-    let mut recognized = crate::asr::parallel::transcribe_windows(transcriber, jobs.len(), &|i| {
-        let (plan, window) = jobs[i];
-        plan.packed.samples(plan.channel, window.clone())
+    let jobs = plans.iter().map(|p| p.windows.len()).sum();
+    let mut recognized = crate::asr::parallel::transcribe_windows(transcriber, jobs, |ready| {
+        let mut fillers: Vec<WindowFiller> = plans
+            .iter()
+            .map(|p| WindowFiller::new(&p.packed, &p.windows))
+            .collect();
+        let mut position = 0;
+        let mut mix = Vec::new();
+        audio
+            .stream(&mut |block| {
+                for ((plan, filler), &first) in plans.iter().zip(&mut fillers).zip(&first_job) {
+                    let samples = plan.source.samples(block, &mut mix);
+                    filler.push(position, samples, &mut |j, s| ready(first + j, s));
+                }
+                position += block.first().map_or(0, |c| c.len());
+            })
+            .map_err(Failure::Audio)?;
+        for (filler, &first) in fillers.into_iter().zip(&first_job) {
+            filler.finish(&mut |j, s| ready(first + j, s));
+        }
+        Ok::<(), Failure>(())
     })?
     .into_iter();
     let mut out = Vec::with_capacity(plans.len());
