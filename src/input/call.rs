@@ -1,7 +1,8 @@
-//! Turns one decoded call recording into an [`Interaction`]: speech found per
-//! channel, only speech sent to the recognizer, recognized segments mapped to
-//! speaker turns with token-level times, channels merged in time order, and the
-//! speech metrics measured.
+//! Turns one call recording into an [`Interaction`]: speech found per channel,
+//! only speech sent to the recognizer (cut into windows while the recording
+//! streams past, so no call is held whole), recognized segments mapped to speaker
+//! turns with token-level times, channels merged in time order, and the speech
+//! metrics measured.
 //!
 //! Stereo calls (`agent-left`, `agent-right`) are transcribed per channel, so each
 //! turn's speaker is known. Mono calls are transcribed once, their speakers are
