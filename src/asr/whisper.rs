@@ -1,13 +1,16 @@
 //! Speech recognition with whisper.cpp (through whisper-rs): one model loaded once
-//! and shared, a fresh decoding state per window so windows can be transcribed in
-//! parallel, token timings for locating matches in the audio, and whisper's
+//! and shared, decoding states pooled (at most one per core, reused window after
+//! window) so windows can be transcribed in parallel, token timings for locating matches in the audio, and whisper's
 //! well-known habit of inventing text for silence filtered out.
 
 use super::core_share::{CoreShare, QueuedWindows};
 use super::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
 use std::path::Path;
+use std::sync::Mutex;
 use webrtc_vad::{SampleRate, Vad, VadMode};
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
 
 /// Audio shorter than this is not handed to whisper.cpp (it refuses < 100 ms).
 const MIN_SAMPLES: usize = 1_600;
@@ -73,6 +76,10 @@ impl Default for WhisperSettings {
 /// A whisper.cpp model ready to transcribe.
 pub struct WhisperTranscriber {
     context: WhisperContext,
+    /// Decoding states not in use. A window takes one (or makes one) once it
+    /// holds its cores and puts it back before it gives them up, so there are
+    /// never more states than cores, each reused window after window.
+    idle_states: Mutex<Vec<WhisperState>>,
     cores: CoreShare,
     settings: WhisperSettings,
     fingerprint: String,
@@ -104,6 +111,7 @@ impl WhisperTranscriber {
         let fingerprint = fingerprint_of(&model_hash, &settings);
         Ok(WhisperTranscriber {
             context,
+            idle_states: Mutex::new(Vec::new()),
             cores: CoreShare::new(settings.cores, settings.max_threads),
             settings,
             fingerprint,
@@ -133,35 +141,18 @@ impl WhisperTranscriber {
         p.set_print_timestamps(false);
         p
     }
-}
 
-impl Transcriber for WhisperTranscriber {
-    fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
-        if samples_16k.len() < MIN_SAMPLES {
-            return Ok(Vec::new());
-        }
-        let gate = f64::from(self.settings.min_voiced_seconds);
-        let voiced = if gate > 0.0 {
-            voiced_frames(samples_16k)
-        } else {
-            Vec::new()
-        };
-        if gate > 0.0 && voiced_seconds(&voiced, 0.0, f64::INFINITY) < gate {
-            return Ok(Vec::new());
-        }
+    /// The segments of the window `state` has just transcribed, without those
+    /// that are probably not speech.
+    fn segments(
+        &self,
+        state: &WhisperState,
+        samples_16k: &[f32],
+        voiced: &[bool],
+    ) -> Result<Vec<RecognizedSegment>, AsrError> {
         let failed =
             |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
-        // The lease comes first: a state holds about 80 MB of buffers, so only
-        // windows that have cores to run on make one.
-        let lease = self.cores.lease();
-        let mut state = self.context.create_state().map_err(failed)?;
-        let mut params = self.params();
-        if let Some(ctx) = audio_ctx_for(samples_16k.len()) {
-            params.set_audio_ctx(ctx);
-        }
-        params.set_n_threads(lease.threads() as i32);
-        state.full(params, samples_16k).map_err(failed)?;
-        drop(lease);
+        let gate = f64::from(self.settings.min_voiced_seconds);
         let audio_s = samples_16k.len() as f64 / 16_000.0;
         let mut segments = Vec::new();
         for segment in state.as_iter() {
@@ -172,7 +163,7 @@ impl Transcriber for WhisperTranscriber {
             let start_s = (segment.start_timestamp() as f64 * TICK_S).clamp(0.0, audio_s);
             let end_s = (segment.end_timestamp() as f64 * TICK_S).clamp(start_s, audio_s);
             if gate > 0.0
-                && voiced_seconds(&voiced, start_s - VAD_SLACK_S, end_s + VAD_SLACK_S) < gate
+                && voiced_seconds(voiced, start_s - VAD_SLACK_S, end_s + VAD_SLACK_S) < gate
             {
                 continue;
             }
@@ -206,6 +197,50 @@ impl Transcriber for WhisperTranscriber {
             });
         }
         Ok(segments)
+    }
+}
+
+impl Transcriber for WhisperTranscriber {
+    fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
+        if samples_16k.len() < MIN_SAMPLES {
+            return Ok(Vec::new());
+        }
+        let gate = f64::from(self.settings.min_voiced_seconds);
+        let voiced = if gate > 0.0 {
+            voiced_frames(samples_16k)
+        } else {
+            Vec::new()
+        };
+        if gate > 0.0 && voiced_seconds(&voiced, 0.0, f64::INFINITY) < gate {
+            return Ok(Vec::new());
+        }
+        let failed =
+            |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
+        // The lease comes first: a state holds its own compute buffers (tens of
+        // MB), so only windows that have cores to run on use one.
+        let lease = self.cores.lease();
+        let idle = self
+            .idle_states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        let mut state = match idle {
+            Some(state) => state,
+            None => self.context.create_state().map_err(failed)?,
+        };
+        let mut params = self.params();
+        if let Some(ctx) = audio_ctx_for(samples_16k.len()) {
+            params.set_audio_ctx(ctx);
+        }
+        params.set_n_threads(lease.threads() as i32);
+        state.full(params, samples_16k).map_err(failed)?;
+        let segments = self.segments(&state, samples_16k, &voiced);
+        self.idle_states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(state);
+        drop(lease);
+        segments
     }
 
     fn parallel_windows(&self) -> usize {
