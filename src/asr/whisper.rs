@@ -1,7 +1,8 @@
 //! Speech recognition with whisper.cpp (through whisper-rs): one model loaded once
 //! and shared, decoding states pooled (at most one per core, reused window after
-//! window) so windows can be transcribed in parallel, token timings for locating matches in the audio, and whisper's
-//! well-known habit of inventing text for silence filtered out.
+//! window) so windows can be transcribed in parallel, token timings for locating
+//! matches in the audio, and whisper's well-known habit of inventing text for
+//! silence filtered out.
 
 use super::core_share::{CoreShare, QueuedWindows};
 use super::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
@@ -150,8 +151,6 @@ impl WhisperTranscriber {
         samples_16k: &[f32],
         voiced: &[bool],
     ) -> Result<Vec<RecognizedSegment>, AsrError> {
-        let failed =
-            |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
         let gate = f64::from(self.settings.min_voiced_seconds);
         let audio_s = samples_16k.len() as f64 / 16_000.0;
         let mut segments = Vec::new();
@@ -176,7 +175,7 @@ impl WhisperTranscriber {
                     continue;
                 }
                 let data = token.token_data();
-                let bytes = token.to_bytes().map_err(failed)?.to_vec();
+                let bytes = token.to_bytes().map_err(whisper_failed)?.to_vec();
                 raw.push(RawToken {
                     bytes,
                     start_s: data.t0 as f64 * TICK_S,
@@ -214,8 +213,6 @@ impl Transcriber for WhisperTranscriber {
         if gate > 0.0 && voiced_seconds(&voiced, 0.0, f64::INFINITY) < gate {
             return Ok(Vec::new());
         }
-        let failed =
-            |e: whisper_rs::WhisperError| AsrError::Recognition(format!("whisper.cpp: {e}"));
         // The lease comes first: a state holds its own compute buffers (tens of
         // MB), so only windows that have cores to run on use one.
         let lease = self.cores.lease();
@@ -226,14 +223,14 @@ impl Transcriber for WhisperTranscriber {
             .pop();
         let mut state = match idle {
             Some(state) => state,
-            None => self.context.create_state().map_err(failed)?,
+            None => self.context.create_state().map_err(whisper_failed)?,
         };
         let mut params = self.params();
         if let Some(ctx) = audio_ctx_for(samples_16k.len()) {
             params.set_audio_ctx(ctx);
         }
         params.set_n_threads(lease.threads() as i32);
-        state.full(params, samples_16k).map_err(failed)?;
+        state.full(params, samples_16k).map_err(whisper_failed)?;
         let segments = self.segments(&state, samples_16k, &voiced);
         self.idle_states
             .lock()
@@ -254,6 +251,10 @@ impl Transcriber for WhisperTranscriber {
     fn fingerprint(&self) -> String {
         self.fingerprint.clone()
     }
+}
+
+fn whisper_failed(e: whisper_rs::WhisperError) -> AsrError {
+    AsrError::Recognition(format!("whisper.cpp: {e}"))
 }
 
 /// Whether each 30 ms frame of 16 kHz audio holds voice, by WebRTC's VAD.

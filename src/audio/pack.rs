@@ -11,7 +11,6 @@
 //! utterances. The piece table maps every time back exactly.
 
 use super::resample::TARGET_RATE;
-use super::sample_to_f32;
 
 /// Speech kept before and after each VAD region, seconds (VAD onsets are late
 /// and soft word endings get cut).
@@ -57,7 +56,8 @@ fn seconds(samples: usize) -> f64 {
 
 /// The packed speech of one channel: where each piece goes, not a copy of the
 /// samples (a copy of an hour-long channel's speech would be over 100 MB); the
-/// recognizer's windows are copied out one at a time with [`PackedSpeech::samples`].
+/// recognizer's windows are gathered one at a time while the recording streams
+/// past ([`super::windows::WindowFiller`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedSpeech {
     pub pieces: Vec<Piece>,
@@ -105,7 +105,10 @@ impl PackedSpeech {
     }
 
     /// The samples of `range` of the packed buffer: the pieces' audio from
-    /// `channel` (the one this was packed from), silence between them.
+    /// `channel` (the one this was packed from), silence between them. Copied from
+    /// a whole channel held in memory, so it is only the reference the streamed
+    /// windows are tested against.
+    #[cfg(test)]
     pub fn samples(&self, channel: &[i16], range: std::ops::Range<usize>) -> Vec<f32> {
         let end = range.end.min(self.len());
         let start = range.start.min(end);
@@ -119,7 +122,7 @@ impl PackedSpeech {
             let to = p.packed_end().min(end);
             let source = &channel[p.orig_start + (from - p.packed_start)..][..to - from];
             for (o, &s) in out[from - start..to - start].iter_mut().zip(source) {
-                *o = sample_to_f32(s);
+                *o = crate::audio::sample_to_f32(s);
             }
         }
         out
@@ -179,7 +182,7 @@ mod tests {
     #[test]
     fn packs_padded_regions_and_maps_times_back() {
         // Sample i holds i mod 32,000, so every copied sample says where it came from.
-        let at = |i: usize| sample_to_f32((i % 32_000) as i16);
+        let at = |i: usize| crate::audio::sample_to_f32((i % 32_000) as i16);
         let channel: Vec<i16> = (0..16_000 * 10).map(|i| (i % 32_000) as i16).collect();
         let packed = PackedSpeech::new(channel.len(), &[(1.0, 2.0), (2.3, 3.0), (7.0, 8.0)]);
         // The first two join once padded (2.2 >= 2.1).

@@ -147,15 +147,10 @@ pub fn no_model_problem(spec: &CallSpec) -> InputProblem {
 }
 
 /// A recording's length in minutes from its header (for progress); 0 when the
-/// header is unreadable, and decoding then reports why.
+/// header is unreadable, and transcribing it then reports why.
 pub fn call_minutes(path: &Path) -> f64 {
-    let Ok(file) = std::fs::File::open(path) else {
-        return 0.0;
-    };
-    match audio::riff::read_header(&mut std::io::BufReader::new(file)) {
-        Ok(h) if h.sample_rate > 0 => h.frames() as f64 / f64::from(h.sample_rate) / 60.0,
-        _ => 0.0,
-    }
+    use audio::CallAudio;
+    audio::RecordingFile::open(path).map_or(0.0, |r| r.duration_s() / 60.0)
 }
 
 /// Progress in audio minutes (what an operator plans by), reported as workers

@@ -219,22 +219,17 @@ pub fn transcribe_call(
     let mut turns = per_channel.next().unwrap_or_default();
     let first_text = joined_text(&turns);
     turns.extend(per_channel.flatten());
-    let (measured, roles) = if let [agent, customer] = &regions[..] {
-        let speech = CallSpeech {
-            agent,
-            customer: Some(customer),
-            agent_text: &first_text,
-            duration_s: audio.duration_s(),
-        };
-        (speech_metrics(&speech), Roles::Known)
+    let customer = regions.get(1).map(Vec::as_slice);
+    let measured = speech_metrics(&CallSpeech {
+        agent: regions.first().map_or(&[][..], Vec::as_slice),
+        customer,
+        agent_text: &first_text,
+        duration_s: audio.duration_s(),
+    });
+    let roles = if customer.is_some() {
+        Roles::Known
     } else {
-        let speech = CallSpeech {
-            agent: regions.first().map_or(&[][..], Vec::as_slice),
-            customer: None,
-            agent_text: &first_text,
-            duration_s: audio.duration_s(),
-        };
-        (speech_metrics(&speech), Roles::Unknown)
+        Roles::Unknown
     };
     turns.sort_by(|x, y| {
         x.start_s
@@ -328,10 +323,10 @@ impl ChannelPlan {
             0.0,
             len as f64 / f64::from(crate::audio::resample::TARGET_RATE),
         )];
-        let regions = match input {
-            _ if regions.is_empty() => regions,
-            AsrInput::Speech => regions,
-            AsrInput::Whole => &whole[..],
+        let regions = if input == AsrInput::Whole && !regions.is_empty() {
+            &whole[..]
+        } else {
+            regions
         };
         let packed = PackedSpeech::new(len, regions);
         let windows = packed.windows(RECOGNIZER_WINDOW_S);
