@@ -356,11 +356,17 @@ fn timed_tokens(raw: Vec<RawToken>, start_s: f64, end_s: f64) -> Vec<RecognizedT
 
 /// Encoder context for a buffer shorter than Whisper's 30 s window: the encoder's
 /// cost is proportional to its context, and VAD-packed channels are usually well
-/// under 30 s. A margin keeps the end of the speech away from the cut-off.
+/// under 30 s. A margin keeps the end of the speech away from the cut-off. The
+/// context is a multiple of 16 frames: ggml's fast matrix kernels (llamafile's
+/// tinyBLAS) take the attention products only when their inner dimension is, and
+/// fall back to a dot product per element three times slower otherwise (Whisper's
+/// own 1,500 is not, so a window near 30 s still gets 1,488).
 fn audio_ctx_for(samples: usize) -> Option<i32> {
     const FULL_CTX: usize = 1500;
     const MARGIN: usize = 128;
-    let ctx = samples * FULL_CTX / (30 * 16_000) + MARGIN;
+    const KERNEL_STEP: usize = 16;
+    let needed = samples * FULL_CTX / (30 * 16_000) + MARGIN;
+    let ctx = needed.div_ceil(KERNEL_STEP) * KERNEL_STEP;
     (ctx < FULL_CTX).then_some(ctx as i32)
 }
 
@@ -368,9 +374,25 @@ fn audio_ctx_for(samples: usize) -> Option<i32> {
 mod tests {
     #[test]
     fn audio_ctx_shrinks_only_for_buffers_under_30_s() {
-        assert_eq!(super::audio_ctx_for(16_000 * 10), Some(500 + 128));
+        assert_eq!(super::audio_ctx_for(16_000 * 10), Some(640)); // 500 + 128, up to 16s
+        assert_eq!(super::audio_ctx_for(16_000 * 27), Some(1488)); // 1350 + 128 -> 1488
         assert_eq!(super::audio_ctx_for(16_000 * 29), None);
         assert_eq!(super::audio_ctx_for(16_000 * 60), None);
+    }
+
+    #[test]
+    fn audio_ctx_is_a_kernel_multiple_that_covers_the_audio_and_margin() {
+        for samples in (1_600..16_000 * 31).step_by(160) {
+            let frames = samples * 1500 / (30 * 16_000);
+            match super::audio_ctx_for(samples) {
+                Some(ctx) => {
+                    let ctx = ctx as usize;
+                    assert_eq!(ctx % 16, 0, "{samples} samples: {ctx}");
+                    assert!(ctx >= frames + 128 && ctx < 1500, "{samples}: {ctx}");
+                }
+                None => assert!(frames + 128 > 1488, "{samples} samples left at 1500"),
+            }
+        }
     }
 
     use super::*;
