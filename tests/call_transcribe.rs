@@ -10,7 +10,7 @@ use callqa::input::call::{transcribe_call, CallError, CallSpec, ChannelLayout};
 use callqa::interaction::{InteractionKind, Roles, Speaker};
 use std::f64::consts::PI;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 const RATE: f64 = 16_000.0;
 
@@ -64,6 +64,9 @@ struct FakeAsr {
     /// Return all bursts as one segment (to test splitting).
     one_segment: bool,
     no_speech_prob: f32,
+    /// While set, hear only the first burst, then clear it: Whisper jumping
+    /// over the rest of a window once.
+    skip_once: AtomicBool,
 }
 
 impl FakeAsr {
@@ -72,6 +75,7 @@ impl FakeAsr {
             calls: AtomicUsize::new(0),
             one_segment: false,
             no_speech_prob: 0.01,
+            skip_once: AtomicBool::new(false),
         }
     }
 }
@@ -103,7 +107,11 @@ impl Transcriber for FakeAsr {
     fn transcribe(&self, samples: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let mut segments = Vec::new();
-        for (a, b, peak) in bursts(samples) {
+        let mut heard = bursts(samples);
+        if self.skip_once.swap(false, Ordering::SeqCst) {
+            heard.truncate(1);
+        }
+        for (a, b, peak) in heard {
             let word = WORDS
                 .iter()
                 .min_by(|x, y| (x.0 - peak).abs().total_cmp(&(y.0 - peak).abs()))
@@ -304,6 +312,36 @@ fn a_segment_across_two_utterances_stays_one_turn_with_word_times() {
     assert!(at("工号").1 <= 3.0 + 0.05, "{turn:?}");
     assert!(close(at("请稍等").0, 9.0), "{turn:?}");
     assert!(close(turn.end_s, at("请稍等").1), "{turn:?}");
+}
+
+#[test]
+fn speech_the_recognizer_skipped_is_transcribed_again_in_place() {
+    let mono = audio(vec![channel(
+        14.0,
+        &[(0.5, 2.0, 0), (4.0, 6.0, 1), (9.0, 11.0, 2)],
+    )]);
+    let asr = FakeAsr {
+        skip_once: AtomicBool::new(true),
+        ..FakeAsr::new()
+    };
+    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &asr).unwrap();
+    assert_eq!(asr.calls.load(Ordering::SeqCst), 2, "one window, one retry");
+    let got: Vec<(&str, f64, f64)> = call
+        .turns
+        .iter()
+        .map(|t| (t.text.as_str(), t.start_s, t.end_s))
+        .collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (turn, (text, a, b)) in got.iter().zip([
+        ("您好工号", 0.5, 2.0),
+        ("我要投诉", 4.0, 6.0),
+        ("请稍等", 9.0, 11.0),
+    ]) {
+        assert!(
+            turn.0 == text && close(turn.1, a) && close(turn.2, b),
+            "{got:?}"
+        );
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 pub mod core_share;
 pub mod hallucination;
 pub mod parallel;
+pub mod recovery;
 
 pub use core_share::QueuedWindows;
 

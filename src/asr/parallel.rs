@@ -29,6 +29,23 @@ pub fn transcribe_windows<E: From<AsrError>>(
     count: usize,
     produce: impl FnOnce(&mut WindowSink<'_>) -> Result<(), E>,
 ) -> Result<Vec<Vec<RecognizedSegment>>, E> {
+    transcribe_windows_with(
+        transcriber,
+        count,
+        |_, samples| transcriber.transcribe(samples),
+        produce,
+    )
+}
+
+/// [`transcribe_windows`], with each window recognized by `recognize(index,
+/// samples)` (which may call the transcriber more than once, e.g.
+/// [`super::recovery::transcribe_recovering_skips`]).
+pub fn transcribe_windows_with<E: From<AsrError>>(
+    transcriber: &dyn Transcriber,
+    count: usize,
+    recognize: impl Fn(usize, &[f32]) -> WindowResult + Sync,
+    produce: impl FnOnce(&mut WindowSink<'_>) -> Result<(), E>,
+) -> Result<Vec<Vec<RecognizedSegment>>, E> {
     let queued = transcriber.queue_windows(count);
     let failed = AtomicBool::new(false);
     let results: Vec<Mutex<Option<WindowResult>>> = (0..count).map(|_| Mutex::new(None)).collect();
@@ -46,7 +63,7 @@ pub fn transcribe_windows<E: From<AsrError>>(
             queued.finished_one();
             continue;
         }
-        let result = transcriber.transcribe(&samples);
+        let result = recognize(i, &samples);
         drop(samples);
         queued.finished_one();
         failed.fetch_or(result.is_err(), Ordering::Relaxed);

@@ -37,6 +37,11 @@ impl Piece {
         self.packed_start + self.len()
     }
 
+    /// Where it lies in the packed buffer, samples.
+    pub fn packed_range(&self) -> std::ops::Range<usize> {
+        self.packed_start..self.packed_end()
+    }
+
     pub fn packed_start_s(&self) -> f64 {
         seconds(self.packed_start)
     }

@@ -11,6 +11,8 @@
 //! would be transcribed twice and every turn would appear for both parties. With
 //! `mono`, channels are averaged into one before anything else.
 
+use crate::asr::parallel::transcribe_windows_with;
+use crate::asr::recovery::transcribe_recovering_skips;
 use crate::asr::{AsrError, RecognizedSegment, Transcriber};
 use crate::audio::metrics::{speech_metrics, CallSpeech};
 use crate::audio::pack::PackedSpeech;
@@ -20,6 +22,7 @@ use crate::audio::{AudioError, CallAudio};
 use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, TimedSpan, Turn};
 use chrono::{DateTime, FixedOffset};
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -31,7 +34,7 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 4;
+pub const TURN_FORMAT_VERSION: u32 = 5;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
@@ -305,7 +308,7 @@ fn joined_text(turns: &[Turn]) -> String {
 struct ChannelPlan {
     source: Source,
     packed: PackedSpeech,
-    windows: Vec<std::ops::Range<usize>>,
+    windows: Vec<Range<usize>>,
     speaker: Speaker,
 }
 
@@ -337,6 +340,17 @@ impl ChannelPlan {
             speaker,
         }
     }
+
+    /// The pieces of packed speech in `window`, as sample ranges from its start.
+    fn pieces_in(&self, window: &Range<usize>) -> Vec<Range<usize>> {
+        self.packed
+            .pieces
+            .iter()
+            .map(|p| p.packed_range())
+            .filter(|r| r.start >= window.start && r.end <= window.end)
+            .map(|r| r.start - window.start..r.end - window.start)
+            .collect()
+    }
 }
 
 /// Streams the recording once more, cutting the windows of every channel as it
@@ -357,8 +371,18 @@ fn transcribe_channels(
             Some(first)
         })
         .collect();
-    let jobs = plans.iter().map(|p| p.windows.len()).sum();
-    let mut recognized = crate::asr::parallel::transcribe_windows(transcriber, jobs, |ready| {
+    // The speech pieces of each window, relative to its start, for recovering
+    // what the recognizer skips.
+    let pieces: Vec<Vec<Range<usize>>> = plans
+        .iter()
+        .flat_map(|plan| plan.windows.iter().map(|w| plan.pieces_in(w)))
+        .collect();
+    let recognize = |job: usize, samples: &[f32]| {
+        let pieces = pieces.get(job).map_or(&[][..], Vec::as_slice);
+        transcribe_recovering_skips(transcriber, samples, pieces, &kept_segment)
+    };
+    let jobs = pieces.len();
+    let mut recognized = transcribe_windows_with(transcriber, jobs, recognize, |ready| {
         let mut fillers: Vec<WindowFiller> = plans
             .iter()
             .map(|p| WindowFiller::new(&p.packed, &p.windows))
@@ -398,15 +422,18 @@ fn transcribe_channels(
         out.push(
             segments
                 .iter()
-                .filter(|s| {
-                    s.no_speech_prob <= NO_SPEECH_DROP
-                        && !crate::asr::hallucination::is_hallucination(&s.text)
-                })
+                .filter(|s| kept_segment(s))
                 .flat_map(|s| segment_turns(s, &plan.packed, plan.speaker))
                 .collect(),
         );
     }
     Ok(out)
+}
+
+/// Whether a recognized segment becomes a turn: not rated as non-speech, not a
+/// known hallucination.
+fn kept_segment(s: &RecognizedSegment) -> bool {
+    s.no_speech_prob <= NO_SPEECH_DROP && !crate::asr::hallucination::is_hallucination(&s.text)
 }
 
 /// One recognized segment as a turn. A segment can span two packed pieces (two
