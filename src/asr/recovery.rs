@@ -68,8 +68,8 @@ pub fn uncovered_runs(
         .iter()
         .filter(|s| keep(s))
         .map(|s| {
-            let a = (s.start_s.max(0.0) * RATE) as usize;
-            let b = (s.end_s.max(0.0) * RATE) as usize;
+            let a = (s.start_s.max(0.0) * RATE).round() as usize;
+            let b = (s.end_s.max(0.0) * RATE).round() as usize;
             a.saturating_sub(slack)..b.max(a) + slack
         })
         .collect();
@@ -223,5 +223,76 @@ mod tests {
         assert_eq!(texts[0], ("a", 0.0));
         assert_eq!(texts[1].0, "b");
         assert!((texts[1].1 - 3.6).abs() < 1e-9, "{texts:?}");
+    }
+
+    /// The runs, recomputed the slow way: every 10 ms unit of a piece is
+    /// covered or not, uncovered units join when adjacent in a piece or at the
+    /// boundary of two consecutive pieces.
+    fn reference_runs(pieces: &[Range<usize>], segs: &[RecognizedSegment]) -> Vec<Range<usize>> {
+        const UNIT: usize = 160;
+        let slack = (SEGMENT_SLACK_S * RATE) as usize;
+        let covered = |u: usize| {
+            segs.iter().any(|s| {
+                let a = ((s.start_s * RATE).round() as usize).saturating_sub(slack);
+                let b = (s.end_s * RATE).round() as usize + slack;
+                u < b && u + UNIT > a
+            })
+        };
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        let mut prev_end = None; // end of the previous uncovered unit
+        for (i, p) in pieces.iter().enumerate() {
+            for u in (p.start..p.end).step_by(UNIT) {
+                if covered(u) {
+                    continue;
+                }
+                let joins = prev_end == Some(u)
+                    || (u == p.start && i > 0 && prev_end == Some(pieces[i - 1].end));
+                match runs.last_mut() {
+                    Some(r) if joins => {
+                        r.1 = u + UNIT;
+                        r.2 += UNIT;
+                    }
+                    _ => runs.push((u, u + UNIT, UNIT)),
+                }
+                prev_end = Some(u + UNIT);
+            }
+        }
+        let whole = (
+            pieces.first().map_or(0, |p| p.start),
+            pieces.last().map_or(0, |p| p.end),
+        );
+        runs.into_iter()
+            .filter(|&(a, b, n)| n as f64 / RATE >= MIN_RETRY_S && (a, b) != whole)
+            .map(|(a, b, _)| a..b)
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// On a 10 ms grid (pieces and segment times on it), the runs are exactly
+        /// the reference's.
+        #[test]
+        fn runs_match_a_unit_by_unit_reference(
+            shape in proptest::collection::vec((0usize..80, 1usize..400), 1..8),
+            seg_units in proptest::collection::vec((0usize..3000, 0usize..600), 0..5),
+        ) {
+            const UNIT: usize = 160;
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for (gap, len) in shape {
+                let start = at + gap * UNIT;
+                pieces.push(start..start + len * UNIT);
+                at = start + len * UNIT + 50 * UNIT;
+            }
+            let segs: Vec<RecognizedSegment> = seg_units
+                .iter()
+                .map(|&(a, len)| seg((a * UNIT) as f64 / RATE, ((a + len) * UNIT) as f64 / RATE, "x"))
+                .collect();
+            proptest::prop_assert_eq!(
+                uncovered_runs(&segs, &pieces, &keep_all),
+                reference_runs(&pieces, &segs)
+            );
+        }
     }
 }
