@@ -32,6 +32,20 @@ pub struct RecognizedSegment {
     pub no_speech_prob: f32,
 }
 
+impl RecognizedSegment {
+    /// The segment with its own and its tokens' times moved `offset_s` later
+    /// (from a window's axis to the one it was cut from).
+    pub fn shifted(mut self, offset_s: f64) -> Self {
+        self.start_s += offset_s;
+        self.end_s += offset_s;
+        for t in &mut self.tokens {
+            t.start_s += offset_s;
+            t.end_s += offset_s;
+        }
+        self
+    }
+}
+
 /// Turns 16 kHz mono f32 samples into text segments.
 pub trait Transcriber: Send + Sync {
     fn transcribe(&self, samples_16k: &[f32]) -> Result<Vec<RecognizedSegment>, AsrError>;

@@ -22,25 +22,13 @@ pub type WindowSink<'a> = dyn FnMut(usize, Vec<f32>) + 'a;
 
 /// Transcribes windows `0..count`, which `produce` hands over in any order as it
 /// cuts them, and returns their segments in window order (times relative to each
-/// window's start). A window never handed over gives no segments. The first error
-/// of `produce` or of the recognizer (in window order) is returned.
+/// window's start). Each window is recognized by `recognize(index, samples)`,
+/// which may call the transcriber more than once (e.g.
+/// [`super::recovery::transcribe_recovering_skips`]); the transcriber says how many
+/// windows run at once and shares its cores among them. A window never handed
+/// over gives no segments. The first error of `produce` or of the recognizer (in
+/// window order) is returned.
 pub fn transcribe_windows<E: From<AsrError>>(
-    transcriber: &dyn Transcriber,
-    count: usize,
-    produce: impl FnOnce(&mut WindowSink<'_>) -> Result<(), E>,
-) -> Result<Vec<Vec<RecognizedSegment>>, E> {
-    transcribe_windows_with(
-        transcriber,
-        count,
-        |_, samples| transcriber.transcribe(samples),
-        produce,
-    )
-}
-
-/// [`transcribe_windows`], with each window recognized by `recognize(index,
-/// samples)` (which may call the transcriber more than once, e.g.
-/// [`super::recovery::transcribe_recovering_skips`]).
-pub fn transcribe_windows_with<E: From<AsrError>>(
     transcriber: &dyn Transcriber,
     count: usize,
     recognize: impl Fn(usize, &[f32]) -> WindowResult + Sync,
@@ -153,10 +141,15 @@ mod tests {
 
     /// Hands windows `0..count` over in order.
     fn run(echo: &Echo, count: usize) -> Result<Vec<Vec<RecognizedSegment>>, AsrError> {
-        transcribe_windows(echo, count, |sink| {
-            (0..count).for_each(|i| sink(i, vec![i as f32; 4]));
-            Ok::<(), AsrError>(())
-        })
+        transcribe_windows(
+            echo,
+            count,
+            |_, s| echo.transcribe(s),
+            |sink| {
+                (0..count).for_each(|i| sink(i, vec![i as f32; 4]));
+                Ok::<(), AsrError>(())
+            },
+        )
     }
 
     #[test]
@@ -171,10 +164,15 @@ mod tests {
         assert_eq!(serial.peak.load(Ordering::SeqCst), 1);
         assert!(run(&serial, 0).unwrap().is_empty());
         // Handed over out of order: still in window order.
-        let out = transcribe_windows(&echo, 3, |sink| {
-            [2, 0, 1].into_iter().for_each(|i| sink(i, vec![i as f32]));
-            Ok::<(), AsrError>(())
-        })
+        let out = transcribe_windows(
+            &echo,
+            3,
+            |_, s| echo.transcribe(s),
+            |sink| {
+                [2, 0, 1].into_iter().for_each(|i| sink(i, vec![i as f32]));
+                Ok::<(), AsrError>(())
+            },
+        )
         .unwrap();
         assert_eq!(texts(&out), ["0", "1", "2"]);
     }
@@ -190,10 +188,15 @@ mod tests {
     #[test]
     fn a_failing_producer_fails_the_call_and_the_workers_stop() {
         let echo = Echo::new(2);
-        let err = transcribe_windows(&echo, 5, |sink| {
-            sink(0, vec![0.0]);
-            Err(AsrError::Recognition("the file went away".into()))
-        })
+        let err = transcribe_windows(
+            &echo,
+            5,
+            |_, s| echo.transcribe(s),
+            |sink| {
+                sink(0, vec![0.0]);
+                Err(AsrError::Recognition("the file went away".into()))
+            },
+        )
         .unwrap_err();
         assert_eq!(
             err.to_string(),

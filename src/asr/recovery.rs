@@ -18,7 +18,7 @@ pub const MIN_RETRY_S: f64 = 1.0;
 /// How far around a segment's own times its words may lie, seconds.
 pub const SEGMENT_SLACK_S: f64 = 0.2;
 
-const RATE: f64 = 16_000.0;
+const RATE: f64 = crate::audio::resample::TARGET_RATE as f64;
 
 /// Transcribes one window of packed speech, then each run of its `pieces` (sample
 /// ranges within the window, in order) that no segment `keep` accepts overlaps,
@@ -32,22 +32,11 @@ pub fn transcribe_recovering_skips(
     keep: &dyn Fn(&RecognizedSegment) -> bool,
 ) -> Result<Vec<RecognizedSegment>, AsrError> {
     let mut segments = transcriber.transcribe(samples)?;
-    let runs = uncovered_runs(&segments, pieces, keep);
-    if runs.is_empty() {
-        return Ok(segments);
-    }
-    for run in runs {
+    for run in uncovered_runs(&segments, pieces, keep) {
         let offset_s = run.start as f64 / RATE;
         let end = run.end.min(samples.len());
-        for mut s in transcriber.transcribe(&samples[run.start.min(end)..end])? {
-            s.start_s += offset_s;
-            s.end_s += offset_s;
-            for t in &mut s.tokens {
-                t.start_s += offset_s;
-                t.end_s += offset_s;
-            }
-            segments.push(s);
-        }
+        let again = transcriber.transcribe(&samples[run.start.min(end)..end])?;
+        segments.extend(again.into_iter().map(|s| s.shifted(offset_s)));
     }
     segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     Ok(segments)

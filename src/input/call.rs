@@ -11,7 +11,7 @@
 //! would be transcribed twice and every turn would appear for both parties. With
 //! `mono`, channels are averaged into one before anything else.
 
-use crate::asr::parallel::transcribe_windows_with;
+use crate::asr::parallel::transcribe_windows;
 use crate::asr::recovery::transcribe_recovering_skips;
 use crate::asr::{AsrError, RecognizedSegment, Transcriber};
 use crate::audio::metrics::{speech_metrics, CallSpeech};
@@ -382,7 +382,7 @@ fn transcribe_channels(
         transcribe_recovering_skips(transcriber, samples, pieces, &kept_segment)
     };
     let jobs = pieces.len();
-    let mut recognized = transcribe_windows_with(transcriber, jobs, recognize, |ready| {
+    let mut recognized = transcribe_windows(transcriber, jobs, recognize, |ready| {
         let mut fillers: Vec<WindowFiller> = plans
             .iter()
             .map(|p| WindowFiller::new(&p.packed, &p.windows))
@@ -409,15 +409,13 @@ fn transcribe_channels(
         let mut segments = Vec::new();
         for window in &plan.windows {
             let offset_s = window.start as f64 / f64::from(crate::audio::resample::TARGET_RATE);
-            for mut s in recognized.next().unwrap_or_default() {
-                s.start_s += offset_s;
-                s.end_s += offset_s;
-                for t in &mut s.tokens {
-                    t.start_s += offset_s;
-                    t.end_s += offset_s;
-                }
-                segments.push(s);
-            }
+            segments.extend(
+                recognized
+                    .next()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| s.shifted(offset_s)),
+            );
         }
         out.push(
             segments
