@@ -6,7 +6,7 @@
 
 use callqa::audio::pack::PackedSpeech;
 use callqa::audio::vad::{speech_regions, VadConfig};
-use callqa::input::call::RECOGNIZER_WINDOW_S;
+use callqa::call::RECOGNIZER_WINDOW_S;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rate = 16_000.0;

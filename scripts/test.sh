@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export CALLQA_REQUIRE_MODEL=1
 cargo fmt --all -- --check
+scripts/check_layers.sh
 # --release shares the build (and the whisper.cpp compile) with the tests below.
 cargo clippy --release --all-targets -- -D warnings
 cargo test --release

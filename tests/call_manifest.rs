@@ -2,8 +2,8 @@
 //! layouts and start times parsed, bad lines reported with their line number
 //! while good lines still load.
 
-use callqa::input::call::{CallSpec, ChannelLayout};
-use callqa::input::manifest::{read_manifest, ManifestError};
+use callqa::call::manifest::{read_manifest, ManifestError};
+use callqa::call::{CallSpec, ChannelLayout};
 use std::path::Path;
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

@@ -6,7 +6,7 @@
 
 use callqa::asr::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
 use callqa::audio::DecodedAudio;
-use callqa::input::call::{transcribe_call, CallError, CallSpec, ChannelLayout};
+use callqa::call::{transcribe_call, CallError, CallSpec, ChannelLayout};
 use callqa::interaction::{InteractionKind, Roles, Speaker};
 use std::f64::consts::PI;
 use std::path::Path;

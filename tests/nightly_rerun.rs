@@ -7,7 +7,7 @@ mod common;
 
 use callqa::asr::{AsrError, RecognizedSegment, Transcriber};
 use callqa::batch::{run_incremental, CallOptions, Item, RunPlan};
-use callqa::input::call::ChannelLayout;
+use callqa::call::ChannelLayout;
 use callqa::reporter::CollectingReporter;
 use callqa::rules::Ruleset;
 use callqa::store::Store;
@@ -225,7 +225,7 @@ fn rescore_covers_cached_calls_and_needs_no_recordings() {
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    callqa::merge::sort_results(&mut want);
+    callqa::output::merge::sort_results(&mut want);
     assert_eq!(
         common::sorted_results(&out),
         want,

@@ -9,10 +9,10 @@ use callqa::output::{
     DirSink, ReportSink, RunSummary, AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV,
 };
 use callqa::rules::Band;
+use callqa::scan::redact::redact_result;
 use callqa::scan::result::{
     Evidence, InputErrorLine, InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION,
 };
-use callqa::text::redact::redact_result;
 use std::path::Path;
 
 mod common;

@@ -2,10 +2,10 @@
 //! aggregates; shards are disjoint; conflicting or mixed-ruleset shards are refused.
 
 use callqa::aggregate::{aggregate, RuleInfo};
-use callqa::merge::{merge, sort_results, MergeError};
+use callqa::batch::shard::ShardSpec;
+use callqa::output::merge::{merge, sort_results, MergeError};
 use callqa::output::{DirSink, ReportSink, RunSummary};
 use callqa::scan::result::{InputErrorLine, InteractionResult, SCHEMA_VERSION};
-use callqa::shard::ShardSpec;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 

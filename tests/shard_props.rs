@@ -1,7 +1,7 @@
 //! Sharding: shards 0..N partition any set of ids (disjoint, union = all), the
 //! split is roughly even, and `--shard` values parse or fail with a useful message.
 
-use callqa::shard::{shard_of, ShardError, ShardSpec};
+use callqa::batch::shard::{shard_of, ShardError, ShardSpec};
 use proptest::prelude::*;
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! `callqa export`: results recorded since a time, as JSON Lines or CSV, with the
 //! `since` boundary inclusive to the microsecond.
 
-use callqa::export::{export, parse_since, ExportFormat, CSV_COLUMNS};
+use callqa::output::export::{export, parse_since, ExportFormat, CSV_COLUMNS};
 use callqa::scan::result::InteractionResult;
 use callqa::store::{ResultKey, Store};
 use std::path::Path;

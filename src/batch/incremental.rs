@@ -1,5 +1,5 @@
-//! The batch run with a state store: the nightly path of `callqa scan`. It does what
-//! [`super::run`] does, but remembers: every input is recorded by content hash, a
+//! The batch run with a state store: the nightly path of `callqa scan`. It reads, scans and
+//! emits in input order, and remembers: every input is recorded by content hash, a
 //! result already stored for the same input content and ruleset is handed out again
 //! instead of rescanning, a recording is transcribed only when the transcript cache
 //! has nothing for (audio hash, model, settings), and every scanned interaction is
@@ -11,17 +11,20 @@
 //! write is an idempotent upsert, so a run killed at any point and run again hands out
 //! exactly the results an uninterrupted run would.
 
-use super::{calls, display_path, read_text_file, BatchStats, CallOptions, Item};
+use super::progress::MinutesProgress;
+use super::{BatchStats, CallOptions, Item};
 use crate::aggregate::Week;
 use crate::asr::Transcriber;
-use crate::input::call::CallSpec;
-use crate::input::{self, InputFile, InputKind, InputProblem, TextRead};
+use crate::batch::shard::ShardSpec;
+use crate::call::{self as calls, CallSpec};
+use crate::input::{
+    self, display_path, read_text_file, InputFile, InputKind, InputProblem, TextRead,
+};
 use crate::interaction::{Interaction, InteractionKind};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
 use crate::sample::{self, SampleItem, Selection};
 use crate::scan::{self, result::InteractionResult};
-use crate::shard::ShardSpec;
 use crate::store::{CachedTranscript, ResultKey, Store, StoreError, TranscriptKey};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -31,6 +34,8 @@ use std::path::PathBuf;
 const FILES_PER_CHUNK: usize = 64;
 /// Recordings transcribed between two store commits: a crash loses at most these.
 const CALLS_PER_COMMIT: usize = 8;
+/// Interactions scanned together before their results are handed out.
+const INTERACTIONS_PER_SLICE: usize = 4096;
 
 /// Sampling of a run: `rate` of each agent-week, ranked with `seed`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,9 +138,9 @@ fn split(files: Vec<InputFile>) -> (Vec<InputFile>, Vec<InputFile>) {
 }
 
 /// Runs the batch over `inputs` with `store`, calling `emit` for every result and
-/// problem in input order (text files, then calls), as [`super::run`] does. Results
+/// problem in input order (text files, then calls). Results
 /// come out redacted when `plan.redact`. Fails only when the store (or the
-/// sample rate) fails; unreadable inputs are problems, as in [`super::run`].
+/// sample rate) fails; unreadable inputs are problems, reported and emitted.
 #[allow(clippy::too_many_arguments)]
 pub fn run_incremental(
     inputs: &[PathBuf],
@@ -257,7 +262,7 @@ fn stored_line(r: &InteractionResult, redacted: bool) -> String {
         serde_json::to_string(r).unwrap_or_default()
     } else {
         let mut copy = r.clone();
-        crate::text::redact::redact_result(&mut copy);
+        crate::scan::redact::redact_result(&mut copy);
         serde_json::to_string(&copy).unwrap_or_default()
     }
 }
@@ -287,13 +292,13 @@ fn scan_and_store(
     plan: &RunPlan,
 ) -> Result<Vec<InteractionResult>, StoreError> {
     let mut out = Vec::with_capacity(fresh.len());
-    for slice in fresh.chunks(super::INTERACTIONS_PER_SLICE) {
+    for slice in fresh.chunks(INTERACTIONS_PER_SLICE) {
         let results: Vec<(InteractionResult, String)> = slice
             .par_iter()
             .map(|(i, _)| {
                 let mut r = scan::scan(i, ruleset);
                 if plan.redact {
-                    crate::text::redact::redact_result(&mut r);
+                    crate::scan::redact::redact_result(&mut r);
                 }
                 let line = stored_line(&r, plan.redact);
                 (r, line)
@@ -432,7 +437,7 @@ enum CallSlot {
 
 /// The calls: reuse stored results, take transcripts from the cache, transcribe
 /// the rest (committing every few), then scan and store. Problems first, then the
-/// results in call order, as [`calls::read_calls`] gives them.
+/// results in call order, in call order.
 fn call_results(
     store: &mut Store,
     specs: &[CallSpec],
@@ -488,7 +493,7 @@ fn call_results(
     for &n in &todo {
         minutes[n] = calls::call_minutes(&specs[n].path);
     }
-    let progress = calls::MinutesProgress::new(reporter, minutes.iter().sum());
+    let progress = MinutesProgress::new(reporter, minutes.iter().sum());
     for batch in todo.chunks(CALLS_PER_COMMIT) {
         let outcomes: Vec<Result<Interaction, InputProblem>> = batch
             .par_iter()

@@ -4,10 +4,10 @@
 
 use super::args::{AsrInputArg, ChannelsArg, ScanArgs};
 use super::CliError;
+use crate::batch::shard::ShardSpec;
 use crate::batch::{CallOptions, SampleSpec};
-use crate::input::call::{AsrInput, ChannelLayout};
+use crate::call::{AsrInput, ChannelLayout};
 use crate::rules::Ruleset;
-use crate::shard::ShardSpec;
 use std::path::PathBuf;
 
 pub struct ScanConfig {

@@ -1,10 +1,10 @@
 //! `callqa export`: results recorded in the state database since a time, streamed
-//! to stdout as JSON Lines or CSV ([`crate::export`]). Reads only: works while a
+//! to stdout as JSON Lines or CSV ([`crate::output::export`]). Reads only: works while a
 //! scan writes to the same database.
 
 use super::args::ExportArgs;
 use super::{CliError, Outcome};
-use crate::export::{self, ExportError, ExportFormat};
+use crate::output::export::{self, ExportError, ExportFormat};
 use crate::reporter::Reporter;
 use crate::store::Store;
 use std::io::Write;

@@ -5,7 +5,7 @@
 use super::args::MergeArgs;
 use super::scan_cmd::{finish, slim};
 use super::{CliError, Outcome};
-use crate::merge;
+use crate::output::merge;
 use crate::output::{DirSink, ReportSink};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;

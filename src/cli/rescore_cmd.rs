@@ -124,7 +124,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
 fn rescore_one(i: &Interaction, ruleset: &Ruleset, redact: bool) -> (InteractionResult, String) {
     let r = scan::scan(i, ruleset);
     let mut stored = r.clone();
-    crate::text::redact::redact_result(&mut stored);
+    crate::scan::redact::redact_result(&mut stored);
     let line = serde_json::to_string(&stored).unwrap_or_default();
     (if redact { stored } else { r }, line)
 }

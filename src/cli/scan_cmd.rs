@@ -28,7 +28,7 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     let mut store = Store::open(&config.db)?;
     let has_calls = has_calls(&config);
     let model_fingerprint = if has_calls && config.model.is_file() {
-        let key = format!("model:{}", batch::display_path(&config.model));
+        let key = format!("model:{}", crate::input::display_path(&config.model));
         format!(
             "blake3:{}",
             store.note_input(&key, &config.model, true)?.hash
@@ -57,7 +57,7 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         asr_settings: format!(
             "language={};turns={};asr_input={}",
             config.language,
-            crate::input::call::TURN_FORMAT_VERSION,
+            crate::call::TURN_FORMAT_VERSION,
             config.calls.asr_input.as_str()
         ),
     };
@@ -153,7 +153,7 @@ fn write_item(
         }
         Item::Problem(p) => sink.input_error(&InputErrorLine {
             schema_version: SCHEMA_VERSION,
-            source: crate::batch::display_path(&p.source),
+            source: crate::input::display_path(&p.source),
             error: p.to_string(),
         }),
     }

@@ -1,12 +1,11 @@
 //! Finds the inputs of a run and reads each into [`Interaction`]s. Files are chosen
 //! by extension: `.jsonl`/`.ndjson` and `.csv` chat logs, `.json` transcripts from
 //! other recognizers, `.wav` call recordings; a `.csv` whose header starts with
-//! `call_id` is a call manifest. A bad file or line never stops the batch: it becomes
+//! `call_id` is a call manifest (read by `call`, which also turns recordings into
+//! interactions). A bad file or line never stops the batch: it becomes
 //! an [`InputProblem`] naming the file, the line when known, and the reason.
 
-pub mod call;
 pub mod chat;
-pub mod manifest;
 pub mod transcript;
 
 use crate::interaction::Interaction;
@@ -145,4 +144,45 @@ fn looks_like_manifest(path: &Path) -> bool {
         .map(str::trim)
         .collect();
     columns.first() == Some(&"call_id") && columns.contains(&"file")
+}
+
+/// Reads a chat log or transcript file.
+pub fn read_text_file(file: &InputFile) -> TextRead {
+    let source = display_path(&file.path);
+    let problem = |reason: String| TextRead {
+        interactions: Vec::new(),
+        problems: vec![InputProblem {
+            source: file.path.clone(),
+            line: None,
+            reason,
+        }],
+    };
+    match file.kind {
+        InputKind::ChatJsonl => match std::fs::File::open(&file.path) {
+            Ok(f) => chat::read_jsonl(
+                &file.path,
+                &source,
+                std::io::BufReader::with_capacity(1 << 16, f),
+            ),
+            Err(e) => problem(format!("cannot open: {e}")),
+        },
+        InputKind::ChatCsv => match std::fs::File::open(&file.path) {
+            Ok(f) => chat::read_csv(
+                &file.path,
+                &source,
+                std::io::BufReader::with_capacity(1 << 16, f),
+            ),
+            Err(e) => problem(format!("cannot open: {e}")),
+        },
+        InputKind::Transcript => match std::fs::read(&file.path) {
+            Ok(bytes) => transcript::read(&file.path, &source, &bytes),
+            Err(e) => problem(format!("cannot read: {e}")),
+        },
+        InputKind::Wav | InputKind::Manifest => problem("not a text input".into()),
+    }
+}
+
+/// The path as results show it: as given, with `/` separators.
+pub fn display_path(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
 }

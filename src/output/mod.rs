@@ -7,8 +7,10 @@ pub mod atomic;
 mod coverage;
 pub mod csv;
 mod error;
+pub mod export;
 pub mod html;
 pub mod jsonl;
+pub mod merge;
 mod sink;
 mod summary;
 

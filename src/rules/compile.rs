@@ -5,10 +5,9 @@
 
 use super::error::{Locator, RuleError};
 use super::spec::{MatchMode, RuleSpec, SpeakerFilter, WindowSpec};
+use super::vocab::{Metric, RuleKind};
 use super::{Band, Rule, Window};
 use crate::rules::MetricBound;
-use crate::scan::metrics::Metric;
-use crate::scan::result::RuleKind;
 use crate::text::normalize::normalize_str;
 use crate::text::pinyin::PinyinPhrases;
 

@@ -4,10 +4,9 @@
 mod compile;
 pub mod error;
 pub mod spec;
+pub mod vocab;
 
 use crate::interaction::InteractionKind;
-use crate::scan::metrics::Metric;
-use crate::scan::result::{RuleKind, RulesetId, Severity};
 use crate::text::phrase_alphabet::PhraseAlphabet;
 use crate::text::pinyin::PinyinPhrases;
 use aho_corasick::AhoCorasick;
@@ -17,6 +16,7 @@ pub use spec::SpeakerFilter;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+pub use vocab::{Metric, RuleKind, RulesetId, Severity};
 
 /// A score band reported per agent (e.g. >= 90 "excellent", coefficient 1.2).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -2,9 +2,9 @@
 //! strictly: unknown keys are errors. Spans are kept so every later check can point
 //! at file:line:column.
 
+use super::vocab::{RuleKind, Severity};
 use crate::interaction::InteractionKind;
 use crate::rules::Band;
-use crate::scan::result::{RuleKind, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 

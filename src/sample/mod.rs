@@ -66,23 +66,7 @@ impl SampleItem {
     }
 }
 
-/// One agent in one ISO week: the unit a quota applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Stratum {
-    pub agent_id: String,
-    pub week: String,
-}
-
-/// The sampling decision for one interaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    pub id: String,
-    pub agent_id: String,
-    pub week: String,
-    pub selected: bool,
-    /// The keyed hash of the id; lower ranks are selected first.
-    pub rank: u64,
-}
+pub use crate::store::samples::{Selection, Stratum};
 
 /// The quota of a stratum of `n` interactions: `ceil(rate x n)`, at least 1 when
 /// `n > 0`, at most `n`.

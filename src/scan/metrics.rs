@@ -5,69 +5,7 @@
 use crate::interaction::{Interaction, Roles, Speaker};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Metric {
-    AgentFirstResponseSeconds,
-    AgentMaxResponseSeconds,
-    LongestSilenceSeconds,
-    Interruptions,
-    AgentTalkRatio,
-    AgentSpeechRateCpm,
-    DurationSeconds,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 7] = [
-        Metric::AgentFirstResponseSeconds,
-        Metric::AgentMaxResponseSeconds,
-        Metric::LongestSilenceSeconds,
-        Metric::Interruptions,
-        Metric::AgentTalkRatio,
-        Metric::AgentSpeechRateCpm,
-        Metric::DurationSeconds,
-    ];
-
-    /// The name used in rule files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::AgentFirstResponseSeconds => "agent-first-response-seconds",
-            Metric::AgentMaxResponseSeconds => "agent-max-response-seconds",
-            Metric::LongestSilenceSeconds => "longest-silence-seconds",
-            Metric::Interruptions => "interruptions",
-            Metric::AgentTalkRatio => "agent-talk-ratio",
-            Metric::AgentSpeechRateCpm => "agent-speech-rate-cpm",
-            Metric::DurationSeconds => "duration-seconds",
-        }
-    }
-
-    /// The key used in the `metrics` object of results.
-    pub fn output_key(self) -> &'static str {
-        match self {
-            Metric::AgentFirstResponseSeconds => "agent_first_response_s",
-            Metric::AgentMaxResponseSeconds => "agent_max_response_s",
-            Metric::LongestSilenceSeconds => "longest_silence_s",
-            Metric::Interruptions => "interruptions",
-            Metric::AgentTalkRatio => "agent_talk_ratio",
-            Metric::AgentSpeechRateCpm => "agent_speech_rate_cpm",
-            Metric::DurationSeconds => "duration_s",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Metric> {
-        Metric::ALL.into_iter().find(|m| m.name() == name)
-    }
-
-    /// Measured by the audio stage rather than derived from turn times.
-    pub fn is_audio(self) -> bool {
-        matches!(
-            self,
-            Metric::LongestSilenceSeconds
-                | Metric::Interruptions
-                | Metric::AgentTalkRatio
-                | Metric::AgentSpeechRateCpm
-        )
-    }
-}
+pub use crate::rules::vocab::Metric;
 
 /// All metrics that can be computed for `interaction`; absent ones are not applicable
 /// (e.g. no customer message, so no response time; a chat has no silence).

@@ -4,7 +4,9 @@
 
 pub mod matcher;
 pub mod metrics;
+pub mod redact;
 pub mod result;
+pub mod schema;
 pub mod score;
 
 use crate::interaction::Interaction;

@@ -8,33 +8,7 @@ use std::sync::Arc;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Identifies the ruleset a result was scored with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RulesetId {
-    pub name: Arc<str>,
-    pub version: Arc<str>,
-    /// sha256 over the rule files' bytes, in load order.
-    pub sha256: Arc<str>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleKind {
-    Forbidden,
-    Required,
-    Metric,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, Default,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Minor,
-    #[default]
-    Major,
-    Fatal,
-}
+pub use crate::rules::vocab::{RuleKind, RulesetId, Severity};
 
 /// One place in the interaction that supports a violation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ mod interactions;
 pub mod lock;
 pub mod migrate;
 mod results;
-mod samples;
+pub mod samples;
 mod transcripts;
 
 pub use error::StoreError;

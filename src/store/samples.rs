@@ -3,8 +3,25 @@
 //! run (or crash) can take a call away from a QA reviewer.
 
 use super::{timestamp, Store, StoreError};
-use crate::sample::{Selection, Stratum};
 use chrono::{DateTime, Utc};
+
+/// One agent in one ISO week: the unit a quota applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Stratum {
+    pub agent_id: String,
+    pub week: String,
+}
+
+/// The sampling decision for one interaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub id: String,
+    pub agent_id: String,
+    pub week: String,
+    pub selected: bool,
+    /// The keyed hash of the id; lower ranks are selected first.
+    pub rank: u64,
+}
 
 /// An interaction recorded in a stratum.
 #[derive(Debug, Clone, PartialEq, Eq)]

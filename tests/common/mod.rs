@@ -39,7 +39,7 @@ pub fn result_lines(dir: &Path) -> Vec<String> {
 /// Checks every line against the checked-in schema.
 pub fn validate(lines: &[String]) {
     let schema_text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(callqa::schema::SCHEMA_PATH),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(callqa::scan::schema::SCHEMA_PATH),
     )
     .expect("the checked-in schema");
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
@@ -61,7 +61,7 @@ pub fn sorted_results(dir: &Path) -> Vec<callqa::scan::result::InteractionResult
         .filter(|l| !l.contains("\"error\":"))
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    callqa::merge::sort_results(&mut rs);
+    callqa::output::merge::sort_results(&mut rs);
     rs
 }
 

@@ -19,12 +19,11 @@ use crate::audio::pack::PackedSpeech;
 use crate::audio::vad::{StreamingVad, VadConfig};
 use crate::audio::windows::WindowFiller;
 use crate::audio::{AudioError, CallAudio};
-use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, TimedSpan, Turn};
-use chrono::{DateTime, FixedOffset};
-use std::fmt;
+use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+
+use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
+use super::turns::segment_turns;
 
 /// Segments the recognizer itself rates as more likely not speech than this are
 /// dropped. VAD already keeps silence out, so this only catches noise that looked
@@ -40,120 +39,6 @@ pub const TURN_FORMAT_VERSION: u32 = 5;
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
 /// is one encoder pass (see [`PackedSpeech::windows`]).
 pub const RECOGNIZER_WINDOW_S: f64 = 27.0;
-
-/// Which channel holds the agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ChannelLayout {
-    #[default]
-    AgentLeft,
-    AgentRight,
-    /// One channel, or several carrying the same mix: roles unknown.
-    Mono,
-}
-
-impl ChannelLayout {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelLayout::AgentLeft => "agent-left",
-            ChannelLayout::AgentRight => "agent-right",
-            ChannelLayout::Mono => "mono",
-        }
-    }
-}
-
-impl fmt::Display for ChannelLayout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ChannelLayout {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "agent-left" => Ok(ChannelLayout::AgentLeft),
-            "agent-right" => Ok(ChannelLayout::AgentRight),
-            "mono" => Ok(ChannelLayout::Mono),
-            other => Err(format!(
-                "channel layout `{other}` is not one of agent-left, agent-right, mono"
-            )),
-        }
-    }
-}
-
-/// What the recognizer hears of each channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AsrInput {
-    /// Only the speech VAD found, packed back to back (the default: faster, and
-    /// Whisper gets no long silences to invent text on).
-    #[default]
-    Speech,
-    /// The whole channel, end to end (for benchmarks, and for audio that is
-    /// already cut to speech). Speech metrics come from VAD either way.
-    Whole,
-}
-
-impl AsrInput {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AsrInput::Speech => "speech",
-            AsrInput::Whole => "whole",
-        }
-    }
-}
-
-/// One call to process: where the recording is and what is known about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallSpec {
-    pub id: String,
-    pub path: PathBuf,
-    /// The file as the user named it (command line or manifest), for reports.
-    pub source: String,
-    pub agent_id: String,
-    pub started_at: Option<DateTime<FixedOffset>>,
-    pub layout: ChannelLayout,
-    pub asr_input: AsrInput,
-}
-
-impl CallSpec {
-    /// A recording no manifest describes: the id is the file stem, the agent unknown.
-    pub fn from_file(path: &Path, layout: ChannelLayout) -> Self {
-        CallSpec {
-            id: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            path: path.to_path_buf(),
-            asr_input: AsrInput::default(),
-            source: path.display().to_string(),
-            agent_id: String::new(),
-            started_at: None,
-            layout,
-        }
-    }
-}
-
-/// Why a decoded call could not be turned into an interaction.
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    #[error("{file}: layout {layout} needs a stereo recording but the file has {channels} channel(s); give this call the `mono` layout")]
-    NotStereo {
-        file: String,
-        layout: ChannelLayout,
-        channels: usize,
-    },
-    #[error("{file}: {channels} channels; only mono and two-channel calls can be given agent/customer roles, give this call the `mono` layout")]
-    TooManyChannels { file: String, channels: usize },
-    #[error("{file}: speech recognition failed: {source}")]
-    Asr {
-        file: String,
-        #[source]
-        source: AsrError,
-    },
-    /// The recording could not be read (on either pass over it).
-    #[error(transparent)]
-    Audio(#[from] AudioError),
-}
 
 /// Transcribes and measures one call; see the module docs. The audio is streamed
 /// twice: once to find the speech of each channel, once to cut the recognizer
@@ -432,82 +317,4 @@ fn transcribe_channels(
 /// known hallucination.
 fn kept_segment(s: &RecognizedSegment) -> bool {
     s.no_speech_prob <= NO_SPEECH_DROP && !crate::asr::hallucination::is_hallucination(&s.text)
-}
-
-/// One recognized segment as a turn. A segment can span two packed pieces (two
-/// utterances the recording has apart); it still becomes one turn, because the
-/// recognizer's token times at a cut are unreliable (it often times the first word
-/// of the next utterance into the previous one, which would split 没|办法 across two
-/// turns and hide the phrase). Each token keeps its own time on the recording's axis
-/// in `spans`, so window rules still see when each word was said.
-pub fn segment_turns(
-    seg: &RecognizedSegment,
-    packed: &PackedSpeech,
-    speaker: Speaker,
-) -> Vec<Turn> {
-    if seg.tokens.is_empty() {
-        let text = seg.text.trim();
-        if text.is_empty() {
-            return Vec::new();
-        }
-        let piece = packed.piece_at(seg.start_s);
-        let start = packed.to_original_in(piece, seg.start_s);
-        let end = packed.to_original(seg.end_s).max(start);
-        return vec![Turn::new(speaker, start, end, text)];
-    }
-    let piece_of = |start_s: f64, end_s: f64| packed.piece_at((start_s + end_s) / 2.0);
-    let mut text = String::new();
-    let mut spans = Vec::new();
-    for tok in &seg.tokens {
-        let piece_text = if text.is_empty() {
-            tok.text.trim_start()
-        } else {
-            tok.text.as_str()
-        };
-        if piece_text.is_empty() {
-            continue;
-        }
-        let start_byte = text.len();
-        text.push_str(piece_text);
-        if !piece_text.trim().is_empty() {
-            let piece = piece_of(tok.start_s, tok.end_s);
-            let start_s = packed.to_original_in(piece, tok.start_s);
-            let end_s = packed.to_original_in(piece, tok.end_s).max(start_s);
-            spans.push(TimedSpan {
-                start_byte,
-                end_byte: text.len(),
-                start_s,
-                end_s,
-            });
-        }
-    }
-    let trimmed = text.trim_end().len();
-    text.truncate(trimmed);
-    if text.is_empty() {
-        return Vec::new();
-    }
-    for span in &mut spans {
-        span.end_byte = span.end_byte.min(trimmed);
-    }
-    let first = &seg.tokens[0];
-    let last = &seg.tokens[seg.tokens.len() - 1];
-    let start_s = packed.to_original_in(
-        piece_of(first.start_s, first.end_s),
-        seg.start_s.min(first.start_s),
-    );
-    let end_s = packed
-        .to_original_in(
-            piece_of(last.start_s, last.end_s),
-            seg.end_s.max(last.end_s),
-        )
-        .max(start_s);
-    let start_s = spans.first().map_or(start_s, |s| s.start_s.min(start_s));
-    let end_s = spans.iter().map(|s| s.end_s).fold(end_s, f64::max);
-    vec![Turn {
-        speaker,
-        start_s,
-        end_s,
-        text,
-        spans,
-    }]
 }

@@ -280,11 +280,11 @@ mod tests {
         let v = validator();
         let mut lines = 0;
         for file in &files {
-            let read = crate::batch::read_text_file(file);
+            let read = crate::input::read_text_file(file);
             for p in &read.problems {
                 let line = InputErrorLine {
                     schema_version: SCHEMA_VERSION,
-                    source: crate::batch::display_path(&p.source),
+                    source: crate::input::display_path(&p.source),
                     error: p.to_string(),
                 };
                 let value = serde_json::to_value(&line).unwrap();

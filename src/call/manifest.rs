@@ -5,8 +5,8 @@
 //! is reported with its line number and skipped; only an unreadable manifest or a
 //! wrong header stops the manifest.
 
-use super::call::{CallSpec, ChannelLayout};
-use super::InputProblem;
+use super::spec::{CallSpec, ChannelLayout};
+use crate::input::InputProblem;
 use chrono::DateTime;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

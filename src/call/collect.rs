@@ -3,17 +3,15 @@
 //! and measure each one. A recording that cannot be used becomes an input problem
 //! naming the file and the reason; the other calls go on.
 
+use super::manifest::read_manifest;
+use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
+use super::transcribe::transcribe_call;
 use crate::asr::Transcriber;
 use crate::audio;
-use crate::input::call::{transcribe_call, AsrInput, CallError, CallSpec, ChannelLayout};
-use crate::input::manifest::read_manifest;
-use crate::input::{InputFile, InputKind, InputProblem, TextRead};
+use crate::input::{display_path, InputFile, InputKind, InputProblem};
 use crate::interaction::Interaction;
-use crate::reporter::Reporter;
-use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How to treat recordings.
 #[derive(Debug, Clone)]
@@ -56,7 +54,7 @@ pub fn collect_calls(
     for f in files.iter().filter(|f| f.kind == InputKind::Wav) {
         if !listed.contains(&canonical(&f.path)) {
             let mut spec = CallSpec::from_file(&f.path, options.default_layout);
-            spec.source = super::display_path(&f.path);
+            spec.source = display_path(&f.path);
             specs.push(spec);
         }
     }
@@ -68,45 +66,6 @@ pub fn collect_calls(
 
 fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// Decodes, transcribes and measures every call. Reports progress in audio minutes.
-pub fn read_calls(
-    files: &[InputFile],
-    options: &CallOptions,
-    transcriber: Option<&dyn Transcriber>,
-    reporter: &dyn Reporter,
-) -> TextRead {
-    let (specs, mut problems) = collect_calls(files, options);
-    let Some(transcriber) = transcriber else {
-        problems.extend(specs.iter().map(no_model_problem));
-        return TextRead {
-            interactions: Vec::new(),
-            problems,
-        };
-    };
-    let minutes: Vec<f64> = specs.iter().map(|s| call_minutes(&s.path)).collect();
-    let progress = MinutesProgress::new(reporter, minutes.iter().sum());
-    let outcomes: Vec<Result<Interaction, InputProblem>> = specs
-        .par_iter()
-        .zip(&minutes)
-        .map(|(spec, &minutes)| {
-            let outcome = transcribe_one(spec, transcriber);
-            progress.finished(minutes);
-            outcome
-        })
-        .collect();
-    let mut interactions = Vec::new();
-    for o in outcomes {
-        match o {
-            Ok(i) => interactions.push(i),
-            Err(p) => problems.push(p),
-        }
-    }
-    TextRead {
-        interactions,
-        problems,
-    }
 }
 
 /// One call, from file to interaction. The recording is streamed, never held
@@ -151,30 +110,4 @@ pub fn no_model_problem(spec: &CallSpec) -> InputProblem {
 pub fn call_minutes(path: &Path) -> f64 {
     use audio::CallAudio;
     audio::RecordingFile::open(path).map_or(0.0, |r| r.duration_s() / 60.0)
-}
-
-/// Progress in audio minutes (what an operator plans by), reported as workers
-/// finish calls.
-pub struct MinutesProgress<'a> {
-    reporter: &'a dyn Reporter,
-    total: f64,
-    done_ms: AtomicU64,
-}
-
-impl<'a> MinutesProgress<'a> {
-    pub fn new(reporter: &'a dyn Reporter, total_minutes: f64) -> Self {
-        MinutesProgress {
-            reporter,
-            total: total_minutes,
-            done_ms: AtomicU64::new(0),
-        }
-    }
-
-    /// A call of `minutes` is done.
-    pub fn finished(&self, minutes: f64) {
-        let own = (minutes * 60_000.0) as u64;
-        let done = (self.done_ms.fetch_add(own, Ordering::Relaxed) + own) as f64 / 60_000.0;
-        self.reporter
-            .progress(done, self.total.max(done), "audio minutes");
-    }
 }
