@@ -116,3 +116,14 @@ pub struct Interaction {
     /// by metric name as used in rules (`longest-silence-seconds`).
     pub measured: BTreeMap<String, f64>,
 }
+
+impl Interaction {
+    /// Whether the text came out of a speech recognizer (our calls, and the
+    /// transcripts of other recognizers), so rules match it tolerantly.
+    pub fn recognized(&self) -> bool {
+        matches!(
+            self.kind,
+            Some(InteractionKind::Call | InteractionKind::Transcript)
+        )
+    }
+}

@@ -24,11 +24,11 @@ fn scan(shard: ShardSpec, broken: &Path) -> Run {
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for f in &files {
-        let read = callqa::batch::read_text_file(f);
+        let read = callqa::input::read_text_file(f);
         for p in read.problems {
             errors.push(InputErrorLine {
                 schema_version: SCHEMA_VERSION,
-                source: callqa::batch::display_path(&p.source),
+                source: callqa::input::display_path(&p.source),
                 error: p.to_string(),
             });
         }

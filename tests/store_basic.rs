@@ -310,7 +310,7 @@ fn rescoring_stored_chats_equals_a_fresh_scan() {
     let (files, _) = callqa::input::discover(&[Path::new("samples/chats").to_path_buf()]);
     let interactions: Vec<Interaction> = files
         .iter()
-        .flat_map(|f| callqa::batch::read_text_file(f).interactions)
+        .flat_map(|f| callqa::input::read_text_file(f).interactions)
         .collect();
     assert!(interactions.len() >= 5);
     let dir = tempfile::tempdir().unwrap();

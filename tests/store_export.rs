@@ -11,7 +11,7 @@ fn results() -> Vec<InteractionResult> {
     let (files, _) = callqa::input::discover(&[Path::new("samples/chats").to_path_buf()]);
     let interactions: Vec<_> = files
         .iter()
-        .flat_map(|f| callqa::batch::read_text_file(f).interactions)
+        .flat_map(|f| callqa::input::read_text_file(f).interactions)
         .collect();
     interactions
         .iter()

@@ -14,7 +14,7 @@ fn sample_interactions() -> Vec<Interaction> {
     let (files, _) = callqa::input::discover(&[Path::new("samples/chats").to_path_buf()]);
     files
         .iter()
-        .flat_map(|f| callqa::batch::read_text_file(f).interactions)
+        .flat_map(|f| callqa::input::read_text_file(f).interactions)
         .collect()
 }
 

@@ -6,7 +6,7 @@
 use super::error::{Locator, RuleError};
 use super::spec::{MatchMode, RuleSpec, SpeakerFilter, WindowSpec};
 use super::vocab::{Metric, RuleKind};
-use super::{Band, Rule, Window};
+use super::{Band, Rule, RuleMatch, Window};
 use crate::rules::MetricBound;
 use crate::text::normalize::normalize_str;
 use crate::text::pinyin::PinyinPhrases;
@@ -82,6 +82,7 @@ pub(super) fn compile_rule(
     let mut phrases = Vec::new();
     let mut patterns = Vec::new();
     let mut except = Vec::new();
+    let mut pattern_words = Vec::new();
     if spec.kind == RuleKind::Metric {
         if let Some(p) = &spec.phrases {
             err(
@@ -122,7 +123,10 @@ pub(super) fn compile_rule(
             }
         }
         for p in &spec.patterns {
-            match regex::RegexBuilder::new(p.get_ref())
+            // Patterns run over normalized text: their literal characters are
+            // normalized the same way (Traditional, numerals), one for one.
+            let folded = fold_pattern(p.get_ref());
+            match regex::RegexBuilder::new(&folded)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
             {
@@ -135,7 +139,10 @@ pub(super) fn compile_rule(
                         ),
                     );
                 }
-                Ok(re) => patterns.push(re),
+                Ok(re) => {
+                    pattern_words.extend(crate::text::sound_alike::pattern_words(&folded));
+                    patterns.push(re)
+                }
                 Err(e) => err(
                     p.span().start,
                     format!("bad regex {:?}: {}", p.get_ref(), one_line(&e.to_string())),
@@ -250,21 +257,21 @@ pub(super) fn compile_rule(
 
     // Pronunciation matching.
     let fuzzy = match (spec.match_mode, &spec.max_distance) {
-        (MatchMode::Exact, Some(d)) => {
+        (None | Some(MatchMode::Exact), Some(d)) => {
             err(
                 d.span().start,
                 "max-distance only applies with match = \"pinyin\"".into(),
             );
             None
         }
-        (MatchMode::Pinyin, _) if spec.kind == RuleKind::Metric => {
+        (Some(MatchMode::Pinyin), _) if spec.kind == RuleKind::Metric => {
             err(
                 id_at,
                 "match = \"pinyin\" needs phrases; a metric rule has none".into(),
             );
             None
         }
-        (MatchMode::Pinyin, d) => {
+        (Some(MatchMode::Pinyin), d) => {
             let distance = d.as_ref().map_or(0, |d| *d.get_ref());
             if !(0..=MAX_PINYIN_DISTANCE).contains(&distance) {
                 err(
@@ -276,7 +283,7 @@ pub(super) fn compile_rule(
                 Some(PinyinPhrases::new(&phrases, distance as usize))
             }
         }
-        (MatchMode::Exact, None) => None,
+        (None | Some(MatchMode::Exact), None) => None,
     };
 
     if errors.len() > before {
@@ -306,7 +313,13 @@ pub(super) fn compile_rule(
         phrases,
         except,
         patterns,
+        pattern_words,
         metric,
+        match_mode: match spec.match_mode {
+            None => RuleMatch::Auto,
+            Some(MatchMode::Exact) => RuleMatch::Exact,
+            Some(MatchMode::Pinyin) => RuleMatch::Pinyin,
+        },
         fuzzy,
     })
 }
@@ -365,6 +378,25 @@ fn metric_names() -> String {
         .map(|m| m.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A regex's source with each non-ASCII character normalized as text is (when
+/// that gives exactly one character); ASCII, and so the regex syntax, is kept.
+fn fold_pattern(pattern: &str) -> String {
+    pattern
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                return c;
+            }
+            let normalized = normalize_str(c.encode_utf8(&mut [0; 4]));
+            let mut one = normalized.chars();
+            match (one.next(), one.next()) {
+                (Some(n), None) => n,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 fn one_line(s: &str) -> String {

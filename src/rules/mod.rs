@@ -9,6 +9,7 @@ pub mod vocab;
 use crate::interaction::InteractionKind;
 use crate::text::phrase_alphabet::PhraseAlphabet;
 use crate::text::pinyin::PinyinPhrases;
+use crate::text::sound_alike::SoundAlike;
 use aho_corasick::AhoCorasick;
 use error::{Locator, RulesError};
 use sha2::{Digest, Sha256};
@@ -89,8 +90,23 @@ pub struct Rule {
     /// Normalized except phrases (also in the shared automaton).
     pub except: Vec<String>,
     pub patterns: Vec<regex::Regex>,
+    /// The literal Chinese words inside `patterns` (for correcting recognized text).
+    pub pattern_words: Vec<String>,
     pub metric: Option<MetricBound>,
+    pub match_mode: RuleMatch,
     pub fuzzy: Option<PinyinPhrases>,
+}
+
+/// How a rule's phrases and patterns meet the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleMatch {
+    /// No `match` key: exact in typed text; in recognized speech over the text
+    /// corrected towards the ruleset's vocabulary.
+    Auto,
+    /// `match = "exact"`: the characters as written, everywhere.
+    Exact,
+    /// `match = "pinyin"`: also by sound within `max-distance`, everywhere.
+    Pinyin,
 }
 
 impl Rule {
@@ -141,6 +157,8 @@ impl Rule {
                 }
                 if self.fuzzy.is_some() {
                     s.push_str(" match=pinyin");
+                } else if self.match_mode == RuleMatch::Exact {
+                    s.push_str(" match=exact");
                 }
             }
         }
@@ -171,6 +189,8 @@ pub struct PhraseIndex {
     /// Rules that also search each turn on their own (regex patterns or pinyin
     /// matching), so the scanner does not look at every rule for every turn.
     pub searching_rules: Vec<usize>,
+    /// What recognized text is corrected towards for rules without a `match` key.
+    pub sound_alike: Option<SoundAlike>,
 }
 
 /// A loaded, checked and compiled rule set.
@@ -221,6 +241,7 @@ impl Ruleset {
         let mut errors = Vec::new();
         let mut meta = None;
         let mut bands = Vec::new();
+        let mut vocabulary: Vec<String> = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut hasher = Sha256::new();
@@ -260,6 +281,18 @@ impl Ruleset {
                             None,
                             "[ruleset] needs a non-empty name and version",
                         ));
+                    }
+                    for w in &rs.vocabulary {
+                        let n = crate::text::normalize::normalize_str(w.get_ref());
+                        if n.chars().count() < 2 {
+                            errors.push(loc.at(
+                                w.span().start,
+                                None,
+                                format!("vocabulary word {:?} needs at least two characters after normalization", w.get_ref()),
+                            ));
+                        } else {
+                            vocabulary.push(n);
+                        }
                     }
                     meta = Some((rs.name, rs.version, pass));
                 }
@@ -308,7 +341,7 @@ impl Ruleset {
             return Err(RulesError { errors });
         }
         bands.sort_by(|a, b| b.min.total_cmp(&a.min));
-        let index = build_index(&rules).map_err(|e| RulesError {
+        let index = build_index(&rules, &vocabulary).map_err(|e| RulesError {
             errors: vec![Locator {
                 file: &sources[0].0,
                 source: "",
@@ -353,7 +386,7 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RulesError> {
     Ok(files)
 }
 
-fn build_index(rules: &[Rule]) -> Result<PhraseIndex, String> {
+fn build_index(rules: &[Rule], vocabulary: &[String]) -> Result<PhraseIndex, String> {
     let mut patterns: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<(usize, PhraseRole)>> = Vec::new();
     let mut by_text: HashMap<String, usize> = HashMap::new();
@@ -389,11 +422,17 @@ fn build_index(rules: &[Rule]) -> Result<PhraseIndex, String> {
         .filter(|(_, r)| !r.patterns.is_empty() || r.fuzzy.is_some())
         .map(|(i, _)| i)
         .collect();
+    let auto = rules.iter().filter(|r| r.match_mode == RuleMatch::Auto);
+    let words = auto
+        .flat_map(|r| r.phrases.iter().chain(&r.except).chain(&r.pattern_words))
+        .chain(vocabulary)
+        .map(String::as_str);
     Ok(PhraseIndex {
         alphabet,
         automaton,
         owners,
         searching_rules,
+        sound_alike: SoundAlike::new(words),
     })
 }
 

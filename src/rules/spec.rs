@@ -25,6 +25,10 @@ pub struct RulesetSpec {
     pub version: String,
     #[serde(default = "default_pass_score")]
     pub pass_score: Spanned<f64>,
+    /// Extra words recognized text is corrected towards (product names, the
+    /// centre's name), beside the rules' own phrases and pattern words.
+    #[serde(default)]
+    pub vocabulary: Vec<Spanned<String>>,
 }
 
 fn default_pass_score() -> Spanned<f64> {
@@ -40,11 +44,14 @@ pub enum SpeakerFilter {
     Any,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+/// `match = ...` of a rule. Without the key a rule matches exactly in typed text
+/// and by sound in recognized speech (see [`crate::text::sound_alike`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchMode {
-    #[default]
+    /// Only the characters as written, in speech too.
     Exact,
+    /// By toneless pinyin within `max-distance`, in every kind of text.
     Pinyin,
 }
 
@@ -80,7 +87,7 @@ pub struct RuleSpec {
     pub max: Option<Spanned<f64>>,
     pub min: Option<Spanned<f64>>,
     #[serde(default, rename = "match")]
-    pub match_mode: MatchMode,
+    pub match_mode: Option<MatchMode>,
     /// Pinyin matching: how many syllables may differ (by a known confusion).
     pub max_distance: Option<Spanned<i64>>,
     /// Interaction kinds the rule applies to (default: all).

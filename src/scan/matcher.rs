@@ -5,7 +5,7 @@
 //! its except phrases, and applies its speaker filter and window.
 
 use crate::interaction::{Interaction, Roles, Speaker, Turn};
-use crate::rules::{PhraseRole, Rule, Ruleset, SpeakerFilter, Window};
+use crate::rules::{PhraseRole, Rule, RuleMatch, Ruleset, SpeakerFilter, Window};
 use crate::scan::result::{Evidence, RuleKind};
 use crate::text::normalize::{normalize, normalize_str_into_with, Normalized};
 use crate::text::phrase_alphabet::CodeOffsets;
@@ -158,39 +158,37 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         let codes = encoder.codes();
         candidates.clear();
         excepts.clear();
-        // Offsets of the encoding map back to the normalized text only in turns
-        // with a hit.
-        let mut mapped = false;
-        for m in index.automaton.find_overlapping_iter(codes) {
-            if !mapped {
-                offsets.rebuild(text, codes);
-                mapped = true;
-            }
-            let (start, end) = (offsets.text_offset(m.start()), offsets.text_offset(m.end()));
-            for &(r, role) in &index.owners[m.pattern().as_usize()] {
-                if !sees(r) {
-                    continue;
-                }
-                match role {
-                    PhraseRole::Hit => candidates.push(Candidate::new(r, start, end, false)),
-                    PhraseRole::Except => excepts.push((r, start, end)),
-                }
-            }
-        }
-        for &r in &index.searching_rules {
-            if !sees(r) {
-                continue;
-            }
-            let rule = &rules[r];
-            for re in &rule.patterns {
-                for m in re.find_iter(text) {
-                    candidates.push(Candidate::new(r, m.start(), m.end(), false));
-                }
-            }
-            if let Some(fuzzy) = &rule.fuzzy {
-                for h in fuzzy.find(text) {
-                    candidates.push(Candidate::new(r, h.start, h.end, h.fuzzy));
-                }
+        // Recognized speech: rules without a `match` key run over the text
+        // corrected towards the ruleset's vocabulary (same offsets), the others
+        // over the text as recognized.
+        let corrected = if interaction.recognized() {
+            index.sound_alike.as_ref().and_then(|v| v.correct(text))
+        } else {
+            None
+        };
+        let pass = if corrected.is_some() {
+            Pass::AsWritten
+        } else {
+            Pass::Only
+        };
+        collect_candidates(
+            text, codes, pass, ruleset, offsets, &sees, candidates, excepts,
+        );
+        if let Some(corrected) = &corrected {
+            let shadow_codes = index.alphabet.encode(&corrected.text);
+            let before = candidates.len();
+            collect_candidates(
+                &corrected.text,
+                &shadow_codes,
+                Pass::Corrected,
+                ruleset,
+                offsets,
+                &sees,
+                candidates,
+                excepts,
+            );
+            for c in &mut candidates[before..] {
+                c.fuzzy = c.fuzzy || corrected.is_fuzzy(c.start..c.end());
             }
         }
         if candidates.is_empty() {
@@ -231,6 +229,80 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         }
     }
     hits
+}
+
+/// Which rules a pass over a turn's text serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The only pass (typed text, or recognized text nothing was corrected in).
+    Only,
+    /// Recognized text as written: rules that pin `match`.
+    AsWritten,
+    /// Recognized text corrected towards the vocabulary: rules without `match`.
+    Corrected,
+}
+
+impl Pass {
+    fn serves(self, rule: &Rule) -> bool {
+        match self {
+            Pass::Only => true,
+            Pass::AsWritten => rule.match_mode != RuleMatch::Auto,
+            Pass::Corrected => rule.match_mode == RuleMatch::Auto,
+        }
+    }
+}
+
+/// The phrase, except, pattern and pronunciation candidates of one pass over a
+/// turn's normalized `text` (`codes` is it in the phrase alphabet).
+#[allow(clippy::too_many_arguments)]
+fn collect_candidates(
+    text: &str,
+    codes: &[u8],
+    pass: Pass,
+    ruleset: &Ruleset,
+    offsets: &mut CodeOffsets,
+    sees: &dyn Fn(usize) -> bool,
+    candidates: &mut Vec<Candidate>,
+    excepts: &mut Vec<(usize, usize, usize)>,
+) {
+    let rules = &ruleset.rules;
+    let index = &ruleset.index;
+    let serves = |r: usize| sees(r) && pass.serves(&rules[r]);
+    // Offsets of the encoding map back to the normalized text only in turns
+    // with a hit.
+    let mut mapped = false;
+    for m in index.automaton.find_overlapping_iter(codes) {
+        if !mapped {
+            offsets.rebuild(text, codes);
+            mapped = true;
+        }
+        let (start, end) = (offsets.text_offset(m.start()), offsets.text_offset(m.end()));
+        for &(r, role) in &index.owners[m.pattern().as_usize()] {
+            if !serves(r) {
+                continue;
+            }
+            match role {
+                PhraseRole::Hit => candidates.push(Candidate::new(r, start, end, false)),
+                PhraseRole::Except => excepts.push((r, start, end)),
+            }
+        }
+    }
+    for &r in &index.searching_rules {
+        if !serves(r) {
+            continue;
+        }
+        let rule = &rules[r];
+        for re in &rule.patterns {
+            for m in re.find_iter(text) {
+                candidates.push(Candidate::new(r, m.start(), m.end(), false));
+            }
+        }
+        if let Some(fuzzy) = &rule.fuzzy {
+            for h in fuzzy.find(text) {
+                candidates.push(Candidate::new(r, h.start, h.end, h.fuzzy));
+            }
+        }
+    }
 }
 
 fn evidence_for(t: usize, turn: &Turn, norm: &Normalized, c: &Candidate) -> Evidence {

@@ -6,3 +6,4 @@ pub mod normalize;
 pub mod phrase_alphabet;
 pub mod pinyin;
 pub mod redact;
+pub mod sound_alike;

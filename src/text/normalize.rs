@@ -1,6 +1,7 @@
 //! Matching must see through the ways the same words get written: Traditional vs
 //! Simplified characters (Whisper often writes Traditional), full-width forms, case,
-//! spaces and punctuation inside a phrase ("不 知 道", "沒辦法"). Evidence, however,
+//! Chinese numerals vs digits (三二七, 幺五八 = 327, 158), spaces and punctuation
+//! inside a phrase ("不 知 道", "沒辦法"). Evidence, however,
 //! must quote the original text, so normalization keeps a byte map from every
 //! normalized byte back to the original character it came from.
 
@@ -255,9 +256,13 @@ fn slow_char(prev: char, c: char, next: char, text: &mut String) {
     fold(simple, text);
 }
 
-/// Width, ignorables and case for one (already Simplified) character.
+/// Width, numerals, ignorables and case for one (already Simplified) character.
 fn fold(c: char, text: &mut String) {
     let c = to_half_width(c);
+    if let Some(d) = numeral_digit(c) {
+        text.push(d);
+        return;
+    }
     if is_ignorable(c) {
         return;
     }
@@ -274,6 +279,27 @@ fn fold(c: char, text: &mut String) {
 /// so the Unicode case table is only consulted outside them.
 fn may_be_uppercase(c: char) -> bool {
     !matches!(c as u32, 0x2E80..=0xA63F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+/// A Chinese numeral as the digit it stands for. Recognizers and people write the
+/// same number as 327, 三二七 or 叁贰柒, and read digits aloud as 幺 (1), 两 (2),
+/// 洞 (0) and 拐 (7); matching treats them all as the digit, so `\d` in a pattern
+/// and 327 in a phrase match every form. Positional words (十, 百, 千, 万) stay.
+/// No crate covers digit-by-digit readings (幺, 洞, 拐), and the set is closed.
+pub fn numeral_digit(c: char) -> Option<char> {
+    Some(match c {
+        '零' | '〇' | '洞' => '0',
+        '一' | '幺' | '壹' => '1',
+        '二' | '两' | '贰' => '2',
+        '三' | '叁' => '3',
+        '四' | '肆' => '4',
+        '五' | '伍' => '5',
+        '六' | '陆' => '6',
+        '七' | '拐' | '柒' => '7',
+        '八' | '捌' => '8',
+        '九' | '玖' => '9',
+        _ => return None,
+    })
 }
 
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space to ASCII.
@@ -321,6 +347,21 @@ mod tests {
         assert_eq!(normalize_str("ＡＢＣ１２３，好"), "abc123好");
         assert_eq!(normalize_str("您好！請問，"), "您好请问");
         assert_eq!(normalize_str("工號 １２３４５"), "工号12345");
+    }
+
+    #[test]
+    fn chinese_numerals_are_digits() {
+        assert_eq!(normalize_str("工号三二七"), "工号327");
+        assert_eq!(normalize_str("幺五八，两洞拐"), "158207");
+        assert_eq!(
+            normalize_str("我的手机号是幺三八一二三四五六七八"),
+            "我的手机号是13812345678"
+        );
+        assert_eq!(normalize_str("一三八，一二三四，五六七八"), "13812345678");
+        assert_eq!(normalize_str("叁佰元"), "3佰元");
+        let n = normalize("工号三二七");
+        let at = n.text.find("327").unwrap();
+        assert_eq!(&"工号三二七"[n.original_range(at..at + 3)], "三二七");
     }
 
     #[test]

@@ -30,6 +30,9 @@ const CONFUSABLE_FINALS: &[(&str, &str)] = &[
     // Seen from Whisper base on 8 kHz phone audio: 来电 -> 来订 (dian -> ding).
     ("ian", "ing"),
 ];
+/// Whole syllables Whisper base was seen to write for each other on phone audio
+/// (事情不归我管 -> 是情部规模管 / 是情報規握管: wo -> mo, bu -> bao); cost 1.
+const CONFUSABLE_SYLLABLES: &[(&str, &str)] = &[("wo", "mo"), ("bu", "bao")];
 const INITIALS: &[&str] = &[
     "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
     "z", "c", "s", "y", "w",
@@ -78,6 +81,9 @@ fn confusable(table: &[(&str, &str)], a: &str, b: &str) -> bool {
 pub fn syllable_cost(a: &str, b: &str) -> Option<usize> {
     if a == b {
         return Some(0);
+    }
+    if confusable(CONFUSABLE_SYLLABLES, a, b) {
+        return Some(1);
     }
     let (ia, fa) = split(a);
     let (ib, fb) = split(b);
@@ -221,6 +227,10 @@ mod tests {
         assert_eq!(syllable_cost("gong", "gou"), Some(1));
         assert_eq!(syllable_cost("hao", "zuo"), None);
         assert_eq!(syllable_cost("dian", "ding"), Some(1));
+        assert_eq!(syllable_cost("wo", "mo"), Some(1));
+        assert_eq!(syllable_cost("bao", "bu"), Some(1));
+        assert!(finds("不归我管", 1, "是情部规模管").is_some());
+        assert!(finds("不归我管", 1, "是情报规握管").is_some());
         assert!(finds("工号", 0, "功后").is_none());
         assert_eq!(finds("工号", 1, "功后").unwrap().distance, 1);
         assert_eq!(finds("工号", 2, "勾后").unwrap().distance, 2);
