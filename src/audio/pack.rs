@@ -141,6 +141,17 @@ impl PackedSpeech {
     /// is mostly padding; windows that each fit in one pass, with the encoder
     /// context cut to their length, cost only what they hold.
     pub fn windows(&self, max_s: f64) -> Vec<std::ops::Range<usize>> {
+        self.windows_split(max_s, |_, _| false)
+    }
+
+    /// Like [`PackedSpeech::windows`], but a window also ends before a piece when
+    /// `split(previous, next)` says so (e.g. the other party spoke between them,
+    /// so the two belong to different turns of the conversation).
+    pub fn windows_split(
+        &self,
+        max_s: f64,
+        split: impl Fn(&Piece, &Piece) -> bool,
+    ) -> Vec<std::ops::Range<usize>> {
         let max = max_s * f64::from(TARGET_RATE);
         let mut out = Vec::new();
         let mut i = 0;
@@ -149,6 +160,7 @@ impl PackedSpeech {
             let mut last = i;
             while last + 1 < self.pieces.len()
                 && (self.pieces[last + 1].packed_end() - start) as f64 <= max
+                && !split(&self.pieces[last], &self.pieces[last + 1])
             {
                 last += 1;
             }

@@ -159,6 +159,7 @@ fn parse_line(
             format!("started_at `{started_at}` is not an RFC 3339 time like 2024-05-01T09:30:00+08:00 ({e})")
         })?)
     };
+    let layout_given = !layout.is_empty();
     let layout = if layout.is_empty() {
         default_layout
     } else {
@@ -172,6 +173,7 @@ fn parse_line(
         agent_id: agent_id.to_string(),
         started_at,
         layout,
+        layout_given,
         asr_input: Default::default(),
     })
 }

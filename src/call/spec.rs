@@ -80,6 +80,9 @@ pub struct CallSpec {
     pub agent_id: String,
     pub started_at: Option<DateTime<FixedOffset>>,
     pub layout: ChannelLayout,
+    /// Whether a manifest named the layout for this call. When it did not (a bare
+    /// recording, an empty cell), a one-channel file is simply mono.
+    pub layout_given: bool,
     pub asr_input: AsrInput,
 }
 
@@ -97,6 +100,7 @@ impl CallSpec {
             agent_id: String::new(),
             started_at: None,
             layout,
+            layout_given: false,
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
 use std::ops::Range;
 
 use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
-use super::turns::segment_turns;
+use super::turns::{segment_turns, snap_to_speech};
 
 /// Segments the recognizer itself rates as more likely not speech than this are
 /// dropped. VAD already keeps silence out, so this only catches noise that looked
@@ -33,12 +33,23 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 5;
+pub const TURN_FORMAT_VERSION: u32 = 6;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
 /// is one encoder pass (see [`PackedSpeech::windows`]).
 pub const RECOGNIZER_WINDOW_S: f64 = 27.0;
+
+/// A recognizer window (and so a turn) never holds two utterances of a channel
+/// that are further apart than this, seconds (between the padded pieces): a turn is
+/// what one party says without a real pause, so "喂？" and, 8 s later, "您好" are two
+/// turns with their own times.
+pub const TURN_GAP_S: f64 = 1.0;
+
+/// Nor two utterances between which the other party spoke (more than this much of
+/// the other channel's speech lies in the gap), so the transcript reads as the
+/// conversation went.
+pub const OTHER_SPEECH_S: f64 = 0.1;
 
 /// Transcribes and measures one call; see the module docs. The audio is streamed
 /// twice: once to find the speech of each channel, once to cut the recognizer
@@ -50,12 +61,18 @@ pub fn transcribe_call(
 ) -> Result<Interaction, CallError> {
     let vad = VadConfig::default();
     let n = audio.channel_count();
-    let sources = match spec.layout {
+    let layout = match spec.layout {
+        // --channels (or an empty manifest cell) describes stereo files; a file
+        // with one channel is mono whatever it says.
+        _ if n == 1 && !spec.layout_given => ChannelLayout::Mono,
+        given => given,
+    };
+    let sources = match layout {
         ChannelLayout::Mono => vec![(Source::Downmix, Speaker::Unknown)],
         _ if n < 2 => {
             return Err(CallError::NotStereo {
                 file: spec.source.clone(),
-                layout: spec.layout,
+                layout,
                 channels: n,
             })
         }
@@ -91,8 +108,15 @@ pub fn transcribe_call(
     let plans: Vec<ChannelPlan> = sources
         .iter()
         .zip(&regions)
-        .map(|(&(source, speaker), r)| {
-            ChannelPlan::new(source, samples, r, speaker, spec.asr_input)
+        .enumerate()
+        .map(|(i, (&(source, speaker), r))| {
+            let others: Vec<(f64, f64)> = regions
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .flat_map(|(_, o)| o.iter().copied())
+                .collect();
+            ChannelPlan::new(source, samples, r, &others, speaker, spec.asr_input)
         })
         .collect();
     let mut per_channel = transcribe_channels(&plans, audio, transcriber)
@@ -199,11 +223,14 @@ struct ChannelPlan {
 
 impl ChannelPlan {
     /// Packs the speech `regions` of the channel, `len` samples long (or all of
-    /// it, for [`AsrInput::Whole`]); no regions, nothing to transcribe.
+    /// it, for [`AsrInput::Whole`]), into windows that each hold one turn (see
+    /// [`TURN_GAP_S`]; `others` is the other channel's speech); no regions,
+    /// nothing to transcribe.
     fn new(
         source: Source,
         len: usize,
         regions: &[(f64, f64)],
+        others: &[(f64, f64)],
         speaker: Speaker,
         input: AsrInput,
     ) -> Self {
@@ -217,7 +244,13 @@ impl ChannelPlan {
             regions
         };
         let packed = PackedSpeech::new(len, regions);
-        let windows = packed.windows(RECOGNIZER_WINDOW_S);
+        let windows = packed.windows_split(RECOGNIZER_WINDOW_S, |a, b| {
+            let (gap_start, gap_end) = (a.orig_end_s(), b.orig_start_s());
+            gap_end - gap_start > TURN_GAP_S
+                || others
+                    .iter()
+                    .any(|&(s, e)| s < gap_end - OTHER_SPEECH_S && e > gap_start + OTHER_SPEECH_S)
+        });
         ChannelPlan {
             source,
             packed,
@@ -302,13 +335,13 @@ fn transcribe_channels(
                     .map(|s| s.shifted(offset_s)),
             );
         }
-        out.push(
-            segments
-                .iter()
-                .filter(|s| kept_segment(s))
-                .flat_map(|s| segment_turns(s, &plan.packed, plan.speaker))
-                .collect(),
-        );
+        let mut turns: Vec<Turn> = segments
+            .iter()
+            .filter(|s| kept_segment(s))
+            .flat_map(|s| segment_turns(s, &plan.packed, plan.speaker))
+            .collect();
+        snap_to_speech(&mut turns, &plan.packed);
+        out.push(turns);
     }
     Ok(out)
 }

@@ -1,7 +1,7 @@
 //! Recognized segments become speaker turns on the recording's time axis.
 
 use crate::asr::RecognizedSegment;
-use crate::audio::pack::PackedSpeech;
+use crate::audio::pack::{PackedSpeech, PAD_S};
 use crate::interaction::{Speaker, TimedSpan, Turn};
 
 /// One recognized segment as a turn. A segment can span two packed pieces (two
@@ -80,4 +80,48 @@ pub fn segment_turns(
         text,
         spans,
     }]
+}
+
+/// How far a turn's recognized start or end may lie from the speech the voice
+/// detector found and still be moved onto it, seconds.
+pub const SNAP_S: f64 = 1.5;
+
+/// Turn times from the speech itself. Whisper's segment times drift by up to a
+/// second (a segment often starts where the previous one ended, or late), while
+/// the voice detector knows where each utterance starts and ends. The first turn
+/// of each packed piece (`turns` sorted, one channel) starts where the piece's
+/// speech starts and the last one ends where it ends, when they are within
+/// [`SNAP_S`]; token times (`spans`) stay as recognized.
+pub fn snap_to_speech(turns: &mut [Turn], packed: &PackedSpeech) {
+    let speech = |p: usize| {
+        let piece = &packed.pieces[p];
+        (piece.orig_start_s() + PAD_S, piece.orig_end_s() - PAD_S)
+    };
+    // The piece nearest to a time (the one holding it, when one does).
+    let piece_of = |t: f64| {
+        let distance =
+            |p: &crate::audio::pack::Piece| (p.orig_start_s() - t).max(t - p.orig_end_s()).max(0.0);
+        (0..packed.pieces.len())
+            .min_by(|&a, &b| distance(&packed.pieces[a]).total_cmp(&distance(&packed.pieces[b])))
+    };
+    let mut previous_piece = None;
+    for i in 0..turns.len() {
+        let (Some(first), Some(last)) = (piece_of(turns[i].start_s), piece_of(turns[i].end_s))
+        else {
+            continue;
+        };
+        let start = speech(first).0;
+        if previous_piece != Some(first) && (turns[i].start_s - start).abs() <= SNAP_S {
+            turns[i].start_s = start.min(turns[i].end_s);
+        }
+        previous_piece = Some(last);
+        let next_in_same = turns
+            .get(i + 1)
+            .and_then(|n| piece_of(n.start_s))
+            .is_some_and(|q| q == last);
+        let end = speech(last).1;
+        if !next_in_same && (turns[i].end_s - end).abs() <= SNAP_S && end > turns[i].start_s {
+            turns[i].end_s = end;
+        }
+    }
 }
