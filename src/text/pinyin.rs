@@ -38,26 +38,123 @@ const INITIALS: &[&str] = &[
     "z", "c", "s", "y", "w",
 ];
 
-/// The readings of one character: toneless pinyin syllables, or the character itself
-/// when it is not a Chinese character (digits, letters must match exactly).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The readings of one character, computed once per code point (see
+/// [`SoundTable`]): toneless pinyin syllables as ids, or the character itself when
+/// it is not a Chinese character (digits, letters must match exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sound {
-    Han(Vec<&'static str>),
+    Han(&'static [u16]),
     Other(char),
 }
 
-fn sound_of(c: char) -> Sound {
+/// The toneless readings of `c` as the `pinyin` crate gives them.
+fn readings_of(c: char) -> Option<Vec<&'static str>> {
     match c.to_pinyin_multi() {
         Some(multi) => {
             let mut readings: Vec<&'static str> = multi.into_iter().map(|p| p.plain()).collect();
             readings.dedup();
-            Sound::Han(readings)
+            Some(readings)
         }
-        None => match c.to_pinyin() {
-            Some(p) => Sound::Han(vec![p.plain()]),
-            None => Sound::Other(c),
-        },
+        None => c.to_pinyin().map(|p| vec![p.plain()]),
     }
+}
+
+/// Every character's readings and every pair of syllables' cost, built once: the
+/// matcher compares syllables for every position of every recognized turn, so it
+/// looks up ids in tables instead of splitting and comparing strings.
+struct SoundTable {
+    /// Per code point: (offset, length) of its readings in `ids`; length 0 = not
+    /// a Chinese character. Characters beyond this range take [`SoundTable::slow`].
+    readings: Vec<(u32, u8)>,
+    ids: Vec<u16>,
+    /// Readings of characters beyond `readings`, made once each.
+    slow: std::sync::Mutex<std::collections::HashMap<char, &'static [u16]>>,
+    syllables: Vec<&'static str>,
+    by_name: std::collections::HashMap<&'static str, u16>,
+    /// `cost[a * n + b]`: [`syllable_cost`] of syllables a and b, [`UNRELATED`] for None.
+    cost: Vec<u8>,
+}
+
+const UNRELATED: u8 = u8::MAX;
+/// Code points whose readings are tabled (all of the BMP).
+const TABLED: u32 = 0x1_0000;
+
+impl SoundTable {
+    fn get() -> &'static SoundTable {
+        static TABLE: std::sync::OnceLock<SoundTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(SoundTable::build)
+    }
+
+    fn build() -> SoundTable {
+        let mut syllables: Vec<&'static str> = Vec::new();
+        let mut by_name = std::collections::HashMap::new();
+        let mut readings = vec![(0u32, 0u8); TABLED as usize];
+        let mut ids = Vec::new();
+        for cp in 0..TABLED {
+            let Some(r) = char::from_u32(cp).and_then(readings_of) else {
+                continue;
+            };
+            readings[cp as usize] = (ids.len() as u32, r.len() as u8);
+            for name in r {
+                let id = *by_name.entry(name).or_insert_with(|| {
+                    syllables.push(name);
+                    (syllables.len() - 1) as u16
+                });
+                ids.push(id);
+            }
+        }
+        let n = syllables.len();
+        let mut cost = vec![UNRELATED; n * n];
+        for (a, sa) in syllables.iter().enumerate() {
+            for (b, sb) in syllables.iter().enumerate() {
+                if let Some(c) = syllable_cost(sa, sb) {
+                    cost[a * n + b] = c as u8;
+                }
+            }
+        }
+        SoundTable {
+            readings,
+            ids,
+            slow: Default::default(),
+            syllables,
+            by_name,
+            cost,
+        }
+    }
+
+    fn sound_of(&'static self, c: char) -> Sound {
+        let cp = c as u32;
+        if cp < TABLED {
+            let (at, len) = self.readings[cp as usize];
+            return match len {
+                0 => Sound::Other(c),
+                _ => Sound::Han(&self.ids[at as usize..at as usize + usize::from(len)]),
+            };
+        }
+        let mut slow = self.slow.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = *slow.entry(c).or_insert_with(|| {
+            let ids: Vec<u16> = readings_of(c)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|name| self.by_name.get(name).copied())
+                .collect();
+            Box::leak(ids.into_boxed_slice())
+        });
+        if ids.is_empty() {
+            Sound::Other(c)
+        } else {
+            Sound::Han(ids)
+        }
+    }
+
+    fn cost(&self, a: u16, b: u16) -> Option<usize> {
+        let c = self.cost[usize::from(a) * self.syllables.len() + usize::from(b)];
+        (c != UNRELATED).then_some(usize::from(c))
+    }
+}
+
+fn sound_of(c: char) -> Sound {
+    SoundTable::get().sound_of(c)
 }
 
 fn split(s: &str) -> (&str, &str) {
@@ -105,11 +202,12 @@ pub fn syllable_cost(a: &str, b: &str) -> Option<usize> {
 }
 
 fn sound_cost(phrase: &Sound, heard: &Sound) -> Option<usize> {
+    let table = SoundTable::get();
     match (phrase, heard) {
         (Sound::Other(a), Sound::Other(b)) => (a == b).then_some(0),
         (Sound::Han(a), Sound::Han(b)) => a
             .iter()
-            .flat_map(|x| b.iter().filter_map(move |y| syllable_cost(x, y)))
+            .flat_map(|&x| b.iter().filter_map(move |&y| table.cost(x, y)))
             .min(),
         _ => None,
     }
@@ -240,6 +338,34 @@ mod tests {
     fn unrelated_words_do_not_match() {
         assert!(finds("工号", 3, "工作").is_none());
         assert!(finds("不知道", 2, "不错的").is_none());
+    }
+
+    #[test]
+    fn tabled_sounds_agree_with_the_pinyin_crate_and_the_cost_function() {
+        let table = SoundTable::get();
+        for c in [
+            '工', '号', '功', '耗', '好', '没', '办', '法', '我', '模', 'a', '1', '，',
+        ] {
+            let want = readings_of(c);
+            let got = match sound_of(c) {
+                Sound::Han(ids) => Some(
+                    ids.iter()
+                        .map(|&i| table.syllables[usize::from(i)])
+                        .collect::<Vec<_>>(),
+                ),
+                Sound::Other(_) => None,
+            };
+            assert_eq!(got, want, "{c}");
+        }
+        for (a, b) in [
+            ("gong", "gou"),
+            ("hao", "zuo"),
+            ("wo", "mo"),
+            ("dian", "ding"),
+        ] {
+            let (x, y) = (table.by_name[a], table.by_name[b]);
+            assert_eq!(table.cost(x, y), syllable_cost(a, b), "{a}/{b}");
+        }
     }
 
     #[test]
