@@ -37,13 +37,15 @@ import argparse
 import csv
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
 import tomllib
 import unicodedata
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from rule_literals import literal_spans  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -151,21 +153,7 @@ def scripted_phrases(call, rid, rule, timeline, phrases):
 def find_rule(rule, s):
     """Literal phrase and pattern hits of a rule in normalized text s, except
     contexts removed: [(start, end, matched)]."""
-    spans = []
-    for p in rule.get("phrases", []):
-        i = s.find(p)
-        while i >= 0:
-            spans.append((i, i + len(p)))
-            i = s.find(p, i + 1)
-    for pat in rule.get("patterns", []):
-        spans += [(m.start(), m.end()) for m in re.finditer(pat, s)]
-    exc = []
-    for p in rule.get("except", []):
-        i = s.find(p)
-        while i >= 0:
-            exc.append((i, i + len(p)))
-            i = s.find(p, i + 1)
-    return [(a, b, s[a:b]) for a, b in sorted(spans) if not any(x <= a and b <= y for x, y in exc)]
+    return [(a, b, s[a:b]) for a, b, excepted in literal_spans(rule, s) if not excepted]
 
 
 def time_at(turn, char_index):

@@ -6,22 +6,31 @@
 
 use callqa::audio::pack::PackedSpeech;
 use callqa::audio::vad::{speech_regions, VadConfig};
-use callqa::call::RECOGNIZER_WINDOW_S;
+use callqa::call::turn_windows;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rate = 16_000.0;
     for file in std::env::args().skip(1) {
         let audio = callqa::audio::decode_file(std::path::Path::new(&file))?;
-        for (c, channel) in audio.channels.iter().enumerate() {
-            let regions = speech_regions(channel, &VadConfig::default());
-            let packed = PackedSpeech::new(channel.len(), &regions);
+        let all: Vec<Vec<(f64, f64)>> = audio
+            .channels
+            .iter()
+            .map(|c| speech_regions(c, &VadConfig::default()))
+            .collect();
+        for (c, (channel, regions)) in audio.channels.iter().zip(&all).enumerate() {
+            let others: Vec<(f64, f64)> = all
+                .iter()
+                .enumerate()
+                .filter(|&(o, _)| o != c)
+                .flat_map(|(_, r)| r.iter().copied())
+                .collect();
+            let packed = PackedSpeech::new(channel.len(), regions);
             let speech: f64 = packed
                 .pieces
                 .iter()
                 .map(|p| p.orig_end_s() - p.orig_start_s())
                 .sum();
-            let windows: Vec<String> = packed
-                .windows(RECOGNIZER_WINDOW_S)
+            let windows: Vec<String> = turn_windows(&packed, &others)
                 .iter()
                 .map(|w| format!("{:.1}", (w.end - w.start) as f64 / rate))
                 .collect();

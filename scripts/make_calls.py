@@ -568,10 +568,18 @@ def render(call, timeline, out_dir):
     peak = np.abs(data).max()
     if peak > 0.89:  # keep peaks under -1 dBFS
         data *= 0.89 / peak
+    dst = os.path.join(out_dir, call["id"] + ".wav")
+    write_wav(data, call["format"], dst)
+    return dst
+
+
+def write_wav(data, fmt, dst):
+    """Writes float samples at SR (one column per channel) to `dst` in format
+    `fmt` of FORMATS with sox, without dither; 8 kHz formats get the telephone
+    band first."""
     from scipy.io import wavfile
 
-    opts, phone = FORMATS[call["format"]]
-    dst = os.path.join(out_dir, call["id"] + ".wav")
+    opts, phone = FORMATS[fmt]
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "mix.wav")
         wavfile.write(src, SR, data.astype(np.float32))
@@ -579,7 +587,6 @@ def render(call, timeline, out_dir):
         rate = opts[opts.index("-r") + 1]
         cmd = ["sox", "-D", src] + opts + ["-c", str(data.shape[1]), dst] + effects + ["rate", "-v", rate]
         subprocess.check_call(cmd)
-    return dst
 
 
 def fmt_t(x):

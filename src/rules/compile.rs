@@ -255,21 +255,21 @@ pub(super) fn compile_rule(
         }
     };
 
-    // Pronunciation matching.
-    let fuzzy = match (spec.match_mode, &spec.max_distance) {
+    // How phrases meet the text; errors leave the rule out below.
+    let match_mode = match (spec.match_mode, &spec.max_distance) {
         (None | Some(MatchMode::Exact), Some(d)) => {
             err(
                 d.span().start,
                 "max-distance only applies with match = \"pinyin\"".into(),
             );
-            None
+            RuleMatch::Exact
         }
         (Some(MatchMode::Pinyin), _) if spec.kind == RuleKind::Metric => {
             err(
                 id_at,
                 "match = \"pinyin\" needs phrases; a metric rule has none".into(),
             );
-            None
+            RuleMatch::Exact
         }
         (Some(MatchMode::Pinyin), d) => {
             let distance = d.as_ref().map_or(0, |d| *d.get_ref());
@@ -278,12 +278,11 @@ pub(super) fn compile_rule(
                     d.as_ref().unwrap().span().start,
                     format!("max-distance = {distance} is out of range 0..={MAX_PINYIN_DISTANCE}"),
                 );
-                None
-            } else {
-                Some(PinyinPhrases::new(&phrases, distance as usize))
             }
+            RuleMatch::Pinyin(PinyinPhrases::new(&phrases, distance.max(0) as usize))
         }
-        (None | Some(MatchMode::Exact), None) => None,
+        (Some(MatchMode::Exact), None) => RuleMatch::Exact,
+        (None, None) => RuleMatch::Auto,
     };
 
     if errors.len() > before {
@@ -315,12 +314,7 @@ pub(super) fn compile_rule(
         patterns,
         pattern_words,
         metric,
-        match_mode: match spec.match_mode {
-            None => RuleMatch::Auto,
-            Some(MatchMode::Exact) => RuleMatch::Exact,
-            Some(MatchMode::Pinyin) => RuleMatch::Pinyin,
-        },
-        fuzzy,
+        match_mode,
     })
 }
 

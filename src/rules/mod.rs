@@ -94,11 +94,10 @@ pub struct Rule {
     pub pattern_words: Vec<String>,
     pub metric: Option<MetricBound>,
     pub match_mode: RuleMatch,
-    pub fuzzy: Option<PinyinPhrases>,
 }
 
 /// How a rule's phrases and patterns meet the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleMatch {
     /// No `match` key: exact in typed text; in recognized speech over the text
     /// corrected towards the ruleset's vocabulary.
@@ -106,7 +105,17 @@ pub enum RuleMatch {
     /// `match = "exact"`: the characters as written, everywhere.
     Exact,
     /// `match = "pinyin"`: also by sound within `max-distance`, everywhere.
-    Pinyin,
+    Pinyin(PinyinPhrases),
+}
+
+impl Rule {
+    /// The rule's own pronunciation matcher (`match = "pinyin"`).
+    pub fn pinyin(&self) -> Option<&PinyinPhrases> {
+        match &self.match_mode {
+            RuleMatch::Pinyin(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 impl Rule {
@@ -155,10 +164,10 @@ impl Rule {
                 if let Some(w) = &self.window {
                     s.push_str(&format!(" within {w}"));
                 }
-                if self.fuzzy.is_some() {
-                    s.push_str(" match=pinyin");
-                } else if self.match_mode == RuleMatch::Exact {
-                    s.push_str(" match=exact");
+                match self.match_mode {
+                    RuleMatch::Pinyin(_) => s.push_str(" match=pinyin"),
+                    RuleMatch::Exact => s.push_str(" match=exact"),
+                    RuleMatch::Auto => {}
                 }
             }
         }
@@ -419,10 +428,12 @@ fn build_index(rules: &[Rule], vocabulary: &[String]) -> Result<PhraseIndex, Str
     let searching_rules = rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| !r.patterns.is_empty() || r.fuzzy.is_some())
+        .filter(|(_, r)| !r.patterns.is_empty() || r.pinyin().is_some())
         .map(|(i, _)| i)
         .collect();
-    let auto = rules.iter().filter(|r| r.match_mode == RuleMatch::Auto);
+    let auto = rules
+        .iter()
+        .filter(|r| matches!(r.match_mode, RuleMatch::Auto));
     let words = auto
         .flat_map(|r| r.phrases.iter().chain(&r.except).chain(&r.pattern_words))
         .chain(vocabulary)

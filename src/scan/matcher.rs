@@ -138,6 +138,12 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         excepts,
     } = scratch;
     let index = &ruleset.index;
+    // Recognized speech is corrected towards the vocabulary for the rules
+    // without a `match` key; typed text never is.
+    let sound_alike = index
+        .sound_alike
+        .as_ref()
+        .filter(|_| interaction.recognized());
 
     for (t, turn) in interaction.turns.iter().enumerate() {
         if turn.speaker == Speaker::System || turn.text.is_empty() {
@@ -158,14 +164,9 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         let codes = encoder.codes();
         candidates.clear();
         excepts.clear();
-        // Recognized speech: rules without a `match` key run over the text
-        // corrected towards the ruleset's vocabulary (same offsets), the others
-        // over the text as recognized.
-        let corrected = if interaction.recognized() {
-            index.sound_alike.as_ref().and_then(|v| v.correct(text))
-        } else {
-            None
-        };
+        // When something was corrected (same offsets), rules without a `match`
+        // key run over the corrected text, the others over the text as recognized.
+        let corrected = sound_alike.and_then(|v| v.correct(text));
         let pass = if corrected.is_some() {
             Pass::AsWritten
         } else {
@@ -246,8 +247,8 @@ impl Pass {
     fn serves(self, rule: &Rule) -> bool {
         match self {
             Pass::Only => true,
-            Pass::AsWritten => rule.match_mode != RuleMatch::Auto,
-            Pass::Corrected => rule.match_mode == RuleMatch::Auto,
+            Pass::AsWritten => !matches!(rule.match_mode, RuleMatch::Auto),
+            Pass::Corrected => matches!(rule.match_mode, RuleMatch::Auto),
         }
     }
 }
@@ -297,7 +298,7 @@ fn collect_candidates(
                 candidates.push(Candidate::new(r, m.start(), m.end(), false));
             }
         }
-        if let Some(fuzzy) = &rule.fuzzy {
+        if let Some(fuzzy) = rule.pinyin() {
             for h in fuzzy.find(text) {
                 candidates.push(Candidate::new(r, h.start, h.end, h.fuzzy));
             }
