@@ -29,6 +29,26 @@ pub enum Command {
     Merge(MergeArgs),
     /// Stream results recorded in the state database since a time, to stdout.
     Export(ExportArgs),
+    /// Check a state database for damage, or rebuild it from what is readable.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Read every page and count the rows; exits 74 when the database is damaged.
+    Check {
+        /// State database.
+        #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
+        db: PathBuf,
+    },
+    /// Copy every readable row (transcripts, interactions, results, samples) into a
+    /// fresh database put in its place; the damaged file is kept as PATH.damaged-TIME.
+    Rebuild {
+        /// State database.
+        #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +100,10 @@ pub struct ScanArgs {
     /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Exit with code 3 when the mean score of the scored interactions is under
+    /// SCORE (0..=100); outputs are written either way. For gating in job systems.
+    #[arg(long, value_name = "SCORE")]
+    pub fail_under: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ pub struct ScanConfig {
     pub db: PathBuf,
     pub sample: Option<SampleSpec>,
     pub shard: ShardSpec,
+    pub fail_under: Option<f64>,
 }
 
 impl ScanConfig {
@@ -32,6 +33,24 @@ impl ScanConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        // A missing INPUT is a typo or an unmounted archive: stop before anything
+        // (the outputs of the last good run included) is touched.
+        for input in &args.inputs {
+            if !input.exists() {
+                return Err(CliError::NoInput(format!(
+                    "{}: no such file or directory; nothing was scanned and the outputs in {} are unchanged",
+                    input.display(),
+                    args.out.display()
+                )));
+            }
+        }
+        if let Some(s) = args.fail_under {
+            if !(0.0..=100.0).contains(&s) {
+                return Err(CliError::Usage(format!(
+                    "--fail-under {s}: use a score from 0 to 100"
+                )));
+            }
+        }
         for m in &args.manifest {
             if !m.is_file() {
                 return Err(CliError::Usage(format!(
@@ -88,6 +107,7 @@ impl ScanConfig {
             db,
             sample,
             shard,
+            fail_under: args.fail_under,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod config;
+mod db_cmd;
 mod export_cmd;
 mod merge_cmd;
 mod model_cmd;
@@ -22,6 +23,8 @@ pub enum Outcome {
     Done,
     /// Some inputs could not be read; the others were scored and written.
     SomeInputsFailed,
+    /// Everything was written, but the mean score is under `--fail-under`.
+    UnderGate,
 }
 
 impl Outcome {
@@ -29,6 +32,7 @@ impl Outcome {
         match self {
             Outcome::Done => exit::OK,
             Outcome::SomeInputsFailed => exit::INPUTS_FAILED,
+            Outcome::UnderGate => exit::UNDER_GATE,
         }
     }
 }
@@ -40,10 +44,17 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     /// Some inputs could not be read (EX_DATAERR); the rest were processed.
     pub const INPUTS_FAILED: i32 = 65;
+    /// The mean score of the run is under `--fail-under`; outputs were written.
+    pub const UNDER_GATE: i32 = 3;
     /// Bad command line (EX_USAGE).
     pub const USAGE: i32 = 64;
+    /// An INPUT does not exist, or nothing readable was found (EX_NOINPUT); no
+    /// output was touched.
+    pub const NO_INPUT: i32 = 66;
     /// The state database is in use by another run (EX_TEMPFAIL): retry later.
     pub const DB_IN_USE: i32 = 75;
+    /// The state database is damaged (EX_IOERR): `callqa db rebuild` salvages it.
+    pub const DB_DAMAGED: i32 = 74;
     /// Bad rule files (EX_CONFIG).
     pub const BAD_RULES: i32 = 78;
 }
@@ -55,9 +66,15 @@ pub enum CliError {
     Rules(#[from] crate::rules::error::RulesError),
     #[error("{0}")]
     Usage(String),
+    /// No input to score: outputs are left as they were.
+    #[error("{0}")]
+    NoInput(String),
     /// Another process writes to the state database.
     #[error("{0}")]
     InUse(String),
+    /// The state database is damaged.
+    #[error("{0}")]
+    Damaged(String),
     #[error("{0}")]
     Other(String),
 }
@@ -67,7 +84,9 @@ impl CliError {
         match self {
             CliError::Rules(_) => exit::BAD_RULES,
             CliError::Usage(_) => exit::USAGE,
+            CliError::NoInput(_) => exit::NO_INPUT,
             CliError::InUse(_) => exit::DB_IN_USE,
+            CliError::Damaged(_) => exit::DB_DAMAGED,
             CliError::Other(_) => exit::FAILURE,
         }
     }
@@ -77,6 +96,7 @@ impl From<crate::store::StoreError> for CliError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             e @ crate::store::StoreError::InUse { .. } => CliError::InUse(e.to_string()),
+            e @ crate::store::StoreError::Damaged { .. } => CliError::Damaged(e.to_string()),
             e => CliError::Other(e.to_string()),
         }
     }
@@ -99,6 +119,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<
         Command::Rescore(args) => rescore_cmd::run(args, reporter),
         Command::Merge(args) => merge_cmd::run(args, reporter),
         Command::Export(args) => export_cmd::run(args, stdout, reporter),
+        Command::Db(cmd) => db_cmd::run(cmd, stdout),
     }
 }
 

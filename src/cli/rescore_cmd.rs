@@ -147,7 +147,7 @@ fn write_comparison(
         row[1] = r.hits;
         row[3] = r.interactions_violated;
     }
-    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut w = crate::output::safe_csv::SafeWriter::new(Vec::new());
     let csv_err =
         |e: ::csv::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
     w.write_record([

@@ -89,6 +89,23 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     if let Some(e) = write_error {
         return Err(e.into());
     }
+    let stats = &outcome.stats;
+    if stats.interactions == 0 && stats.skipped == 0 {
+        // Dropping the sink removes the unfinished results file: the outputs of the
+        // last good run stay as they were.
+        let found = if stats.files == 0 {
+            "no chat log, transcript, recording or manifest found in the INPUTs".to_string()
+        } else {
+            format!(
+                "no readable input: {} file(s), {} problem(s) (listed above)",
+                stats.files, stats.problems
+            )
+        };
+        return Err(CliError::NoInput(format!(
+            "{found}; nothing was scored and the outputs in {} are unchanged",
+            config.out_dir.display()
+        )));
+    }
     if let (Some(selections), Some(spec)) = (&outcome.sample, config.sample) {
         crate::sample::csv::write(
             &config.out_dir.join(crate::sample::csv::SAMPLE_CSV),
@@ -125,11 +142,29 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         stats.results_reused, stats.transcribed, stats.transcripts_reused, stats.skipped
     ));
     reporter.status(&line);
+    if let Some(gate) = config.fail_under {
+        let mean = mean_score(&kept);
+        if mean.is_some_and(|m| m < gate) {
+            reporter.status(&format!(
+                "mean score {:.2} is under --fail-under {gate}",
+                mean.unwrap_or_default()
+            ));
+            return Ok(Outcome::UnderGate);
+        }
+    }
     Ok(if stats.problems > 0 {
         Outcome::SomeInputsFailed
     } else {
         Outcome::Done
     })
+}
+
+/// The mean score of the scored interactions; none when nothing was scored.
+fn mean_score(results: &[InteractionResult]) -> Option<f64> {
+    if results.is_empty() {
+        return None;
+    }
+    Some(results.iter().map(|r| f64::from(r.score)).sum::<f64>() / results.len() as f64)
 }
 
 pub(super) fn pool(jobs: usize) -> Result<rayon::ThreadPool, CliError> {

@@ -32,7 +32,7 @@ pub const RULES_HEADER: [&str; 8] = [
 
 /// Writes the agent x week table.
 pub fn write_agents<W: Write>(out: W, rows: &[AgentWeek]) -> Result<(), ::csv::Error> {
-    let mut w = ::csv::Writer::from_writer(out);
+    let mut w = crate::output::safe_csv::SafeWriter::new(out);
     w.write_record(AGENTS_HEADER)?;
     for r in rows {
         let s = &r.stats;
@@ -58,7 +58,7 @@ pub fn write_agents<W: Write>(out: W, rows: &[AgentWeek]) -> Result<(), ::csv::E
 
 /// Writes the per-rule table.
 pub fn write_rules<W: Write>(out: W, rows: &[RuleStat]) -> Result<(), ::csv::Error> {
-    let mut w = ::csv::Writer::from_writer(out);
+    let mut w = crate::output::safe_csv::SafeWriter::new(out);
     w.write_record(RULES_HEADER)?;
     for r in rows {
         w.write_record([

@@ -99,7 +99,7 @@ pub fn export(
             out.flush()?;
         }
         ExportFormat::Csv => {
-            let mut w = ::csv::Writer::from_writer(&mut *out);
+            let mut w = super::safe_csv::SafeWriter::new(&mut *out);
             w.write_record(CSV_COLUMNS)?;
             store.for_each_result_since(since, |r: StoredResult| {
                 let result: InteractionResult =

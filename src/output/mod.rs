@@ -11,6 +11,7 @@ pub mod export;
 pub mod html;
 pub mod jsonl;
 pub mod merge;
+pub mod safe_csv;
 mod sink;
 mod summary;
 

@@ -34,6 +34,13 @@ pub(super) fn compile_rule(
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
     {
         err(id_at, "malformed id: use only lowercase letters, digits, '.', '_' and '-' (e.g. \"forbidden.dont-know\")".into());
+    } else if !id.as_bytes()[0].is_ascii_alphanumeric() {
+        // Ids land in CSV cells and on command lines: a leading '-' reads as a
+        // formula in a spreadsheet and as an option in a shell.
+        err(
+            id_at,
+            "malformed id: start with a letter or digit (e.g. \"forbidden.dont-know\")".into(),
+        );
     }
 
     // Deductions.

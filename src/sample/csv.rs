@@ -12,7 +12,7 @@ pub const SAMPLE_CSV: &str = "sample.csv";
 
 /// Writes the rows to any writer (for `callqa sample`, which prints them).
 pub fn write_rows<W: Write>(out: W, selections: &[Selection]) -> Result<(), ::csv::Error> {
-    let mut w = ::csv::Writer::from_writer(out);
+    let mut w = crate::output::safe_csv::SafeWriter::new(out);
     w.write_record(["interaction_id", "agent_id", "week", "selected", "rank"])?;
     for s in selections {
         let rank = s.rank.to_string();

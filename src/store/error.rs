@@ -32,17 +32,25 @@ pub enum StoreError {
         version: i64,
         source: rusqlite::Error,
     },
-    #[error("database {path}: cannot {what}: {source} (check free disk space; if the file is damaged, move it away and rerun: it is rebuilt from the inputs)")]
+    #[error("database {path}: cannot {what}: {source} (check free disk space; `callqa db check --db {path}` tells whether the file is damaged)")]
     Sql {
         path: PathBuf,
         what: &'static str,
         source: rusqlite::Error,
     },
-    #[error("database {path} holds an unreadable {what}: {source} (move the database away and rerun to rebuild it from the inputs)")]
+    #[error("database {path} holds an unreadable {what}: {source} (run `callqa db rebuild --db {path}`: it keeps what is readable, transcripts included)")]
     Corrupt {
         path: PathBuf,
         what: &'static str,
         source: serde_json::Error,
+    },
+    /// SQLite found damaged pages or a file that is not a database.
+    #[error("database {path} is damaged: {detail}; run `callqa db rebuild --db {path}` to copy what is readable (transcripts included) into a fresh database (the damaged file is kept beside it)")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("cannot create state database {path}: {source} (check the --db path, that its directory exists and is writable)")]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
     },
     #[error("cannot read input {path}: {source}")]
     Input {

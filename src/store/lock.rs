@@ -38,6 +38,7 @@ pub fn acquire(
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    super::create_private(&path)?;
     let conn = Connection::open_with_flags(&path, flags).map_err(open_err)?;
     conn.busy_timeout(wait).map_err(open_err)?;
     // EXCLUSIVE locking mode: the first write takes the file's exclusive lock and

@@ -16,6 +16,7 @@ mod inputs;
 mod interactions;
 pub mod lock;
 pub mod migrate;
+pub mod repair;
 mod results;
 pub mod samples;
 mod transcripts;
@@ -73,6 +74,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        create_private(path)?;
         let mut conn = Self::connect(path, flags)?;
         let holder_conn = &conn;
         let lock = lock::acquire(path, options.wait_for_lock, || read_holder(holder_conn))?;
@@ -80,6 +82,7 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
+        quick_check(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         // NORMAL in WAL mode: a commit survives a process crash; only a power cut
@@ -108,6 +111,7 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        quick_check(&conn, path)?;
         let sql = |source| StoreError::Sql {
             path: path.to_path_buf(),
             what: "read the schema version",
@@ -192,11 +196,7 @@ impl Store {
     }
 
     pub(crate) fn sql(&self, what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sql {
-            path: self.path.clone(),
-            what,
-            source,
-        }
+        move |source| sql_error(&self.path, what, source)
     }
 
     pub(crate) fn corrupt(
@@ -209,6 +209,90 @@ impl Store {
             source,
         }
     }
+}
+
+/// A failed statement: damage when SQLite says the file is damaged, otherwise the
+/// statement that failed.
+pub(crate) fn sql_error(path: &Path, what: &'static str, source: rusqlite::Error) -> StoreError {
+    if is_damage(&source) {
+        StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: source.to_string(),
+        }
+    } else {
+        StoreError::Sql {
+            path: path.to_path_buf(),
+            what,
+            source,
+        }
+    }
+}
+
+/// Whether SQLite reports a damaged database (bad pages, or not a database at all).
+pub(crate) fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// Checks the database's pages before a run trusts it (`PRAGMA quick_check`: every
+/// page is read, indexes are not cross-checked; seconds for a gigabyte).
+fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let damaged = |detail: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut stmt = conn
+        .prepare("PRAGMA quick_check(5)")
+        .map_err(|e| sql_error(path, "check the database", e))?;
+    let found: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| sql_error(path, "check the database", e))?;
+    if found.len() == 1 && found[0] == "ok" {
+        Ok(())
+    } else {
+        Err(damaged(found.join("; ")))
+    }
+}
+
+/// Creates a missing database file readable by its owner only (0600): it holds
+/// transcripts. SQLite gives the -wal and -shm files the database file's mode. An
+/// existing database readable by others is made private.
+pub(crate) fn create_private(path: &Path) -> Result<(), StoreError> {
+    let fail = |source: std::io::Error| StoreError::Create {
+        path: path.to_path_buf(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::metadata(path) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(fail)?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)
+                    .map(drop)
+                    .or_else(|e| match e.kind() {
+                        std::io::ErrorKind::AlreadyExists => Ok(()),
+                        _ => Err(e),
+                    })
+                    .map_err(fail)?;
+            }
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = fail;
+    Ok(())
 }
 
 /// "process PID on HOST since TIME", from the lock_holder row, when there is one.

@@ -1,0 +1,48 @@
+//! `callqa db check` and `callqa db rebuild`: find damage in a state database and
+//! salvage it without losing the transcript cache.
+
+use super::args::DbCommand;
+use super::{CliError, Outcome};
+use crate::store::repair;
+use std::io::Write;
+
+pub fn run(cmd: DbCommand, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
+    let io = |e: std::io::Error| CliError::Other(format!("cannot write to stdout: {e}"));
+    match cmd {
+        DbCommand::Check { db } => {
+            let report = repair::check(&db)?;
+            for (table, rows) in &report.rows {
+                match rows {
+                    Some(n) => writeln!(stdout, "{table}: {n} row(s)").map_err(io)?,
+                    None => writeln!(stdout, "{table}: cannot be read").map_err(io)?,
+                }
+            }
+            if report.problems.is_empty() {
+                writeln!(stdout, "ok: {} is sound", db.display()).map_err(io)?;
+                Ok(Outcome::Done)
+            } else {
+                Err(CliError::Damaged(format!(
+                    "database {} is damaged: {}; run `callqa db rebuild --db {}` to copy what is readable (transcripts included) into a fresh database",
+                    db.display(),
+                    report.problems.join("; "),
+                    db.display()
+                )))
+            }
+        }
+        DbCommand::Rebuild { db } => {
+            let report = repair::rebuild(&db)?;
+            for (table, copied, lost) in &report.tables {
+                writeln!(stdout, "{table}: {copied} row(s) copied, {lost} unreadable")
+                    .map_err(io)?;
+            }
+            writeln!(
+                stdout,
+                "ok: {} rebuilt; the damaged file is kept as {}; the next `callqa scan` scores again what was lost",
+                db.display(),
+                report.kept_as.display()
+            )
+            .map_err(io)?;
+            Ok(Outcome::Done)
+        }
+    }
+}
