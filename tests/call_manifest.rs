@@ -143,3 +143,44 @@ fn layouts_parse_and_print() {
     );
     assert!("stereo".parse::<ChannelLayout>().is_err());
 }
+
+#[test]
+fn a_recording_on_a_rejected_line_is_not_scored_with_defaults() {
+    use callqa::call::{collect_calls, AsrInput, CallOptions};
+    use callqa::input::{InputFile, InputKind};
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(
+        dir.path(),
+        "calls.csv",
+        "call_id,file,agent_id,started_at,channel_layout\n\
+         ok,a.wav,A1,,agent-right\n\
+         late,b.wav,A1,yesterday,agent-right\n\
+         quad,c.wav,A2,,quad\n",
+    );
+    let wav = |name: &str| InputFile {
+        path: write(dir.path(), name, ""),
+        kind: InputKind::Wav,
+    };
+    let files = vec![
+        InputFile {
+            path: manifest,
+            kind: InputKind::Manifest,
+        },
+        wav("a.wav"),
+        wav("b.wav"),
+        wav("c.wav"),
+        wav("unlisted.wav"),
+    ];
+    let options = CallOptions {
+        default_layout: ChannelLayout::AgentLeft,
+        manifests: Vec::new(),
+        asr_input: AsrInput::Speech,
+    };
+    let (specs, problems) = collect_calls(&files, &options);
+    let ids: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["ok", "unlisted"]);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    for p in &problems {
+        assert!(p.reason.contains("not scored"), "{p}");
+    }
+}

@@ -32,6 +32,7 @@ pub fn collect_calls(
     let mut specs = Vec::new();
     let mut problems = Vec::new();
     let mut seen_manifests = HashSet::new();
+    let mut rejected = Vec::new();
     let manifests = options.manifests.iter().cloned().chain(
         files
             .iter()
@@ -45,12 +46,19 @@ pub fn collect_calls(
         match read_manifest(&m, options.default_layout) {
             Ok(read) => {
                 specs.extend(read.calls);
+                rejected.extend(read.rejected_files);
                 problems.extend(read.problems.into_iter().map(InputProblem::from));
             }
             Err(e) => problems.push(InputProblem::from(e)),
         }
     }
-    let listed: HashSet<PathBuf> = specs.iter().map(|s| canonical(&s.path)).collect();
+    // A recording a manifest names is described there or nowhere: one on a
+    // rejected line is not scored with defaults either.
+    let listed: HashSet<PathBuf> = specs
+        .iter()
+        .map(|s| canonical(&s.path))
+        .chain(rejected.iter().map(|p| canonical(p)))
+        .collect();
     for f in files.iter().filter(|f| f.kind == InputKind::Wav) {
         if !listed.contains(&canonical(&f.path)) {
             let mut spec = CallSpec::from_file(&f.path, options.default_layout);

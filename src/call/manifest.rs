@@ -27,7 +27,7 @@ pub enum ManifestError {
     Unreadable { file: PathBuf, reason: String },
     #[error("{file}: the header lacks column `{column}`; a manifest needs call_id,file,agent_id,started_at,channel_layout")]
     MissingColumn { file: PathBuf, column: &'static str },
-    #[error("{file}:{line}: {reason}; fix or remove the line")]
+    #[error("{file}:{line}: {reason}")]
     Line {
         file: PathBuf,
         line: usize,
@@ -63,6 +63,9 @@ impl From<ManifestError> for InputProblem {
 pub struct ManifestRead {
     pub calls: Vec<CallSpec>,
     pub problems: Vec<ManifestError>,
+    /// Recordings named on rejected lines: they are not scored at all (scoring
+    /// them with defaults would charge the wrong agent or swap the roles).
+    pub rejected_files: Vec<PathBuf>,
 }
 
 /// Reads a manifest. An empty `channel_layout` cell means `default_layout`.
@@ -127,11 +130,18 @@ pub fn read_manifest(
                 seen.insert(spec.id.clone());
                 out.calls.push(spec);
             }
-            Err(reason) => out.problems.push(ManifestError::Line {
-                file: path.to_path_buf(),
-                line,
-                reason,
-            }),
+            Err(reason) => {
+                if !cell(1).is_empty() {
+                    out.rejected_files.push(base.join(cell(1)));
+                }
+                out.problems.push(ManifestError::Line {
+                    file: path.to_path_buf(),
+                    line,
+                    reason: format!(
+                        "{reason}; the recording is not scored until the line is fixed"
+                    ),
+                });
+            }
         }
     }
     Ok(out)

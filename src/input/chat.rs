@@ -19,11 +19,11 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 struct Message {
     conversation_id: String,
     #[serde(default)]
-    agent_id: String,
+    agent_id: Option<String>,
     ts: String,
     role: String,
     #[serde(default)]
-    text: String,
+    text: Option<String>,
 }
 
 struct Parsed {
@@ -43,12 +43,24 @@ struct Received {
     text: String,
 }
 
+/// One conversation being read.
+#[derive(Default)]
+struct Conversation {
+    id: String,
+    /// The agent, and the line that first named it.
+    agent: Option<(String, usize)>,
+    first_line: usize,
+    /// Why the conversation cannot be scored (a second agent id), on which line.
+    conflict: Option<(usize, String)>,
+    messages: Vec<Received>,
+}
+
 /// Conversations in order of first appearance, built while reading so that ids are
 /// stored once per conversation, not once per message.
 #[derive(Default)]
 struct Grouper {
     index: HashMap<String, usize>,
-    conversations: Vec<(String, String, Vec<Received>)>,
+    conversations: Vec<Conversation>,
 }
 
 impl Grouper {
@@ -58,16 +70,31 @@ impl Grouper {
             None => {
                 self.index
                     .insert(p.conversation_id.clone(), self.conversations.len());
-                self.conversations
-                    .push((p.conversation_id, String::new(), Vec::new()));
+                self.conversations.push(Conversation {
+                    id: p.conversation_id,
+                    first_line: p.line,
+                    ..Conversation::default()
+                });
                 self.conversations.len() - 1
             }
         };
         let conv = &mut self.conversations[slot];
-        if conv.1.is_empty() && !p.agent_id.is_empty() {
-            conv.1 = p.agent_id;
+        if !p.agent_id.is_empty() {
+            match &conv.agent {
+                None => conv.agent = Some((p.agent_id, p.line)),
+                Some((first, at)) if *first != p.agent_id && conv.conflict.is_none() => {
+                    conv.conflict = Some((
+                        p.line,
+                        format!(
+                            "agent_id `{}` differs from `{first}` on line {at} in conversation `{}`; a conversation is scored for one agent, so it is not scored: give a transferred conversation's parts their own conversation_id",
+                            p.agent_id, conv.id
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
-        conv.2.push(Received {
+        conv.messages.push(Received {
             line: p.line,
             ts: p.ts,
             speaker: p.speaker,
@@ -96,13 +123,22 @@ fn check(m: Message, line: usize) -> Result<Parsed, String> {
             ))
         }
     };
+    let Some(text) = m.text else {
+        return Err("no `text` (write \"text\": \"\" for an empty message)".into());
+    };
+    let agent_id = m.agent_id.unwrap_or_default().trim().to_string();
+    if agent_id.is_empty() && speaker == Speaker::Agent {
+        return Err(
+            "an agent message without `agent_id`: every agent message must name its agent".into(),
+        );
+    }
     Ok(Parsed {
         line,
         conversation_id: m.conversation_id,
-        agent_id: m.agent_id,
+        agent_id,
         ts,
         speaker,
-        text: m.text,
+        text,
     })
 }
 
@@ -150,8 +186,9 @@ pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
             Err(reason) => problems.push(problem(n, reason)),
         }
     }
+    let interactions = group(parsed, path, source, &mut problems);
     TextRead {
-        interactions: group(parsed, source),
+        interactions,
         problems,
     }
 }
@@ -219,41 +256,66 @@ pub fn read_csv(path: &Path, source: &str, reader: impl std::io::Read) -> TextRe
             }
         }
     }
+    let interactions = group(parsed, path, source, &mut problems);
     TextRead {
-        interactions: group(parsed, source),
+        interactions,
         problems,
     }
 }
 
-/// Sorts each conversation by time, keeping file order for equal times.
-fn group(grouper: Grouper, source: &str) -> Vec<Interaction> {
-    grouper
-        .conversations
-        .into_iter()
-        .map(|(id, agent_id, mut msgs)| {
-            msgs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.line.cmp(&b.line)));
-            let start = msgs[0].ts;
-            let end = msgs[msgs.len() - 1].ts;
-            let turns = msgs
-                .into_iter()
-                .map(|m| {
-                    let at = seconds_between(start, m.ts);
-                    Turn::new(m.speaker, at, at, m.text)
-                })
-                .collect();
-            Interaction {
-                id,
-                kind: Some(InteractionKind::Chat),
-                source: source.to_string(),
-                agent_id,
-                started_at: Some(start),
-                duration_s: seconds_between(start, end),
-                roles: Roles::Known,
-                turns,
-                measured: Default::default(),
-            }
-        })
-        .collect()
+/// Sorts each conversation by time, keeping file order for equal times. A
+/// conversation that names no agent, or two, is a problem, not an interaction.
+fn group(
+    grouper: Grouper,
+    path: &Path,
+    source: &str,
+    problems: &mut Vec<InputProblem>,
+) -> Vec<Interaction> {
+    let mut out = Vec::with_capacity(grouper.conversations.len());
+    for conv in grouper.conversations {
+        let problem = |line: usize, reason: String| InputProblem {
+            source: path.to_path_buf(),
+            line: Some(line),
+            reason,
+        };
+        if let Some((line, reason)) = conv.conflict {
+            problems.push(problem(line, reason));
+            continue;
+        }
+        let Some((agent_id, _)) = conv.agent else {
+            problems.push(problem(
+                conv.first_line,
+                format!(
+                    "conversation `{}` names no agent (no line has an agent_id), so it is not scored",
+                    conv.id
+                ),
+            ));
+            continue;
+        };
+        let mut msgs = conv.messages;
+        msgs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.line.cmp(&b.line)));
+        let start = msgs[0].ts;
+        let end = msgs[msgs.len() - 1].ts;
+        let turns = msgs
+            .into_iter()
+            .map(|m| {
+                let at = seconds_between(start, m.ts);
+                Turn::new(m.speaker, at, at, m.text)
+            })
+            .collect();
+        out.push(Interaction {
+            id: conv.id,
+            kind: Some(InteractionKind::Chat),
+            source: source.to_string(),
+            agent_id,
+            started_at: Some(start),
+            duration_s: seconds_between(start, end),
+            roles: Roles::Known,
+            turns,
+            measured: Default::default(),
+        });
+    }
+    out
 }
 
 fn seconds_between(a: DateTime<FixedOffset>, b: DateTime<FixedOffset>) -> f64 {
@@ -282,11 +344,63 @@ mod tests {
 
     #[test]
     fn bad_lines_are_reported_and_skipped() {
-        let data = "{\"conversation_id\":\"c1\",\"ts\":\"2026-11-16T09:00:00+08:00\",\"role\":\"agent\",\"text\":\"ok\"}\nnot json\n{\"conversation_id\":\"c1\",\"ts\":\"yesterday\",\"role\":\"agent\",\"text\":\"x\"}\n{\"conversation_id\":\"c1\",\"ts\":\"2026-11-16T09:00:00+08:00\",\"role\":\"bot\",\"text\":\"x\"}\n";
+        let data = "{\"conversation_id\":\"c1\",\"agent_id\":\"A1\",\"ts\":\"2026-11-16T09:00:00+08:00\",\"role\":\"agent\",\"text\":\"ok\"}\nnot json\n{\"conversation_id\":\"c1\",\"ts\":\"yesterday\",\"role\":\"agent\",\"text\":\"x\"}\n{\"conversation_id\":\"c1\",\"ts\":\"2026-11-16T09:00:00+08:00\",\"role\":\"bot\",\"text\":\"x\"}\n";
         let r = read_jsonl(Path::new("x.jsonl"), "x.jsonl", data.as_bytes());
         assert_eq!(r.interactions.len(), 1);
         let lines: Vec<_> = r.problems.iter().map(|p| p.line.unwrap()).collect();
         assert_eq!(lines, vec![2, 3, 4]);
         assert!(r.problems[1].reason.contains("RFC 3339"));
+    }
+
+    #[test]
+    fn agent_ids_and_text_are_checked_per_line_and_conversation() {
+        let line = |conv: &str, agent: Option<&str>, role: &str, text: Option<&str>| {
+            let mut v = serde_json::json!({"conversation_id": conv, "ts": "2026-11-16T09:00:00+08:00", "role": role});
+            if let Some(a) = agent {
+                v["agent_id"] = a.into();
+            }
+            if let Some(t) = text {
+                v["text"] = t.into();
+            }
+            v.to_string()
+        };
+        let data = [
+            line("c1", Some("A1"), "agent", Some("您好")),
+            line("c1", None, "customer", Some("在吗")),
+            line("c2", Some("A1"), "agent", Some("您好")),
+            line("c2", Some("A2"), "agent", Some("我来接")),
+            line("c3", None, "agent", Some("您好")),
+            line("c4", None, "customer", Some("有人吗")),
+            line("c1", Some("A1"), "agent", None),
+            line("c1", Some("A1"), "agent", Some("")),
+        ]
+        .join("\n");
+        let r = read_jsonl(Path::new("x.jsonl"), "x.jsonl", data.as_bytes());
+        let ids: Vec<&str> = r.interactions.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["c1"]);
+        assert_eq!(r.interactions[0].agent_id, "A1");
+        assert_eq!(r.interactions[0].turns.len(), 3);
+        let found: Vec<(usize, &str)> = r
+            .problems
+            .iter()
+            .map(|p| (p.line.unwrap(), p.reason.as_str()))
+            .collect();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(
+            found[0].0 == 5 && found[0].1.contains("without `agent_id`"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].0 == 7 && found[1].1.contains("no `text`"),
+            "{found:?}"
+        );
+        assert!(
+            found[2].0 == 4 && found[2].1.contains("`A2` differs from `A1` on line 3"),
+            "{found:?}"
+        );
+        assert!(
+            found[3].0 == 6 && found[3].1.contains("names no agent"),
+            "{found:?}"
+        );
     }
 }

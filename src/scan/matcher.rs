@@ -211,11 +211,17 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 continue;
             }
             next_free = c.end();
-            if excepts
-                .iter()
-                .any(|&(r, s, e)| r == c.rule && s <= c.start && c.end() <= e)
-            {
-                continue;
+            let covering =
+                |&&(r, s, e): &&(usize, usize, usize)| r == c.rule && s <= c.start && c.end() <= e;
+            if excepts.iter().any(|x| covering(&x)) {
+                let norm = norm.get_or_insert_with(|| normalize(&turn.text));
+                let excepted = excepts
+                    .iter()
+                    .filter(covering)
+                    .any(|&(_, s, e)| !crosses_sentence(&turn.text, norm.original_range(s..e)));
+                if excepted {
+                    continue;
+                }
             }
             let rule = &rules[c.rule];
             let norm = norm.get_or_insert_with(|| normalize(&turn.text));
@@ -230,6 +236,19 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         }
     }
     hits
+}
+
+/// Whether `original[range]` runs over the end of a sentence or clause: an except
+/// phrase found across "不知道。您再等等" is two sentences, not the phrase.
+fn crosses_sentence(original: &str, range: std::ops::Range<usize>) -> bool {
+    original.get(range).is_some_and(|s| {
+        s.contains(|c| {
+            matches!(
+                c,
+                '。' | '！' | '？' | '；' | '，' | '.' | '!' | '?' | ';' | ',' | '．' | '､' | '、'
+            )
+        })
+    })
 }
 
 /// Which rules a pass over a turn's text serves.
