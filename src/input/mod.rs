@@ -6,6 +6,7 @@
 //! an [`InputProblem`] naming the file, the line when known, and the reason.
 
 pub mod chat;
+pub mod encoding;
 pub mod transcript;
 
 use crate::interaction::Interaction;
@@ -146,7 +147,7 @@ fn looks_like_manifest(path: &Path) -> bool {
     columns.first() == Some(&"call_id") && columns.contains(&"file")
 }
 
-/// Reads a chat log or transcript file.
+/// Reads a chat log or transcript file (UTF-8, or GB18030/GBK decoded).
 pub fn read_text_file(file: &InputFile) -> TextRead {
     let source = display_path(&file.path);
     let problem = |reason: String| TextRead {
@@ -158,21 +159,24 @@ pub fn read_text_file(file: &InputFile) -> TextRead {
         }],
     };
     match file.kind {
-        InputKind::ChatJsonl | InputKind::ChatCsv => match std::fs::File::open(&file.path) {
-            Ok(f) => {
-                let reader = std::io::BufReader::with_capacity(1 << 16, f);
-                if file.kind == InputKind::ChatJsonl {
-                    chat::read_jsonl(&file.path, &source, reader)
-                } else {
-                    chat::read_csv(&file.path, &source, reader)
+        InputKind::ChatJsonl | InputKind::ChatCsv | InputKind::Transcript => {
+            let mut text = match encoding::open_text(&file.path) {
+                Ok(t) => t,
+                Err(reason) => return problem(reason),
+            };
+            let reader = text.reader();
+            match file.kind {
+                InputKind::ChatJsonl => chat::read_jsonl(&file.path, &source, reader),
+                InputKind::ChatCsv => chat::read_csv(&file.path, &source, reader),
+                _ => {
+                    let mut bytes = Vec::new();
+                    match reader.read_to_end(&mut bytes) {
+                        Ok(_) => transcript::read(&file.path, &source, &bytes),
+                        Err(e) => problem(format!("cannot read: {e}")),
+                    }
                 }
             }
-            Err(e) => problem(format!("cannot open: {e}")),
-        },
-        InputKind::Transcript => match std::fs::read(&file.path) {
-            Ok(bytes) => transcript::read(&file.path, &source, &bytes),
-            Err(e) => problem(format!("cannot read: {e}")),
-        },
+        }
         InputKind::Wav | InputKind::Manifest => problem("not a text input".into()),
     }
 }
