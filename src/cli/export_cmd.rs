@@ -23,10 +23,13 @@ pub fn run(
         .transpose()
         .map_err(usage)?;
     let store = Store::open_read_only(&args.db)?;
-    let n = export::export(&store, since, format, stdout).map_err(|e| match e {
-        ExportError::Store(e) => CliError::from(e),
-        e => CliError::Other(e.to_string()),
-    })?;
+    let n = match export::export(&store, since, format, stdout) {
+        Ok(n) => n,
+        // The reader went away (`callqa export | head`): what it wanted was written.
+        Err(e) if super::is_broken_pipe(&e) => return Ok(Outcome::Done),
+        Err(ExportError::Store(e)) => return Err(CliError::from(e)),
+        Err(e) => return Err(CliError::Other(e.to_string())),
+    };
     reporter.status(&format!(
         "exported {n} result(s) from {}",
         args.db.display()

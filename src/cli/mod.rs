@@ -108,6 +108,28 @@ impl From<crate::output::OutputError> for CliError {
     }
 }
 
+/// Whether `e` (or an error it wraps) is a write to a closed pipe: the reader of
+/// stdout has gone (`| head`), which ends a command quietly, not as a failure.
+pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        if let Some(csv) = e.downcast_ref::<::csv::Error>() {
+            if let ::csv::ErrorKind::Io(io) = csv.kind() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return true;
+                }
+            }
+        }
+        at = e.source();
+    }
+    false
+}
+
 /// Runs one command. `stdout` receives the command's output proper (rule summaries,
 /// model info); everything else goes through `reporter`.
 pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<Outcome, CliError> {

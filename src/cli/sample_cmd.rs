@@ -34,8 +34,11 @@ pub fn run(
         None => sample::select(&items, rate, args.seed, &HashSet::new()),
     }
     .map_err(|e| CliError::Other(e.to_string()))?;
-    sample_csv::write_rows(&mut *stdout, &selections)
-        .map_err(|e| CliError::Other(format!("cannot write to stdout: {e}")))?;
+    match sample_csv::write_rows(&mut *stdout, &selections) {
+        Err(e) if super::is_broken_pipe(&e) => return Ok(Outcome::Done),
+        Err(e) => return Err(CliError::Other(format!("cannot write to stdout: {e}"))),
+        Ok(()) => {}
+    }
     Ok(if problems.is_empty() {
         Outcome::Done
     } else {
