@@ -9,7 +9,6 @@ use callqa::output::{
     DirSink, ReportSink, RunSummary, AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV,
 };
 use callqa::rules::Band;
-use callqa::scan::redact::redact_result;
 use callqa::scan::result::{
     Evidence, InputErrorLine, InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION,
 };
@@ -256,7 +255,9 @@ fn sample_results() -> Vec<InteractionResult> {
                         Turn::new(Speaker::Agent, 12.0, 12.0, "您好，很高兴为您服务"),
                     ],
                 };
-                redact_result(&mut r);
+                for t in &mut r.turns {
+                    callqa::text::redact::redact_in_place(&mut t.text);
+                }
                 out.push(r);
             }
         }

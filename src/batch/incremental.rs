@@ -24,7 +24,7 @@ use crate::interaction::{Interaction, InteractionKind};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
 use crate::sample::{self, SampleItem, Selection};
-use crate::scan::{self, result::InteractionResult};
+use crate::scan::{self, redact::redact_interaction, result::InteractionResult};
 use crate::store::{CachedTranscript, ResultKey, Store, StoreError, TranscriptKey};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -49,7 +49,8 @@ pub struct SampleSpec {
 pub struct RunPlan {
     pub shard: ShardSpec,
     pub sample: Option<SampleSpec>,
-    /// Mask customers' numbers in results (the stored line is always masked).
+    /// Mask customers' numbers before anything is scored or stored (the database,
+    /// the transcript cache and the outputs hold masked text only).
     pub redact: bool,
     /// Identifies the speech model for the transcript cache (e.g. `blake3:<hash>`
     /// of the model file); every transcript is cached under it.
@@ -256,15 +257,12 @@ fn emit_problem(
     emit(Item::Problem(p));
 }
 
-/// The stored line of a result: always redacted.
-fn stored_line(r: &InteractionResult, redacted: bool) -> String {
-    if redacted {
-        serde_json::to_string(r).unwrap_or_default()
-    } else {
-        let mut copy = r.clone();
-        crate::scan::redact::redact_result(&mut copy);
-        serde_json::to_string(&copy).unwrap_or_default()
-    }
+/// The stored line of a result.
+pub fn stored_line(r: &InteractionResult) -> Result<String, StoreError> {
+    serde_json::to_string(r).map_err(|source| StoreError::Encode {
+        what: "a result",
+        source,
+    })
 }
 
 /// A stored result line, when it can stand in for scanning again.
@@ -274,44 +272,41 @@ fn reuse(
     input_hash: &str,
     plan: &RunPlan,
 ) -> Result<Option<InteractionResult>, StoreError> {
-    if !plan.redact {
-        // Stored lines are redacted; a --no-redact run scans again.
-        return Ok(None);
-    }
     Ok(store
-        .result_get(key, &result_hash(input_hash))?
+        .result_get(key, &result_hash(input_hash, plan.redact))?
         .and_then(|line| serde_json::from_str::<InteractionResult>(&line).ok()))
 }
 
-/// Scans `fresh` (in slices, in parallel), stores interaction and result, and
-/// returns the results in order.
+/// Masks (unless `--no-redact`) and scans `fresh` (in slices, in parallel), stores
+/// interaction and result, and returns the results in order.
 fn scan_and_store(
     store: &mut Store,
-    fresh: &[(Interaction, String)],
+    fresh: &mut [(Interaction, String)],
     ruleset: &Ruleset,
     plan: &RunPlan,
 ) -> Result<Vec<InteractionResult>, StoreError> {
     let mut out = Vec::with_capacity(fresh.len());
-    for slice in fresh.chunks(INTERACTIONS_PER_SLICE) {
-        let results: Vec<(InteractionResult, String)> = slice
-            .par_iter()
+    for slice in fresh.chunks_mut(INTERACTIONS_PER_SLICE) {
+        let results: Vec<Result<(InteractionResult, String), StoreError>> = slice
+            .par_iter_mut()
             .map(|(i, _)| {
-                let mut r = scan::scan(i, ruleset);
                 if plan.redact {
-                    crate::scan::redact::redact_result(&mut r);
+                    redact_interaction(i);
                 }
-                let line = stored_line(&r, plan.redact);
-                (r, line)
+                let r = scan::scan(i, ruleset);
+                let line = stored_line(&r)?;
+                Ok((r, line))
             })
             .collect();
-        for ((i, hash), (r, line)) in slice.iter().zip(results) {
+        for ((i, hash), scanned) in slice.iter().zip(results) {
+            let (r, line) = scanned?;
             store.interaction_put(i, hash)?;
             let key = ResultKey {
                 interaction_id: &i.id,
                 source: &i.source,
                 ruleset_sha256: &ruleset.sha256,
             };
-            store.result_put(&key, &result_hash(hash), &line)?;
+            store.result_put(&key, &result_hash(hash, plan.redact), &line)?;
             out.push(r);
         }
     }
@@ -371,10 +366,11 @@ fn text_file(
             }
         }
     }
-    let mut scanned: Vec<Option<InteractionResult>> = scan_and_store(store, &fresh, ruleset, plan)?
-        .into_iter()
-        .map(Some)
-        .collect();
+    let mut scanned: Vec<Option<InteractionResult>> =
+        scan_and_store(store, &mut fresh, ruleset, plan)?
+            .into_iter()
+            .map(Some)
+            .collect();
     for slot in slots {
         let r = match slot {
             Ok(r) => r,
@@ -386,12 +382,22 @@ fn text_file(
     Ok(())
 }
 
-/// What a stored result line is tied to besides its key: the content of its input
-/// and the version of callqa that scored it, so that a new release (a scanner fix)
-/// scores again instead of handing out lines an older one wrote.
-pub fn result_hash(input_hash: &str) -> String {
-    format!("{input_hash}@callqa-{}", env!("CARGO_PKG_VERSION"))
+/// What a stored result line is tied to besides its key: the content of its input,
+/// the version of callqa that scored it (a new release, a scanner fix, scores
+/// again instead of handing out lines an older one wrote), and whether numbers were
+/// masked (a `--no-redact` run never hands out a masked line, nor the reverse).
+pub fn result_hash(input_hash: &str, redact: bool) -> String {
+    let clear = if redact { "" } else { "+clear" };
+    format!(
+        "{input_hash}@callqa-{}/{RESULT_FORMAT}{clear}",
+        env!("CARGO_PKG_VERSION")
+    )
 }
+
+/// Raised when scoring changes within a release (results stored before are then
+/// scored again): 2 = numbers masked before scoring, except phrases end at
+/// sentence punctuation.
+const RESULT_FORMAT: u32 = 2;
 
 /// The hash a call's result is stored under: the recording's content and everything
 /// the manifest says about it (a corrected agent id must rescore the call).
@@ -475,7 +481,12 @@ fn call_results(
         let tkey = TranscriptKey {
             audio_hash: audio,
             model: plan.model_fingerprint.clone(),
-            settings: format!("{};layout={}", plan.asr_settings, spec.layout),
+            settings: format!(
+                "{};layout={}{}",
+                plan.asr_settings,
+                spec.layout,
+                if plan.redact { "" } else { ";clear" }
+            ),
         };
         match store.transcript_get(&tkey)? {
             Some(t) => {
@@ -513,8 +524,12 @@ fn call_results(
                     continue;
                 };
                 slots[n] = match outcome {
-                    Ok(i) => {
+                    Ok(mut i) => {
                         stats.transcribed += 1;
+                        // The cache holds what the database may hold: masked text.
+                        if plan.redact {
+                            redact_interaction(&mut i);
+                        }
                         store.transcript_put(tkey, &to_cache(&i))?;
                         CallSlot::Ready(i, input_hash.clone())
                     }
@@ -542,7 +557,7 @@ fn call_results(
         }
     }
     let mut scanned: Vec<Option<InteractionResult>> = store
-        .transaction(|store| scan_and_store(store, &fresh, ruleset, plan))?
+        .transaction(|store| scan_and_store(store, &mut fresh, ruleset, plan))?
         .into_iter()
         .map(Some)
         .collect();

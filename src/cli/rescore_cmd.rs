@@ -75,23 +75,28 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         )?;
         let Some((last, _)) = page.last() else { break };
         let next = (last.source.clone(), last.id.clone());
-        let scanned: Vec<(InteractionResult, String)> = pool.install(|| {
+        let scanned: Vec<Rescored> = pool.install(|| {
             page.par_iter()
                 .map(|(i, _)| rescore_one(i, &ruleset, !args.no_redact))
-                .collect()
-        });
+                .collect::<Result<_, _>>()
+        })?;
         store.transaction(|store| {
-            for ((i, hash), (_, line)) in page.iter().zip(&scanned) {
+            for ((i, hash), done) in page.iter().zip(&scanned) {
+                if let Some(masked) = &done.masked {
+                    store.interaction_put(masked, hash)?;
+                }
+                let line = &done.line;
                 let key = ResultKey {
                     interaction_id: &i.id,
                     source: &i.source,
                     ruleset_sha256: &ruleset.sha256,
                 };
-                store.result_put(&key, &crate::batch::incremental::result_hash(hash), line)?;
+                let hash = crate::batch::incremental::result_hash(hash, !args.no_redact);
+                store.result_put(&key, &hash, line)?;
             }
             Ok::<(), StoreError>(())
         })?;
-        for (r, _) in scanned {
+        for Rescored { result: r, .. } in scanned {
             if last_source.as_deref() != Some(r.source.as_str()) {
                 files += 1;
                 last_source = Some(r.source.clone());
@@ -119,14 +124,33 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     Ok(Outcome::Done)
 }
 
-/// Scans one stored interaction with the new rules: the result to write (redacted
-/// unless `redact` is off) and the line to store (always redacted).
-fn rescore_one(i: &Interaction, ruleset: &Ruleset, redact: bool) -> (InteractionResult, String) {
-    let r = scan::scan(i, ruleset);
-    let mut stored = r.clone();
-    crate::scan::redact::redact_result(&mut stored);
-    let line = serde_json::to_string(&stored).unwrap_or_default();
-    (if redact { stored } else { r }, line)
+/// Scans one stored interaction with the new rules (masked first unless `redact`
+/// is off: a database written with `--no-redact` holds clear text): the result,
+/// and its line to store.
+fn rescore_one(i: &Interaction, ruleset: &Ruleset, redact: bool) -> Result<Rescored, StoreError> {
+    let masked = redact
+        .then(|| {
+            let mut m = i.clone();
+            crate::scan::redact::redact_interaction(&mut m);
+            m
+        })
+        .filter(|m| m != i);
+    let r = scan::scan(masked.as_ref().unwrap_or(i), ruleset);
+    let line = crate::batch::incremental::stored_line(&r)?;
+    Ok(Rescored {
+        result: r,
+        line,
+        masked,
+    })
+}
+
+/// One rescored interaction.
+struct Rescored {
+    result: InteractionResult,
+    line: String,
+    /// The interaction masked, when the database held numbers in clear (written
+    /// with `--no-redact`): it is stored masked from now on.
+    masked: Option<Interaction>,
 }
 
 /// Writes rescore.csv (rule_id, old_hits, new_hits, old_violated, new_violated), one

@@ -1,117 +1,77 @@
-//! Results leave callqa with customers' numbers masked (see
-//! [`crate::text::redact`] for what is masked and why offsets stay valid).
+//! Customers' numbers are masked before anything is scored or stored (unless the
+//! run says `--no-redact`): the state database, the transcript cache and every
+//! output hold the masked text only. Masking keeps byte lengths (see
+//! [`crate::text::redact`]), so token timings and evidence offsets stay valid, and
+//! a masked digit still counts as a digit to rules ([`crate::text::normalize`]), so
+//! a rule that flags an agent reading out a full number still fires, on the first
+//! scan and on every rescore alike.
 
-use super::result::{Evidence, InteractionResult};
-use crate::text::redact::{redact, redact_in_place};
-use std::borrow::Cow;
+use crate::interaction::{Interaction, Speaker};
+use crate::text::redact::redact_sequence;
 
-/// Masks the numbers in turn texts, evidence texts and matched words, and the
-/// reviewer notes of a result. Byte offsets (evidence `start_byte..end_byte`, token
-/// timings) stay valid because masking keeps lengths.
-pub fn redact_result(r: &mut InteractionResult) {
-    for turn in &mut r.turns {
-        redact_in_place(&mut turn.text);
-    }
-    for v in &mut r.violations {
-        for e in v.evidence.iter_mut().chain(v.outside_window.iter_mut()) {
-            redact_evidence(e);
+/// Masks the numbers in the turns of `i`. Consecutive turns of one speaker are
+/// masked as one text, so a number read out over two turns is found.
+pub fn redact_interaction(i: &mut Interaction) {
+    let mut start = 0;
+    while start < i.turns.len() {
+        let speaker = i.turns[start].speaker;
+        let mut end = start + 1;
+        while end < i.turns.len() && i.turns[end].speaker == speaker && speaker != Speaker::System {
+            end += 1;
         }
-        if let Some(d) = &mut v.detail {
-            if let Cow::Owned(m) = redact(d) {
-                *d = m.into();
-            }
-        }
+        let mut texts: Vec<&mut String> = i.turns[start..end]
+            .iter_mut()
+            .map(|t| &mut t.text)
+            .collect();
+        redact_sequence(&mut texts);
+        start = end;
     }
-}
-
-fn redact_evidence(e: &mut Evidence) {
-    let whole = redact(&e.text);
-    if let Cow::Owned(masked) = whole {
-        // The matched words are a slice of the text: take them from the masked text
-        // so they agree with it, even when the match cuts a number in two.
-        if e.text.get(e.start_byte..e.end_byte) == Some(e.matched.as_str()) {
-            e.matched = masked[e.start_byte..e.end_byte].to_string();
-        }
-        e.text = masked;
-    }
-    redact_in_place(&mut e.matched);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interaction::{InteractionKind, Roles, Speaker, Turn};
-    use crate::scan::result::{RuleKind, RulesetId, Severity, Violation};
+    use crate::interaction::{InteractionKind, Roles, Turn};
 
-    fn result_with(text: &str, matched: &str) -> InteractionResult {
-        let start = text.find(matched).unwrap();
-        let ev = Evidence {
-            turn: 1,
-            speaker: Speaker::Agent,
-            start_s: 0.0,
-            end_s: 1.0,
-            matched: matched.into(),
-            text: text.into(),
-            start_byte: start,
-            end_byte: start + matched.len(),
-            fuzzy: false,
-        };
-        InteractionResult {
-            schema_version: 1,
-            interaction_id: "c1".into(),
-            kind: InteractionKind::Chat,
+    fn interaction(turns: &[(Speaker, &str)]) -> Interaction {
+        Interaction {
+            id: "c1".into(),
+            kind: Some(InteractionKind::Call),
             source: "s".into(),
             agent_id: "A01".into(),
             started_at: None,
-            duration_s: 1.0,
+            duration_s: 10.0,
             roles: Roles::Known,
-            ruleset: RulesetId {
-                name: "n".into(),
-                version: "v".into(),
-                sha256: "h".into(),
-            },
-            score: 90,
-            passed: true,
-            fatal: false,
-            violations: vec![Violation {
-                rule_id: "forbidden.read-number".into(),
-                kind: RuleKind::Forbidden,
-                severity: Severity::Major,
-                deduct: 10,
-                evidence: vec![ev.clone()],
-                value: None,
-                limit: None,
-                outside_window: vec![ev],
-                detail: Some(format!("said {matched}").into()),
-            }],
-            passed_rules: vec![],
-            metrics: Default::default(),
-            turns: vec![Turn::new(Speaker::Agent, 0.0, 1.0, text)],
+            turns: turns
+                .iter()
+                .enumerate()
+                .map(|(n, (s, t))| Turn::new(*s, n as f64, n as f64 + 1.0, *t))
+                .collect(),
+            measured: Default::default(),
         }
     }
 
     #[test]
-    fn result_texts_are_masked_and_offsets_still_point_at_the_match() {
-        let text = "好的，您的手机13812345678对吗？";
-        let mut r = result_with(text, "手机13812345678");
-        redact_result(&mut r);
-        assert_eq!(r.turns[0].text, "好的，您的手机138****5678对吗？");
-        let v = &r.violations[0];
-        for e in v.evidence.iter().chain(&v.outside_window) {
-            assert_eq!(e.text, r.turns[0].text);
-            assert_eq!(e.matched, "手机138****5678");
-            assert_eq!(&e.text[e.start_byte..e.end_byte], e.matched);
-        }
-        assert_eq!(v.detail.as_deref(), Some("said 手机138****5678"));
+    fn a_number_over_consecutive_turns_of_one_speaker_is_masked() {
+        let mut i = interaction(&[
+            (Speaker::Customer, "我的手机是幺三八一二三四"),
+            (Speaker::Customer, "五六七八"),
+            (Speaker::Agent, "好的"),
+        ]);
+        redact_interaction(&mut i);
+        assert_eq!(i.turns[0].text, "我的手机是幺三八＊＊＊＊");
+        assert_eq!(i.turns[1].text, "五六七八");
+        assert_eq!(i.turns[2].text, "好的");
     }
 
     #[test]
-    fn a_match_that_cuts_a_number_takes_its_slice_of_the_masked_text() {
-        // The match covers only part of the number; alone it would not be masked.
-        let mut r = result_with("卡号6222021234567890128", "卡号622202123456");
-        redact_result(&mut r);
-        let e = &r.violations[0].evidence[0];
-        assert_eq!(e.text, "卡号622202*********0128");
-        assert_eq!(e.matched, "卡号622202******");
+    fn turns_of_different_speakers_are_not_joined() {
+        let mut i = interaction(&[
+            (Speaker::Customer, "幺三八一二三四"),
+            (Speaker::Agent, "五六七八"),
+        ]);
+        let before = i.clone();
+        redact_interaction(&mut i);
+        assert_eq!(i, before);
     }
 }

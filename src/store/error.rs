@@ -52,6 +52,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot encode {what} for the database: {source}")]
+    Encode {
+        what: &'static str,
+        source: serde_json::Error,
+    },
     #[error("cannot read input {path}: {source}")]
     Input {
         path: PathBuf,

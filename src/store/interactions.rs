@@ -1,8 +1,8 @@
 //! Scanned interactions, kept so that `callqa rescore` can apply a new ruleset to the
 //! whole archive without reading or transcribing anything again. The stored form
 //! holds every field of [`Interaction`], so the rebuilt interaction is equal to the
-//! one first scanned and scores identically. Texts are stored as read (unredacted):
-//! the database is as sensitive as the recordings and belongs next to them.
+//! one first scanned and scores identically. Texts are stored as scanned: with
+//! customers' numbers masked unless the run was told `--no-redact`.
 
 use super::{timestamp, Store, StoreError};
 use crate::interaction::{Interaction, InteractionKind, Roles, Turn};

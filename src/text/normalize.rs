@@ -112,7 +112,13 @@ fn normalize_into(
                 let prev = original[..i].chars().next_back().unwrap_or(BOUNDARY);
                 let mut rest = original[i..].chars();
                 let c = rest.next().unwrap_or(BOUNDARY);
-                slow_char(prev, c, rest.next().unwrap_or(BOUNDARY), text);
+                if is_mask(c) {
+                    if masks_a_digit(original, i, len) {
+                        text.push('0');
+                    }
+                } else {
+                    slow_char(prev, c, rest.next().unwrap_or(BOUNDARY), text);
+                }
                 text[before..].chars().for_each(|c| sink.push(u32::from(c)));
             }
             _ => {
@@ -183,19 +189,39 @@ const SLOW: u16 = u16::MAX;
 const SLOW_ENTRY: u32 = SLOW as u32;
 const BMP_END: u32 = 0x1_0000;
 
-/// ASCII byte -> normalized byte (lowercase alphanumerics), 0 = dropped.
-const ASCII: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// ASCII byte -> normalized byte (lowercase alphanumerics), 0 = dropped, SLOW for
+/// `*` (a masked digit when it stands in a number, else punctuation).
+const ASCII: [u16; 128] = {
+    let mut t = [0u16; 128];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
         if c.is_ascii_alphanumeric() {
-            t[b] = c.to_ascii_lowercase();
+            t[b] = c.to_ascii_lowercase() as u16;
         }
         b += 1;
     }
+    t[b'*' as usize] = SLOW;
     t
 };
+
+/// The characters redaction writes in place of a digit (`*` for an ASCII digit,
+/// `＊` for a three-byte one).
+fn is_mask(c: char) -> bool {
+    matches!(c, '*' | '＊')
+}
+
+/// Whether the mask at `original[i..i + len]` stands for a digit: its run of masks
+/// touches a digit (ASCII, full-width or a Chinese numeral) on either side, as in
+/// `138****5678`. Rules then see a masked number as digits, so `1[3-9]\d{9}` still
+/// finds a mobile number read out after it was masked.
+fn masks_a_digit(original: &str, i: usize, len: usize) -> bool {
+    let digit =
+        |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c) || numeral_digit(c).is_some();
+    let before = original[..i].chars().rev().find(|&c| !is_mask(c));
+    let after = original[i + len..].chars().find(|&c| !is_mask(c));
+    before.is_some_and(digit) || after.is_some_and(digit)
+}
 
 /// Characters fast2s converts differently depending on the characters beside them
 /// (兒寬, 答覆, 乾隆, 計畫...): the fixed table cannot hold them.
@@ -217,7 +243,7 @@ fn table() -> &'static [u16] {
             let Some(c) = char::from_u32(cp) else {
                 continue; // surrogates never occur in a str
             };
-            if T2S_CONTEXTUAL.contains(&c) {
+            if T2S_CONTEXTUAL.contains(&c) || is_mask(c) {
                 t[cp as usize] = SLOW;
                 continue;
             }
@@ -359,6 +385,10 @@ mod tests {
         );
         assert_eq!(normalize_str("一三八，一二三四，五六七八"), "13812345678");
         assert_eq!(normalize_str("叁佰元"), "3佰元");
+        // Masked digits stay digits; other stars are punctuation.
+        assert_eq!(normalize_str("手机138****5678"), "手机13800005678");
+        assert_eq!(normalize_str("幺三八＊＊＊＊五六七八"), "13800005678");
+        assert_eq!(normalize_str("**重要** 5 * 3"), "重要53");
         let n = normalize("工号三二七");
         let at = n.text.find("327").unwrap();
         assert_eq!(&"工号三二七"[n.original_range(at..at + 3)], "三二七");
