@@ -25,7 +25,7 @@ use crate::reporter::Reporter;
 use crate::rules::Ruleset;
 use crate::sample::{self, SampleItem, Selection};
 use crate::scan::{self, redact::redact_interaction, result::InteractionResult};
-use crate::store::{CachedTranscript, ResultKey, Store, StoreError, TranscriptKey};
+use crate::store::{CachedTranscript, ResultKey, Store, StoreError, StoredProblem, TranscriptKey};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -78,6 +78,8 @@ pub struct RunOutcome {
     pub stats: BatchStats,
     /// The sample (all strata the run saw, earlier members included), when sampling.
     pub sample: Option<Vec<Selection>>,
+    /// The inputs that could not be read, as recorded for `callqa rescore`.
+    pub problems: Vec<StoredProblem>,
 }
 
 /// Why a store-backed run stopped.
@@ -87,6 +89,32 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Sample(#[from] sample::SampleError),
+}
+
+/// Interaction ids seen so far and where: an id must name one interaction across
+/// all inputs (samples, reviews and exports key interactions by id), so a later
+/// one from another file is reported and not scored.
+#[derive(Default)]
+struct SeenIds(std::collections::HashMap<String, String>);
+
+impl SeenIds {
+    /// A problem when `id` was already seen in another source.
+    fn check(&mut self, id: &str, source: &str, path: &std::path::Path) -> Option<InputProblem> {
+        match self.0.get(id) {
+            Some(first) if first != source => Some(InputProblem {
+                source: path.to_path_buf(),
+                line: None,
+                reason: format!(
+                    "interaction id `{id}` is already used by {first}; ids must be unique across inputs, so this one is not scored"
+                ),
+            }),
+            Some(_) => None,
+            None => {
+                self.0.insert(id.to_string(), source.to_string());
+                None
+            }
+        }
+    }
 }
 
 /// Which interactions this run keeps.
@@ -157,7 +185,7 @@ pub fn run_incremental(
     let mut outcome = RunOutcome::default();
     outcome.stats.files = files.len();
     for p in problems {
-        emit_problem(p, reporter, &mut outcome.stats, &mut emit);
+        emit_problem(p, reporter, &mut outcome, &mut emit);
     }
     let (call_files, text_files) = split(files);
     let (specs, call_problems) = calls::collect_calls(&call_files, call_options);
@@ -189,11 +217,20 @@ pub fn run_incremental(
     }
 
     let mut out = Vec::new();
+    let mut ids = SeenIds::default();
     let total = text_files.len();
     for (chunk_no, chunk) in text_files.chunks(FILES_PER_CHUNK).enumerate() {
         let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
         store.transaction(|store| {
-            for (file, read) in chunk.iter().zip(reads) {
+            for (file, mut read) in chunk.iter().zip(reads) {
+                read.interactions
+                    .retain(|i| match ids.check(&i.id, &i.source, &file.path) {
+                        Some(p) => {
+                            read.problems.push(p);
+                            false
+                        }
+                        None => true,
+                    });
                 text_file(
                     store,
                     file,
@@ -209,7 +246,7 @@ pub fn run_incremental(
         })?;
         for item in out.drain(..) {
             match item {
-                Item::Problem(p) => emit_problem(p, reporter, &mut outcome.stats, &mut emit),
+                Item::Problem(p) => emit_problem(p, reporter, &mut outcome, &mut emit),
                 result => emit(result),
             }
         }
@@ -218,7 +255,21 @@ pub fn run_incremental(
     }
 
     for p in call_problems {
-        emit_problem(p, reporter, &mut outcome.stats, &mut emit);
+        emit_problem(p, reporter, &mut outcome, &mut emit);
+    }
+    let mut duplicates = Vec::new();
+    let specs: Vec<CallSpec> = specs
+        .into_iter()
+        .filter(|s| match ids.check(&s.id, &s.source, &s.path) {
+            Some(p) => {
+                duplicates.push(p);
+                false
+            }
+            None => true,
+        })
+        .collect();
+    for p in duplicates {
+        emit_problem(p, reporter, &mut outcome, &mut emit);
     }
     let specs: Vec<CallSpec> = specs
         .into_iter()
@@ -239,21 +290,27 @@ pub fn run_incremental(
     )?;
     for item in results {
         match item {
-            Item::Problem(p) => emit_problem(p, reporter, &mut outcome.stats, &mut emit),
+            Item::Problem(p) => emit_problem(p, reporter, &mut outcome, &mut emit),
             result => emit(result),
         }
     }
+    store.problems_replace(&outcome.problems)?;
     Ok(outcome)
 }
 
 fn emit_problem(
     p: InputProblem,
     reporter: &dyn Reporter,
-    stats: &mut BatchStats,
+    outcome: &mut RunOutcome,
     emit: &mut impl FnMut(Item),
 ) {
-    reporter.input_error(&p.source, &p.to_string());
-    stats.problems += 1;
+    let error = p.to_string();
+    reporter.input_error(&p.source, &error);
+    outcome.stats.problems += 1;
+    outcome.problems.push(StoredProblem {
+        source: display_path(&p.source),
+        error,
+    });
     emit(Item::Problem(p));
 }
 

@@ -12,7 +12,10 @@ use crate::interaction::Interaction;
 use crate::output::{DirSink, ReportSink};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
-use crate::scan::{self, result::InteractionResult};
+use crate::scan::{
+    self,
+    result::{InputErrorLine, InteractionResult, SCHEMA_VERSION},
+};
 use crate::store::{ResultKey, Store, StoreError};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -63,6 +66,15 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     };
     let pool = pool(jobs)?;
     let mut sink = DirSink::create(&args.out)?;
+    // The inputs the last scan could not read stay on record.
+    let problems = store.problems()?;
+    for p in &problems {
+        sink.input_error(&InputErrorLine {
+            schema_version: SCHEMA_VERSION,
+            source: p.source.clone(),
+            error: p.error.clone(),
+        })?;
+    }
     let mut kept = Vec::new();
     let (mut files, mut last_source) = (0, None::<String>);
     let mut after: Option<(String, String)> = None;
@@ -111,14 +123,15 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     let new_rules = aggregate(&kept, &infos, &ruleset.bands).rules;
     let old_rules = aggregate(&old, &infos, &ruleset.bands).rules;
     let changed = write_comparison(&args.out.join(RESCORE_CSV), &old_rules, &new_rules)?;
-    finish(&mut sink, &ruleset, &kept, files, 0)?;
+    finish(&mut sink, &ruleset, &kept, files, problems.len())?;
     reporter.status(&format!(
-        "rescored {} interaction(s) with {} {} (sha256 {}) against {}: {changed} rule(s) changed hit counts; outputs and {RESCORE_CSV} in {}",
+        "rescored {} interaction(s) with {} {} (sha256 {}) against {}: {changed} rule(s) changed hit counts; {} unreadable input(s) of the last scan kept on record; outputs and {RESCORE_CSV} in {}",
         kept.len(),
         ruleset.name,
         ruleset.version,
         &ruleset.sha256[..12],
         old_sha.as_deref().map_or("no earlier results".to_string(), |s| format!("the results of ruleset sha256 {}", &s[..12.min(s.len())])),
+        problems.len(),
         args.out.display()
     ));
     Ok(Outcome::Done)

@@ -66,6 +66,13 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: walk stored interactions in (source, interaction_id) order without sorting
     // (`callqa rescore` pages through the archive).
     "CREATE INDEX interactions_by_source ON interactions (source, interaction_id);",
+    "
+    CREATE TABLE input_problems (
+        seq    INTEGER PRIMARY KEY,         -- order in the run
+        source TEXT NOT NULL,               -- the input as results.jsonl names it
+        error  TEXT NOT NULL                -- the message, with line when known
+    );
+    ",
 ];
 
 /// The schema version this build writes.

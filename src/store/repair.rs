@@ -33,6 +33,7 @@ const TABLES: &[(&str, &str)] = &[
         "samples",
         "interaction_id, agent_id, week, rank, selected, first_seen, selected_at",
     ),
+    ("input_problems", "seq, source, error"),
 ];
 
 /// What [`check`] found.
