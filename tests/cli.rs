@@ -172,23 +172,22 @@ fn empty_and_missing_inputs() {
         "--out",
         out_dir.path().to_str().unwrap(),
     ]);
+    // Nothing to score is no input: exit 66 and no outputs written.
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(66),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        std::fs::read_to_string(out_dir.path().join("results.jsonl")).unwrap(),
-        ""
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("they are empty"));
+    assert!(!out_dir.path().join("results.jsonl").exists());
     let out = callqa(&[
         "scan",
         "no/such/file.jsonl",
         "--out",
         out_dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(65));
+    assert_eq!(out.status.code(), Some(66));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("no/such/file.jsonl: no such file or directory"));
 }

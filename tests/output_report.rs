@@ -195,11 +195,12 @@ fn sample_results() -> Vec<InteractionResult> {
                     violations.push(v);
                 }
                 if rng.next(25) == 0 && weakness > 3 {
-                    let text = "好的，您的手机13812345678我记下了";
+                    // Interactions are masked before they are scanned.
+                    let text = "好的，您的手机138****5678我记下了";
                     violations.push(violation(
                         &rule("privacy.reads-full-number"),
                         10,
-                        vec![ev(5, Speaker::Agent, 88.0, text, "13812345678")],
+                        vec![ev(5, Speaker::Agent, 88.0, text, "138****5678")],
                     ));
                 }
                 if weakness >= 9 && k == 3 {

@@ -95,6 +95,11 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         // last good run stay as they were.
         let found = if stats.files == 0 {
             "no chat log, transcript, recording or manifest found in the INPUTs".to_string()
+        } else if stats.problems == 0 {
+            format!(
+                "no interaction in the {} input file(s): they are empty",
+                stats.files
+            )
         } else {
             format!(
                 "no readable input: {} file(s), {} problem(s) (listed above)",

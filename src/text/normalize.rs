@@ -213,14 +213,31 @@ fn is_mask(c: char) -> bool {
 
 /// Whether the mask at `original[i..i + len]` stands for a digit: its run of masks
 /// touches a digit (ASCII, full-width or a Chinese numeral) on either side, as in
-/// `138****5678`. Rules then see a masked number as digits, so `1[3-9]\d{9}` still
-/// finds a mobile number read out after it was masked.
+/// `138****5678`, or a run of three or more (what masking writes) is one separator
+/// away from one, as in `一三八，＊＊＊＊，五六七八`. Rules then see a masked number as
+/// digits, so `1[3-9]\d{9}` still finds a mobile number read out after it was masked.
 fn masks_a_digit(original: &str, i: usize, len: usize) -> bool {
     let digit =
         |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c) || numeral_digit(c).is_some();
-    let before = original[..i].chars().rev().find(|&c| !is_mask(c));
-    let after = original[i + len..].chars().find(|&c| !is_mask(c));
-    before.is_some_and(digit) || after.is_some_and(digit)
+    let separator = |c: char| matches!(c, ' ' | '，' | ',' | '、' | '-' | '－' | '…');
+    let before = original[..i].chars().rev().skip_while(|&c| is_mask(c));
+    let after = original[i + len..].chars().skip_while(|&c| is_mask(c));
+    let run = original[..i]
+        .chars()
+        .rev()
+        .take_while(|&c| is_mask(c))
+        .count()
+        + 1
+        + original[i + len..]
+            .chars()
+            .take_while(|&c| is_mask(c))
+            .count();
+    let near = |mut side: Box<dyn Iterator<Item = char> + '_>| match side.next() {
+        Some(c) if digit(c) => true,
+        Some(c) if run >= 3 && separator(c) => side.next().is_some_and(digit),
+        _ => false,
+    };
+    near(Box::new(before)) || near(Box::new(after))
 }
 
 /// Characters fast2s converts differently depending on the characters beside them
@@ -389,6 +406,7 @@ mod tests {
         assert_eq!(normalize_str("手机138****5678"), "手机13800005678");
         assert_eq!(normalize_str("幺三八＊＊＊＊五六七八"), "13800005678");
         assert_eq!(normalize_str("**重要** 5 * 3"), "重要53");
+        assert_eq!(normalize_str("一三八，＊＊＊＊，五六七八"), "13800005678");
         let n = normalize("工号三二七");
         let at = n.text.find("327").unwrap();
         assert_eq!(&"工号三二七"[n.original_range(at..at + 3)], "三二七");

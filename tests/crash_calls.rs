@@ -1,0 +1,141 @@
+#![cfg(all(unix, feature = "whisper"))]
+//! Crash safety while calls are being transcribed, with the real model: a scan of
+//! nine recordings (two transcript commits) killed with SIGKILL before the first
+//! commit, between the commits, and while the results are written, then run again,
+//! leaves byte-identical outputs to an uninterrupted run.
+
+mod common;
+
+use common::s;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn model() -> Option<PathBuf> {
+    let path = PathBuf::from(callqa::model::DEFAULT_MODEL);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CALLQA_REQUIRE_MODEL").as_deref() != Ok("1"),
+        "{} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`",
+        path.display()
+    );
+    eprintln!("note: {} missing; this test did not run", path.display());
+    None
+}
+
+/// The five sample calls and four near copies (one byte of audio changed, so each
+/// is a recording of its own), with a manifest.
+fn calls(root: &Path) -> PathBuf {
+    std::fs::create_dir_all(root).unwrap();
+    let manifest = std::fs::read_to_string("samples/calls/manifest.csv").unwrap();
+    let mut lines: Vec<String> = manifest.lines().map(str::to_string).collect();
+    for row in manifest.lines().skip(1) {
+        let file = row.split(',').nth(1).unwrap();
+        std::fs::copy(Path::new("samples/calls").join(file), root.join(file)).unwrap();
+    }
+    for (n, row) in manifest.lines().skip(1).take(4).enumerate() {
+        let file = row.split(',').nth(1).unwrap();
+        let copy = format!("copy-{n}.wav");
+        let mut bytes = std::fs::read(Path::new("samples/calls").join(file)).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(root.join(&copy), bytes).unwrap();
+        let id = row.split(',').next().unwrap();
+        lines.push(
+            row.replacen(id, &format!("{id}-copy"), 1)
+                .replacen(file, &copy, 1),
+        );
+    }
+    let path = root.join("manifest.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn scan(manifest: &Path, model: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callqa"));
+    cmd.args([
+        "scan",
+        s(manifest),
+        "--out",
+        s(out),
+        "--model",
+        s(model),
+        "-j",
+        "2",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    cmd
+}
+
+fn outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
+    ["results.jsonl", "agents.csv", "rules.csv"]
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                std::fs::read(out.join(f)).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scans_killed_while_transcribing_rerun_to_the_outputs_of_an_uninterrupted_run() {
+    let Some(model) = model() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = calls(&dir.path().join("calls"));
+    let clean = dir.path().join("clean");
+    let started = Instant::now();
+    assert!(scan(&manifest, &model, &clean).status().unwrap().success());
+    let full = started.elapsed();
+    let want = outputs(&clean);
+    let lines = common::result_lines(&clean);
+    assert_eq!(lines.len(), 9, "one result per call");
+
+    let mut killed_midway = 0;
+    let mut partial_caches = 0;
+    for (run, fraction) in [0.4, 0.93, 0.99].into_iter().enumerate() {
+        let out = dir.path().join(format!("killed-{run}"));
+        let at = full.mul_f64(fraction);
+        let mut child = scan(&manifest, &model, &out).spawn().unwrap();
+        std::thread::sleep(at);
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap_or(()); // SIGKILL
+        child.wait().unwrap();
+        killed_midway += usize::from(!finished);
+        // How many transcripts the killed run had committed.
+        let cached = callqa::store::repair::check(&out.join("callqa.db"))
+            .ok()
+            .and_then(|r| {
+                r.rows
+                    .iter()
+                    .find(|(t, _)| *t == "transcripts")
+                    .and_then(|r| r.1)
+            })
+            .unwrap_or(0);
+        partial_caches += usize::from(cached > 0 && cached < 9);
+        eprintln!("run {run}: killed at {at:?} of {full:?}; {cached} transcript(s) committed");
+        let rerun = scan(&manifest, &model, &out).status().unwrap();
+        assert!(
+            rerun.success(),
+            "run {run}: rerun after a kill at {at:?} failed"
+        );
+        for ((name, want), (_, got)) in want.iter().zip(outputs(&out)) {
+            assert!(
+                *want == got,
+                "run {run}: {name} differs after a kill at {at:?} of {full:?}"
+            );
+        }
+    }
+    assert!(
+        partial_caches >= 1,
+        "no run was killed between the two transcript commits ({full:?})"
+    );
+    assert!(
+        killed_midway >= 2,
+        "only {killed_midway} of 3 runs were killed before finishing ({full:?})"
+    );
+}
