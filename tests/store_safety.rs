@@ -113,7 +113,7 @@ fn damage_is_found_and_rebuild_keeps_the_readable_transcripts() {
         .copied()
         .unwrap();
     assert!(
-        copied >= 150 && copied < 200,
+        (150..200).contains(&copied),
         "copied {copied}, lost {lost}"
     );
     assert!(report.kept_as.is_file(), "the damaged file is kept");
