@@ -112,10 +112,7 @@ fn damage_is_found_and_rebuild_keeps_the_readable_transcripts() {
         .find(|(t, _, _)| *t == "transcripts")
         .copied()
         .unwrap();
-    assert!(
-        (150..200).contains(&copied),
-        "copied {copied}, lost {lost}"
-    );
+    assert!((150..200).contains(&copied), "copied {copied}, lost {lost}");
     assert!(report.kept_as.is_file(), "the damaged file is kept");
     let store = Store::open(&db).expect("the rebuilt database opens");
     let kept = (0..200)

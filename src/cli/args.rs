@@ -191,6 +191,13 @@ pub enum RulesCommand {
         #[arg(default_value = "rules")]
         path: PathBuf,
     },
+    /// Run every rule's `examples` through the matcher; one line per example the
+    /// rule gets wrong (file:line:column), exit 1 when there is any.
+    Test {
+        /// A rule file or a directory of *.toml rule files.
+        #[arg(default_value = "rules")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

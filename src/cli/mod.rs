@@ -136,12 +136,53 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args, reporter),
         Command::Rules(RulesCommand::Check { path }) => rules_check(&path, stdout),
+        Command::Rules(RulesCommand::Test { path }) => rules_test(&path, stdout),
         Command::Model(cmd) => model_cmd::run(cmd, stdout, reporter),
         Command::Sample(args) => sample_cmd::run(args, stdout, reporter),
         Command::Rescore(args) => rescore_cmd::run(args, reporter),
         Command::Merge(args) => merge_cmd::run(args, reporter),
         Command::Export(args) => export_cmd::run(args, stdout, reporter),
         Command::Db(cmd) => db_cmd::run(cmd, stdout),
+    }
+}
+
+fn rules_test(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
+    let ruleset = crate::rules::Ruleset::load(path)?;
+    let report = crate::scan::examples::test_examples(&ruleset);
+    let io = |e: std::io::Error| CliError::Other(format!("cannot write to stdout: {e}"));
+    for failure in &report.failures {
+        writeln!(stdout, "{failure}").map_err(io)?;
+    }
+    let without: Vec<&str> = ruleset
+        .rules
+        .iter()
+        .filter(|r| r.kind != crate::rules::RuleKind::Metric && r.conditions.examples.is_empty())
+        .map(|r| &*r.id)
+        .collect();
+    if report.failures.is_empty() {
+        writeln!(
+            stdout,
+            "ok: {} example(s) of {} rule(s) behave as written{}",
+            report.tested,
+            ruleset
+                .rules
+                .iter()
+                .filter(|r| !r.conditions.examples.is_empty())
+                .count(),
+            if without.is_empty() {
+                String::new()
+            } else {
+                format!("; without examples: {}", without.join(", "))
+            }
+        )
+        .map_err(io)?;
+        Ok(Outcome::Done)
+    } else {
+        Err(CliError::Other(format!(
+            "{} of {} example(s) do not behave as written (listed above)",
+            report.failures.len(),
+            report.tested
+        )))
     }
 }
 

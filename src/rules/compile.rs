@@ -114,7 +114,7 @@ pub(super) fn compile_rule(
                     "phrases is empty: give at least one phrase (or a pattern)".into(),
                 );
             }
-        } else if spec.patterns.is_empty() {
+        } else if spec.patterns.is_empty() && spec.all_of.is_none() {
             err(
                 id_at,
                 "no phrases and no patterns: a forbidden or required rule needs at least one"
@@ -292,6 +292,8 @@ pub(super) fn compile_rule(
         (None, None) => RuleMatch::Auto,
     };
 
+    let conditions = super::conditions::compile(spec, loc, &mut err);
+
     if errors.len() > before {
         return None;
     }
@@ -322,6 +324,7 @@ pub(super) fn compile_rule(
         pattern_words,
         metric,
         match_mode,
+        conditions,
     })
 }
 
@@ -383,7 +386,7 @@ fn metric_names() -> String {
 
 /// A regex's source with each non-ASCII character normalized as text is (when
 /// that gives exactly one character); ASCII, and so the regex syntax, is kept.
-fn fold_pattern(pattern: &str) -> String {
+pub(super) fn fold_pattern(pattern: &str) -> String {
     pattern
         .chars()
         .map(|c| {
@@ -400,7 +403,7 @@ fn fold_pattern(pattern: &str) -> String {
         .collect()
 }
 
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

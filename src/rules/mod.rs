@@ -2,6 +2,7 @@
 //! compiled once into a [`Ruleset`] the scanner can apply to any number of interactions.
 
 mod compile;
+pub mod conditions;
 pub mod error;
 pub mod spec;
 pub mod vocab;
@@ -94,6 +95,8 @@ pub struct Rule {
     pub pattern_words: Vec<String>,
     pub metric: Option<MetricBound>,
     pub match_mode: RuleMatch,
+    /// after, all-of, near, not-near, except-patterns, examples.
+    pub conditions: conditions::Conditions,
 }
 
 /// How a rule's phrases and patterns meet the text.
@@ -180,11 +183,17 @@ impl Rule {
     }
 }
 
-/// Whether an automaton pattern is a phrase of a rule or an except phrase of it.
+/// What an automaton pattern is to a rule that uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhraseRole {
     Hit,
     Except,
+    /// A phrase of `all-of` group N (from 0).
+    Group(u16),
+    /// A phrase of `near` (true) or `not-near` (false).
+    Near(bool),
+    /// A phrase of the `after` trigger.
+    Trigger,
 }
 
 /// All phrases of all rules in one automaton; `owners[pattern]` says which rules use it.
@@ -400,11 +409,36 @@ fn build_index(rules: &[Rule], vocabulary: &[String]) -> Result<PhraseIndex, Str
     let mut owners: Vec<Vec<(usize, PhraseRole)>> = Vec::new();
     let mut by_text: HashMap<String, usize> = HashMap::new();
     for (r, rule) in rules.iter().enumerate() {
+        let c = &rule.conditions;
+        let groups = c.all_of.iter().enumerate().flat_map(|(g, phrases)| {
+            phrases
+                .iter()
+                .map(move |p| (p, PhraseRole::Group(g as u16)))
+        });
+        let near = c
+            .near
+            .iter()
+            .flat_map(|n| n.phrases.iter())
+            .map(|p| (p, PhraseRole::Near(true)));
+        let not_near = c
+            .not_near
+            .iter()
+            .flat_map(|n| n.phrases.iter())
+            .map(|p| (p, PhraseRole::Near(false)));
+        let trigger = c
+            .after
+            .iter()
+            .flat_map(|t| t.phrases.iter())
+            .map(|p| (p, PhraseRole::Trigger));
         let tagged = rule
             .phrases
             .iter()
             .map(|p| (p, PhraseRole::Hit))
-            .chain(rule.except.iter().map(|p| (p, PhraseRole::Except)));
+            .chain(rule.except.iter().map(|p| (p, PhraseRole::Except)))
+            .chain(groups)
+            .chain(near)
+            .chain(not_near)
+            .chain(trigger);
         for (phrase, role) in tagged {
             let slot = *by_text.entry(phrase.clone()).or_insert_with(|| {
                 patterns.push(phrase.clone());
@@ -428,14 +462,30 @@ fn build_index(rules: &[Rule], vocabulary: &[String]) -> Result<PhraseIndex, Str
     let searching_rules = rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| !r.patterns.is_empty() || r.pinyin().is_some())
+        .filter(|(_, r)| {
+            !r.patterns.is_empty()
+                || r.pinyin().is_some()
+                || !r.conditions.except_patterns.is_empty()
+                || r.conditions
+                    .after
+                    .as_ref()
+                    .is_some_and(|t| !t.patterns.is_empty())
+        })
         .map(|(i, _)| i)
         .collect();
     let auto = rules
         .iter()
         .filter(|r| matches!(r.match_mode, RuleMatch::Auto));
     let words = auto
-        .flat_map(|r| r.phrases.iter().chain(&r.except).chain(&r.pattern_words))
+        .flat_map(|r| {
+            let c = &r.conditions;
+            r.phrases
+                .iter()
+                .chain(&r.except)
+                .chain(&r.pattern_words)
+                .chain(c.all_of.iter().flatten())
+                .chain(c.after.iter().flat_map(|t| t.phrases.iter()))
+        })
         .chain(vocabulary)
         .map(String::as_str);
     Ok(PhraseIndex {

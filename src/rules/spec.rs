@@ -92,4 +92,53 @@ pub struct RuleSpec {
     pub max_distance: Option<Spanned<i64>>,
     /// Interaction kinds the rule applies to (default: all).
     pub applies_to: Option<Vec<InteractionKind>>,
+    /// The rule applies only after a trigger (see [`AfterSpec`]).
+    pub after: Option<Spanned<AfterSpec>>,
+    /// Required: every group must have a hit (phrases of a group are alternatives).
+    pub all_of: Option<Spanned<Vec<Spanned<Vec<Spanned<String>>>>>>,
+    /// A hit counts only when one of these phrases is close by in the same sentence.
+    pub near: Option<Spanned<NearSpec>>,
+    /// A hit does not count when one of these phrases is close by in the same sentence.
+    pub not_near: Option<Spanned<NearSpec>>,
+    /// Regex except contexts (over normalized text, within one sentence).
+    #[serde(default)]
+    pub except_patterns: Vec<Spanned<String>>,
+    /// Sentences the rule must find (`hit`) or must not (`miss`); `callqa rules test`.
+    pub examples: Option<Spanned<ExamplesSpec>>,
+}
+
+/// `after = { speaker, phrases, patterns, within-turns | within-seconds }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AfterSpec {
+    #[serde(default = "customer")]
+    pub speaker: SpeakerFilter,
+    #[serde(default)]
+    pub phrases: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
+    pub within_turns: Option<Spanned<i64>>,
+    pub within_seconds: Option<Spanned<f64>>,
+}
+
+fn customer() -> SpeakerFilter {
+    SpeakerFilter::Customer
+}
+
+/// `near = { phrases, within-chars }` (and `not-near`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NearSpec {
+    pub phrases: Vec<Spanned<String>>,
+    pub within_chars: Spanned<i64>,
+}
+
+/// `examples = { hit = [...], miss = [...] }`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesSpec {
+    #[serde(default)]
+    pub hit: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub miss: Vec<Spanned<String>>,
 }

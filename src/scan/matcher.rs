@@ -18,6 +18,10 @@ pub struct RuleHits {
     /// Hits by the right speaker outside the rule's window (e.g. a greeting said too
     /// late). They do not count, but explain a required-rule violation.
     pub outside_window: Vec<Evidence>,
+    /// For each counted hit, its `all-of` group plus one (0 without all-of).
+    pub counted_groups: Vec<u16>,
+    /// Occurrences of the rule's `after` trigger, in turn order.
+    pub triggers: Vec<Evidence>,
 }
 
 /// The hits of an interaction, only for the rules that have any (most rules have
@@ -33,6 +37,8 @@ impl Hits {
         static NONE: RuleHits = RuleHits {
             counted: Vec::new(),
             outside_window: Vec::new(),
+            counted_groups: Vec::new(),
+            triggers: Vec::new(),
         };
         match self.by_rule.binary_search_by_key(&rule, |(r, _)| *r) {
             Ok(i) => &self.by_rule[i].1,
@@ -69,6 +75,8 @@ struct Candidate {
     neg_end: std::cmp::Reverse<usize>,
     /// Exact before pronunciation hits over the same text.
     fuzzy: bool,
+    /// The `all-of` group plus one (0 for a plain phrase or pattern).
+    group: u16,
 }
 
 impl Candidate {
@@ -78,6 +86,7 @@ impl Candidate {
             start,
             neg_end: std::cmp::Reverse(end),
             fuzzy,
+            group: 0,
         }
     }
 
@@ -94,9 +103,28 @@ struct Scratch {
     /// The normalized text in the phrase automaton's alphabet.
     codes: Vec<u8>,
     offsets: CodeOffsets,
+    found: Found,
+}
+
+/// What the passes over one turn found, in normalized-text offsets.
+#[derive(Default)]
+struct Found {
     candidates: Vec<Candidate>,
-    /// (rule, start, end) of except phrases found in the turn.
+    /// (rule, start, end) of except phrases and except patterns.
     excepts: Vec<(usize, usize, usize)>,
+    /// (rule, start, end, near = true / not-near = false) of near phrases.
+    nears: Vec<(usize, usize, usize, bool)>,
+    /// Occurrences of rules' `after` triggers.
+    triggers: Vec<Candidate>,
+}
+
+impl Found {
+    fn clear(&mut self) {
+        self.candidates.clear();
+        self.excepts.clear();
+        self.nears.clear();
+        self.triggers.clear();
+    }
 }
 
 thread_local! {
@@ -134,8 +162,7 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         normalized: text,
         codes,
         offsets,
-        candidates,
-        excepts,
+        found,
     } = scratch;
     let index = &ruleset.index;
     // Recognized speech is corrected towards the vocabulary for the rules
@@ -155,6 +182,18 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 && rule.applies_to_kind(interaction.kind)
                 && speaker_matches(rule.speaker, turn.speaker, interaction.roles)
         };
+        let sees_trigger =
+            |r: usize| {
+                let rule = &rules[r];
+                rule.applies_to_kind(interaction.kind)
+                    && rule.conditions.after.as_ref().is_some_and(|t| {
+                        speaker_matches(t.speaker, turn.speaker, interaction.roles)
+                    })
+            };
+        let sees = Sees {
+            hits: &sees,
+            triggers: &sees_trigger,
+        };
         // One pass normalizes the turn and encodes it for the automaton.
         let mut encoder = index.alphabet.encoder(codes);
         normalize_str_into_with(&turn.text, text, &mut encoder);
@@ -162,8 +201,7 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
             continue;
         }
         let codes = encoder.codes();
-        candidates.clear();
-        excepts.clear();
+        found.clear();
         // When something was corrected (same offsets), rules without a `match`
         // key run over the corrected text, the others over the text as recognized.
         let corrected = sound_alike.and_then(|v| v.correct(text));
@@ -172,12 +210,10 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         } else {
             Pass::Only
         };
-        collect_candidates(
-            text, codes, pass, ruleset, offsets, &sees, candidates, excepts,
-        );
+        collect_candidates(text, codes, pass, ruleset, offsets, &sees, found);
         if let Some(corrected) = &corrected {
             let shadow_codes = index.alphabet.encode(&corrected.text);
-            let before = candidates.len();
+            let before = found.candidates.len();
             collect_candidates(
                 &corrected.text,
                 &shadow_codes,
@@ -185,16 +221,21 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 ruleset,
                 offsets,
                 &sees,
-                candidates,
-                excepts,
+                found,
             );
-            for c in &mut candidates[before..] {
+            for c in &mut found.candidates[before..] {
                 c.fuzzy = c.fuzzy || corrected.is_fuzzy(c.start..c.end());
             }
         }
-        if candidates.is_empty() {
+        if found.candidates.is_empty() && found.triggers.is_empty() {
             continue;
         }
+        let Found {
+            candidates,
+            excepts,
+            nears,
+            triggers,
+        } = &mut *found;
         // Per rule, non-overlapping hits: leftmost first, the longest among those
         // starting at the same place, an exact hit before a pronunciation hit.
         candidates.sort_unstable();
@@ -225,17 +266,79 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
             }
             let rule = &rules[c.rule];
             let norm = norm.get_or_insert_with(|| normalize(&turn.text));
+            if rule.conditions.filters_hits()
+                && !near_allows(rule, c, nears, text, &turn.text, norm)
+            {
+                continue;
+            }
             let evidence = evidence_for(t, turn, norm, c);
             let inside = in_window(rule, interaction, &mut ordinals, t, &evidence);
             let rule_hits = hits.entry(c.rule);
             if inside {
                 rule_hits.counted.push(evidence);
+                rule_hits.counted_groups.push(c.group);
             } else {
                 rule_hits.outside_window.push(evidence);
             }
         }
+        // Trigger occurrences: per rule, leftmost-longest without overlaps.
+        triggers.sort_unstable();
+        let mut rule_now = usize::MAX;
+        let mut next_free = 0;
+        for c in triggers.iter() {
+            if c.rule != rule_now {
+                rule_now = c.rule;
+                next_free = 0;
+            }
+            if c.start < next_free {
+                continue;
+            }
+            next_free = c.end();
+            let norm = norm.get_or_insert_with(|| normalize(&turn.text));
+            let evidence = evidence_for(t, turn, norm, c);
+            hits.entry(c.rule).triggers.push(evidence);
+        }
     }
     hits
+}
+
+/// Whether a hit passes its rule's `near` and `not-near`: a phrase of them within
+/// `within-chars` characters, in the same sentence.
+fn near_allows(
+    rule: &Rule,
+    c: &Candidate,
+    nears: &[(usize, usize, usize, bool)],
+    text: &str,
+    original: &str,
+    norm: &Normalized,
+) -> bool {
+    let close = |positive: bool, within: usize| {
+        nears.iter().any(|&(r, s, e, p)| {
+            if r != c.rule || p != positive {
+                return false;
+            }
+            let (from, to) = (s.min(c.start), e.max(c.end()));
+            let gap = if e <= c.start {
+                text.get(e..c.start)
+                    .map_or(usize::MAX, |g| g.chars().count())
+            } else if s >= c.end() {
+                text.get(c.end()..s)
+                    .map_or(usize::MAX, |g| g.chars().count())
+            } else {
+                0
+            };
+            gap <= within && !crosses_sentence(original, norm.original_range(from..to))
+        })
+    };
+    let conditions = &rule.conditions;
+    conditions
+        .near
+        .as_ref()
+        .is_none_or(|n| close(true, n.within_chars))
+        && conditions
+            .not_near
+            .as_ref()
+            .is_none_or(|n| !close(false, n.within_chars))
 }
 
 /// Whether `original[range]` runs over the end of a sentence or clause: an except
@@ -272,22 +375,28 @@ impl Pass {
     }
 }
 
-/// The phrase, except, pattern and pronunciation candidates of one pass over a
-/// turn's normalized `text` (`codes` is it in the phrase alphabet).
-#[allow(clippy::too_many_arguments)]
+/// Which rules a turn is for: their phrases and patterns (`hits`), their `after`
+/// triggers (`triggers`).
+struct Sees<'a> {
+    hits: &'a dyn Fn(usize) -> bool,
+    triggers: &'a dyn Fn(usize) -> bool,
+}
+
+/// The phrase, except, near, trigger, pattern and pronunciation candidates of one
+/// pass over a turn's normalized `text` (`codes` is it in the phrase alphabet).
 fn collect_candidates(
     text: &str,
     codes: &[u8],
     pass: Pass,
     ruleset: &Ruleset,
     offsets: &mut CodeOffsets,
-    sees: &dyn Fn(usize) -> bool,
-    candidates: &mut Vec<Candidate>,
-    excepts: &mut Vec<(usize, usize, usize)>,
+    sees: &Sees<'_>,
+    found: &mut Found,
 ) {
     let rules = &ruleset.rules;
     let index = &ruleset.index;
-    let serves = |r: usize| sees(r) && pass.serves(&rules[r]);
+    let serves = |r: usize| (sees.hits)(r) && pass.serves(&rules[r]);
+    let triggers = |r: usize| (sees.triggers)(r) && pass.serves(&rules[r]);
     // Offsets of the encoding map back to the normalized text only in turns
     // with a hit.
     let mut mapped = false;
@@ -298,28 +407,58 @@ fn collect_candidates(
         }
         let (start, end) = (offsets.text_offset(m.start()), offsets.text_offset(m.end()));
         for &(r, role) in &index.owners[m.pattern().as_usize()] {
+            if role == PhraseRole::Trigger {
+                if triggers(r) {
+                    found.triggers.push(Candidate::new(r, start, end, false));
+                }
+                continue;
+            }
             if !serves(r) {
                 continue;
             }
             match role {
-                PhraseRole::Hit => candidates.push(Candidate::new(r, start, end, false)),
-                PhraseRole::Except => excepts.push((r, start, end)),
+                PhraseRole::Hit => found.candidates.push(Candidate::new(r, start, end, false)),
+                PhraseRole::Group(g) => found.candidates.push(Candidate {
+                    group: g + 1,
+                    ..Candidate::new(r, start, end, false)
+                }),
+                PhraseRole::Except => found.excepts.push((r, start, end)),
+                PhraseRole::Near(positive) => found.nears.push((r, start, end, positive)),
+                PhraseRole::Trigger => {}
             }
         }
     }
     for &r in &index.searching_rules {
+        let rule = &rules[r];
+        if triggers(r) {
+            for re in rule.conditions.after.iter().flat_map(|t| &t.patterns) {
+                for m in re.find_iter(text) {
+                    found
+                        .triggers
+                        .push(Candidate::new(r, m.start(), m.end(), false));
+                }
+            }
+        }
         if !serves(r) {
             continue;
         }
-        let rule = &rules[r];
         for re in &rule.patterns {
             for m in re.find_iter(text) {
-                candidates.push(Candidate::new(r, m.start(), m.end(), false));
+                found
+                    .candidates
+                    .push(Candidate::new(r, m.start(), m.end(), false));
+            }
+        }
+        for re in &rule.conditions.except_patterns {
+            for m in re.find_iter(text) {
+                found.excepts.push((r, m.start(), m.end()));
             }
         }
         if let Some(fuzzy) = rule.pinyin() {
             for h in fuzzy.find(text) {
-                candidates.push(Candidate::new(r, h.start, h.end, h.fuzzy));
+                found
+                    .candidates
+                    .push(Candidate::new(r, h.start, h.end, h.fuzzy));
             }
         }
     }

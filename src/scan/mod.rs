@@ -2,6 +2,8 @@
 //! ([`matcher`]), then turn them into violations and a score ([`score`]). Scanning is
 //! a pure function, so interactions can be scanned in parallel and re-scored later.
 
+pub mod conditions;
+pub mod examples;
 pub mod matcher;
 pub mod metrics;
 pub mod redact;

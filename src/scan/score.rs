@@ -5,8 +5,8 @@
 use crate::interaction::Interaction;
 use crate::rules::{Rule, Ruleset, Window};
 use crate::scan::matcher::{Hits, RuleHits};
-use crate::scan::metrics;
 use crate::scan::result::{InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION};
+use crate::scan::{conditions, metrics};
 use std::collections::BTreeMap;
 
 pub const BASE_SCORE: u32 = 100;
@@ -21,10 +21,13 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
         if !rule.applies_to_kind(interaction.kind) {
             continue;
         }
-        let hits = hits.take(r);
+        let mut hits = hits.take(r);
         let violation = match rule.kind {
-            RuleKind::Forbidden => forbidden(rule, hits),
-            RuleKind::Required => required(rule, hits),
+            RuleKind::Forbidden => {
+                conditions::forbidden_after(rule, &mut hits, interaction);
+                forbidden(rule, hits)
+            }
+            RuleKind::Required => required(rule, hits, interaction),
             RuleKind::Metric => {
                 let bound = rule.metric.expect("metric rules have a bound");
                 match measured.get(&bound.metric) {
@@ -101,7 +104,16 @@ fn forbidden(rule: &Rule, hits: RuleHits) -> Option<Violation> {
     Some(v)
 }
 
-fn required(rule: &Rule, hits: RuleHits) -> Option<Violation> {
+fn required(rule: &Rule, hits: RuleHits, interaction: &Interaction) -> Option<Violation> {
+    let c = &rule.conditions;
+    if c.after.is_some() || !c.all_of.is_empty() {
+        let (evidence, detail) = conditions::required_missing(rule, &hits, interaction)?;
+        let mut v = base(rule, rule.deduct);
+        v.evidence = evidence;
+        v.detail = Some(detail.into());
+        v.outside_window = hits.outside_window;
+        return Some(v);
+    }
     if !hits.counted.is_empty() {
         return None;
     }
