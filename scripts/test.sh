@@ -10,4 +10,6 @@ cargo fmt --all -- --check
 scripts/check_layers.sh
 # --release shares the build (and the whisper.cpp compile) with the tests below.
 cargo clippy --release --all-targets -- -D warnings
+# Every rule's example sentences behave as written.
+cargo run --release --quiet -- rules test rules
 cargo test --release
