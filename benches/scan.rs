@@ -3,8 +3,9 @@
 //! 1. `normalize`: normalization alone;
 //! 2. `match_500_phrases`: the scanner, i.e. what finds the evidence: normalize each
 //!    turn, run the shared automaton and the regexes, resolve each rule's hits
-//!    leftmost-longest, apply except phrases, speaker filters and windows, quote
-//!    evidence from the original text;
+//!    leftmost-longest, apply except phrases and patterns, near and not-near, speaker
+//!    filters and windows, find `after` triggers, quote evidence from the original
+//!    text (the ruleset has one rule of each condition kind);
 //! 3. `scan_500_phrases`: the scanner plus scoring and building the result record
 //!    of each interaction (violations, metrics, passed rules; the turns move into
 //!    the result as in the batch path), results dropped inside the timing.
@@ -112,6 +113,14 @@ fn ruleset(phrases: usize) -> Ruleset {
         ));
     }
     rules.push_str("[[rule]]\nid = \"real\"\nkind = \"forbidden\"\nphrases = [\"不知道\", \"没办法\", \"不归我管\"]\npatterns = ['1[3-9]\\d{9}']\ndeduct = 10\n");
+    // Every kind of condition, on phrases the text has.
+    rules.push_str(concat!(
+        "[[rule]]\nid = \"near\"\nkind = \"forbidden\"\nphrases = [\"订单\"]\nnear = { phrases = [\"查询\"], within-chars = 4 }\ndeduct = 1\n",
+        "[[rule]]\nid = \"not-near\"\nkind = \"forbidden\"\nphrases = [\"退款\"]\nnot-near = { phrases = [\"帮您\"], within-chars = 4 }\nexcept-patterns = ['已经.{0,4}退款']\ndeduct = 1\n",
+        "[[rule]]\nid = \"answer\"\nkind = \"required\"\nphrases = [\"抱歉\", \"不好意思\"]\nafter = { speaker = \"customer\", phrases = [\"快递\", \"物流\"], patterns = ['发票.{0,2}地址'], within-turns = 2 }\ndeduct = 1\n",
+        "[[rule]]\nid = \"after-forbidden\"\nkind = \"forbidden\"\nphrases = [\"稍等\"]\nafter = { speaker = \"customer\", phrases = [\"密码\"], within-seconds = 60 }\ndeduct = 1\n",
+        "[[rule]]\nid = \"all-of\"\nkind = \"required\"\nall-of = [[\"您好\"], [\"请问\", \"谢谢\"]]\nwithin = { first-turns = 2 }\ndeduct = 1\n",
+    ));
     Ruleset::from_sources(&[(PathBuf::from("bench.toml"), rules)]).expect("bench rules load")
 }
 

@@ -99,3 +99,72 @@ proptest! {
         }
     }
 }
+
+const NEAR_PIECES: &[&str] = &["不知道", "我", "您", "好", "。", "，", "x", " "];
+
+/// The hits of `不知道` a `near` (or `not-near`) `我` within `n` characters keeps,
+/// found naively: over the text without punctuation and spaces, a hit is kept when
+/// some 我 is at most `n` characters from it and the original text between them has
+/// no sentence punctuation (。，).
+fn naive_near(text: &str, n: usize, near: bool) -> Vec<String> {
+    // Normalized characters with their original byte offsets.
+    let kept: Vec<(usize, char)> = text
+        .char_indices()
+        .filter(|(_, c)| !matches!(c, '。' | '，' | ' '))
+        .collect();
+    let norm: Vec<char> = kept.iter().map(|(_, c)| *c).collect();
+    let target: Vec<char> = "不知道".chars().collect();
+    let wo: Vec<usize> = (0..norm.len()).filter(|&i| norm[i] == '我').collect();
+    let original_end = |i: usize| kept[i].0 + kept[i].1.len_utf8();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 3 <= norm.len() {
+        if norm[i..i + 3] != target[..] {
+            i += 1;
+            continue;
+        }
+        let (s, e) = (i, i + 3);
+        let close = wo.iter().any(|&w| {
+            let gap = if w + 1 <= s { s - (w + 1) } else { w - e };
+            let (from, to) = (w.min(s), (w + 1).max(e) - 1);
+            let span = &text[kept[from].0..original_end(to)];
+            gap <= n && !span.contains(['。', '，'])
+        });
+        if close == near {
+            out.push(text[kept[s].0..original_end(e - 1)].to_string());
+        }
+        i = e;
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    #[test]
+    fn near_and_not_near_equal_a_naive_reference(
+        pieces in prop::collection::vec(prop::sample::select(NEAR_PIECES), 1..14),
+        n in 1usize..5,
+        near in any::<bool>(),
+    ) {
+        let text = pieces.concat();
+        let key = if near { "near" } else { "not-near" };
+        let toml = format!(
+            "[ruleset]\nname = \"p\"\nversion = \"1\"\npass-score = 80\n[[rule]]\nid = \"f\"\nkind = \"forbidden\"\nspeaker = \"any\"\nphrases = [\"不知道\"]\n{key} = {{ phrases = [\"我\"], within-chars = {n} }}\ndeduct = 1\n"
+        );
+        let ruleset = Ruleset::from_sources(&[(PathBuf::from("p.toml"), toml)]).unwrap();
+        let interaction = Interaction {
+            id: "p".into(),
+            kind: Some(InteractionKind::Chat),
+            source: "p".into(),
+            agent_id: "a".into(),
+            started_at: None,
+            duration_s: 0.0,
+            roles: Roles::Known,
+            turns: vec![Turn::new(Speaker::Agent, 0.0, 0.0, text.clone())],
+            measured: Default::default(),
+        };
+        let hits = find_hits(&interaction, &ruleset);
+        let got: Vec<String> = hits.of(0).counted.iter().map(|e| e.matched.clone()).collect();
+        prop_assert_eq!(got, naive_near(&text, n, near), "text {:?}", text);
+    }
+}
