@@ -113,13 +113,25 @@ fn ruleset(phrases: usize) -> Ruleset {
         ));
     }
     rules.push_str("[[rule]]\nid = \"real\"\nkind = \"forbidden\"\nphrases = [\"不知道\", \"没办法\", \"不归我管\"]\npatterns = ['1[3-9]\\d{9}']\ndeduct = 10\n");
-    // Every kind of condition, on phrases the text has.
-    rules.push_str(concat!(
-        "[[rule]]\nid = \"near\"\nkind = \"forbidden\"\nphrases = [\"订单\"]\nnear = { phrases = [\"查询\"], within-chars = 4 }\ndeduct = 1\n",
-        "[[rule]]\nid = \"not-near\"\nkind = \"forbidden\"\nphrases = [\"退款\"]\nnot-near = { phrases = [\"帮您\"], within-chars = 4 }\nexcept-patterns = ['已经.{0,4}退款']\ndeduct = 1\n",
-        "[[rule]]\nid = \"answer\"\nkind = \"required\"\nphrases = [\"抱歉\", \"不好意思\"]\nafter = { speaker = \"customer\", phrases = [\"快递\", \"物流\"], patterns = ['发票.{0,2}地址'], within-turns = 2 }\ndeduct = 1\n",
-        "[[rule]]\nid = \"after-forbidden\"\nkind = \"forbidden\"\nphrases = [\"稍等\"]\nafter = { speaker = \"customer\", phrases = [\"密码\"], within-seconds = 60 }\ndeduct = 1\n",
-        "[[rule]]\nid = \"all-of\"\nkind = \"required\"\nall-of = [[\"您好\"], [\"请问\", \"谢谢\"]]\nwithin = { first-turns = 2 }\ndeduct = 1\n",
+    // One rule of each condition kind. Their phrases are as rare in the text as the
+    // other rules' (made of the same characters), so the figure compares with the
+    // plain ruleset; `CALLQA_BENCH_DENSE=1` puts them on words of the text instead,
+    // so that nearly every turn has a hit and a trigger.
+    let dense = std::env::var("CALLQA_BENCH_DENSE").as_deref() == Ok("1");
+    let w = |dense_word: &'static str, rare: &'static str| if dense { dense_word } else { rare };
+    rules.push_str(&format!(
+        concat!(
+            "[[rule]]\nid = \"near\"\nkind = \"forbidden\"\nphrases = [\"{}\"]\nnear = {{ phrases = [\"{}\"], within-chars = 4 }}\ndeduct = 1\n",
+            "[[rule]]\nid = \"not-near\"\nkind = \"forbidden\"\nphrases = [\"{}\"]\nnot-near = {{ phrases = [\"{}\"], within-chars = 4 }}\nexcept-patterns = ['{}.{{0,4}}{}']\ndeduct = 1\n",
+            "[[rule]]\nid = \"answer\"\nkind = \"required\"\nphrases = [\"{}\"]\nafter = {{ speaker = \"customer\", phrases = [\"{}\"], patterns = ['{}.{{0,2}}{}'], within-turns = 2 }}\ndeduct = 1\n",
+            "[[rule]]\nid = \"after-forbidden\"\nkind = \"forbidden\"\nphrases = [\"{}\"]\nafter = {{ speaker = \"customer\", phrases = [\"{}\"], within-seconds = 60 }}\ndeduct = 1\n",
+            "[[rule]]\nid = \"all-of\"\nkind = \"required\"\nall-of = [[\"{}\"], [\"{}\", \"{}\"]]\nwithin = {{ first-turns = 2 }}\ndeduct = 1\n",
+        ),
+        w("订单", "军二无"), w("查询", "同么经"),
+        w("退款", "法当起"), w("帮您", "与好看"), w("已经", "学进种"), w("退款", "法当起"),
+        w("抱歉", "将还分"), w("快递", "此心前"), w("发票", "面又定"), w("地址", "见只从"),
+        w("稍等", "现因开"), w("密码", "些长样"),
+        w("您好", "自会那"), w("请问", "后能对"), w("谢谢", "着事其"),
     ));
     Ruleset::from_sources(&[(PathBuf::from("bench.toml"), rules)]).expect("bench rules load")
 }

@@ -224,13 +224,22 @@ fn usage_errors_exit_64_and_bad_rules_exit_78() {
 #[test]
 fn rules_test_passes_on_the_shipped_rules_and_fails_on_a_broken_example() {
     let ok = callqa(&["rules", "test", "rules"]);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: "));
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.toml");
     let text = std::fs::read_to_string("rules/default.toml").unwrap();
     assert!(text.contains("\"这个真没办法\""));
-    std::fs::write(&broken, text.replace("\"这个真没办法\"", "\"这个真的可以\"")).unwrap();
+    std::fs::write(
+        &broken,
+        text.replace("\"这个真没办法\"", "\"这个真的可以\""),
+    )
+    .unwrap();
     let out = callqa(&["rules", "test", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);

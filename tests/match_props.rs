@@ -125,7 +125,7 @@ fn naive_near(text: &str, n: usize, near: bool) -> Vec<String> {
         }
         let (s, e) = (i, i + 3);
         let close = wo.iter().any(|&w| {
-            let gap = if w + 1 <= s { s - (w + 1) } else { w - e };
+            let gap = if w < s { s - (w + 1) } else { w - e };
             let (from, to) = (w.min(s), (w + 1).max(e) - 1);
             let span = &text[kept[from].0..original_end(to)];
             gap <= n && !span.contains(['。', '，'])
@@ -166,5 +166,60 @@ proptest! {
         let hits = find_hits(&interaction, &ruleset);
         let got: Vec<String> = hits.of(0).counted.iter().map(|e| e.matched.clone()).collect();
         prop_assert_eq!(got, naive_near(&text, n, near), "text {:?}", text);
+    }
+}
+
+const GATED_PATTERNS: &[&str] = &[
+    "工号[0-9]{2,}",
+    "[您你]好",
+    r"1[3-9]\d{3}",
+    "不.{0,2}道",
+    "(?i)ab",
+    r"\d{2}号",
+];
+const GATE_PIECES: &[&str] = &[
+    "工", "号", "號", "您", "你", "好", "不", "知", "道", "1", "3", "9", "０", "AB", "ab", "，",
+    " ",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// Patterns run only on turns where one of their literal prefixes occurs; that
+    /// must never lose a match: the hits equal every match of the regex over the
+    /// normalized text.
+    #[test]
+    fn gated_patterns_find_every_regex_match(
+        pieces in prop::collection::vec(prop::sample::select(GATE_PIECES), 1..16),
+    ) {
+        let text = pieces.concat();
+        let mut toml = String::from("[ruleset]\nname = \"p\"\nversion = \"1\"\npass-score = 80\n");
+        for (i, p) in GATED_PATTERNS.iter().enumerate() {
+            toml.push_str(&format!(
+                "[[rule]]\nid = \"r{i}\"\nkind = \"forbidden\"\nspeaker = \"any\"\npatterns = ['{p}']\ndeduct = 1\n"
+            ));
+        }
+        let ruleset = Ruleset::from_sources(&[(PathBuf::from("p.toml"), toml)]).unwrap();
+        let interaction = Interaction {
+            id: "p".into(),
+            kind: Some(InteractionKind::Chat),
+            source: "p".into(),
+            agent_id: "a".into(),
+            started_at: None,
+            duration_s: 0.0,
+            roles: Roles::Known,
+            turns: vec![Turn::new(Speaker::Agent, 0.0, 0.0, text.clone())],
+            measured: Default::default(),
+        };
+        let hits = find_hits(&interaction, &ruleset);
+        let norm = normalize(&text);
+        for (i, p) in GATED_PATTERNS.iter().enumerate() {
+            let re = regex::Regex::new(p).unwrap();
+            let want: Vec<String> = re
+                .find_iter(&norm.text)
+                .map(|m| text[norm.original_range(m.start()..m.end())].to_string())
+                .collect();
+            let got: Vec<String> = hits.of(i).counted.iter().map(|e| e.matched.clone()).collect();
+            prop_assert_eq!(got, want, "pattern {} on {:?}", p, text);
+        }
     }
 }

@@ -277,7 +277,7 @@ fn trigger(
 
 fn all_of(
     spec: &RuleSpec,
-    groups: &Spanned<Vec<Spanned<Vec<Spanned<String>>>>>,
+    groups: &Spanned<Vec<super::spec::PhraseGroup>>,
     err: &mut dyn FnMut(usize, String),
 ) -> Vec<Vec<String>> {
     let at = groups.span().start;

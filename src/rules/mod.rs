@@ -4,6 +4,7 @@
 mod compile;
 pub mod conditions;
 pub mod error;
+pub mod gate;
 pub mod spec;
 pub mod vocab;
 
@@ -194,6 +195,16 @@ pub enum PhraseRole {
     Near(bool),
     /// A phrase of the `after` trigger.
     Trigger,
+    /// A literal one of which every match of gated pattern N starts with.
+    Gate(u32),
+}
+
+/// The three lists of regexes a rule may have, for [`PhraseIndex::gate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternList {
+    Patterns = 0,
+    ExceptPatterns = 1,
+    TriggerPatterns = 2,
 }
 
 /// All phrases of all rules in one automaton; `owners[pattern]` says which rules use it.
@@ -209,6 +220,19 @@ pub struct PhraseIndex {
     pub searching_rules: Vec<usize>,
     /// What recognized text is corrected towards for rules without a `match` key.
     pub sound_alike: Option<SoundAlike>,
+    /// Per rule and pattern list, the gate of each regex (`None`: runs on every turn).
+    pub gates: Vec<[Vec<Option<u32>>; 3]>,
+    /// How many gated regexes there are.
+    pub gate_count: usize,
+}
+
+impl PhraseIndex {
+    /// The gate of regex `k` of `list` of rule `rule`, if it has one.
+    pub fn gate(&self, rule: usize, list: PatternList, k: usize) -> Option<u32> {
+        self.gates
+            .get(rule)
+            .and_then(|g| g[list as usize].get(k).copied().flatten())
+    }
 }
 
 /// A loaded, checked and compiled rule set.
@@ -450,6 +474,37 @@ fn build_index(rules: &[Rule], vocabulary: &[String]) -> Result<PhraseIndex, Str
             }
         }
     }
+    // Gates: the literal prefixes of regexes, owned by the regex they open.
+    let mut gates = Vec::with_capacity(rules.len());
+    let mut gate_count = 0u32;
+    for (r, rule) in rules.iter().enumerate() {
+        let c = &rule.conditions;
+        let lists: [&[regex::Regex]; 3] = [
+            &rule.patterns,
+            &c.except_patterns,
+            c.after.as_ref().map_or(&[][..], |t| &t.patterns[..]),
+        ];
+        let mut of_rule: [Vec<Option<u32>>; 3] = Default::default();
+        for (l, list) in lists.iter().enumerate() {
+            for re in list.iter() {
+                let gate = gate::gate_literals(re.as_str()).map(|literals| {
+                    let g = gate_count;
+                    gate_count += 1;
+                    for literal in literals {
+                        let slot = *by_text.entry(literal.clone()).or_insert_with(|| {
+                            patterns.push(literal);
+                            owners.push(Vec::new());
+                            patterns.len() - 1
+                        });
+                        owners[slot].push((r, PhraseRole::Gate(g)));
+                    }
+                    g
+                });
+                of_rule[l].push(gate);
+            }
+        }
+        gates.push(of_rule);
+    }
     let alphabet =
         PhraseAlphabet::new(patterns.iter().map(String::as_str)).map_err(|e| e.to_string())?;
     let encoded: Vec<Vec<u8>> = patterns.iter().map(|p| alphabet.encode(p)).collect();
@@ -494,6 +549,8 @@ fn build_index(rules: &[Rule], vocabulary: &[String]) -> Result<PhraseIndex, Str
         owners,
         searching_rules,
         sound_alike: SoundAlike::new(words),
+        gates,
+        gate_count: gate_count as usize,
     })
 }
 

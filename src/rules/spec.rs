@@ -95,7 +95,7 @@ pub struct RuleSpec {
     /// The rule applies only after a trigger (see [`AfterSpec`]).
     pub after: Option<Spanned<AfterSpec>>,
     /// Required: every group must have a hit (phrases of a group are alternatives).
-    pub all_of: Option<Spanned<Vec<Spanned<Vec<Spanned<String>>>>>>,
+    pub all_of: Option<Spanned<Vec<PhraseGroup>>>,
     /// A hit counts only when one of these phrases is close by in the same sentence.
     pub near: Option<Spanned<NearSpec>>,
     /// A hit does not count when one of these phrases is close by in the same sentence.
@@ -106,6 +106,9 @@ pub struct RuleSpec {
     /// Sentences the rule must find (`hit`) or must not (`miss`); `callqa rules test`.
     pub examples: Option<Spanned<ExamplesSpec>>,
 }
+
+/// One group of `all-of`: alternatives, any of which satisfies the group.
+pub type PhraseGroup = Spanned<Vec<Spanned<String>>>;
 
 /// `after = { speaker, phrases, patterns, within-turns | within-seconds }`.
 #[derive(Debug, Clone, Deserialize)]

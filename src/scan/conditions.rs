@@ -87,7 +87,13 @@ pub fn required_missing(
                         .map(|(_, g)| *g);
                     covers(&mut in_window).contains(&false)
                 })
-                .cloned()
+                .map(|tr| Evidence {
+                    text: i
+                        .turns
+                        .get(tr.turn - 1)
+                        .map_or_else(String::new, |t| t.text.clone()),
+                    ..tr.clone()
+                })
                 .collect();
             let first = unanswered.first()?;
             let detail = format!(

@@ -5,7 +5,7 @@
 //! its except phrases, and applies its speaker filter and window.
 
 use crate::interaction::{Interaction, Roles, Speaker, Turn};
-use crate::rules::{PhraseRole, Rule, RuleMatch, Ruleset, SpeakerFilter, Window};
+use crate::rules::{PatternList, PhraseRole, Rule, RuleMatch, Ruleset, SpeakerFilter, Window};
 use crate::scan::result::{Evidence, RuleKind};
 use crate::text::normalize::{normalize, normalize_str_into_with, Normalized};
 use crate::text::phrase_alphabet::CodeOffsets;
@@ -20,7 +20,8 @@ pub struct RuleHits {
     pub outside_window: Vec<Evidence>,
     /// For each counted hit, its `all-of` group plus one (0 without all-of).
     pub counted_groups: Vec<u16>,
-    /// Occurrences of the rule's `after` trigger, in turn order.
+    /// Occurrences of the rule's `after` trigger, in turn order (`text` left empty:
+    /// it is the turn's text).
     pub triggers: Vec<Evidence>,
 }
 
@@ -116,6 +117,8 @@ struct Found {
     nears: Vec<(usize, usize, usize, bool)>,
     /// Occurrences of rules' `after` triggers.
     triggers: Vec<Candidate>,
+    /// Which gated regexes may match in the text of the current pass.
+    gates: Vec<bool>,
 }
 
 impl Found {
@@ -235,6 +238,7 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
             excepts,
             nears,
             triggers,
+            ..
         } = &mut *found;
         // Per rule, non-overlapping hits: leftmost first, the longest among those
         // starting at the same place, an exact hit before a pronunciation hit.
@@ -295,8 +299,21 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
             }
             next_free = c.end();
             let norm = norm.get_or_insert_with(|| normalize(&turn.text));
-            let evidence = evidence_for(t, turn, norm, c);
-            hits.entry(c.rule).triggers.push(evidence);
+            // Most triggers are answered and never shown: the turn text is filled
+            // in only for those that become evidence.
+            let range = norm.original_range(c.start..c.end());
+            let (start_s, end_s) = turn.time_of(range.start, range.end);
+            hits.entry(c.rule).triggers.push(Evidence {
+                turn: t + 1,
+                speaker: turn.speaker,
+                start_s,
+                end_s,
+                matched: turn.text[range.clone()].to_string(),
+                text: String::new(),
+                start_byte: range.start,
+                end_byte: range.end,
+                fuzzy: false,
+            });
         }
     }
     hits
@@ -397,6 +414,8 @@ fn collect_candidates(
     let index = &ruleset.index;
     let serves = |r: usize| (sees.hits)(r) && pass.serves(&rules[r]);
     let triggers = |r: usize| (sees.triggers)(r) && pass.serves(&rules[r]);
+    found.gates.clear();
+    found.gates.resize(index.gate_count, false);
     // Offsets of the encoding map back to the normalized text only in turns
     // with a hit.
     let mut mapped = false;
@@ -407,6 +426,10 @@ fn collect_candidates(
         }
         let (start, end) = (offsets.text_offset(m.start()), offsets.text_offset(m.end()));
         for &(r, role) in &index.owners[m.pattern().as_usize()] {
+            if let PhraseRole::Gate(g) = role {
+                found.gates[g as usize] = true;
+                continue;
+            }
             if role == PhraseRole::Trigger {
                 if triggers(r) {
                     found.triggers.push(Candidate::new(r, start, end, false));
@@ -424,41 +447,53 @@ fn collect_candidates(
                 }),
                 PhraseRole::Except => found.excepts.push((r, start, end)),
                 PhraseRole::Near(positive) => found.nears.push((r, start, end, positive)),
-                PhraseRole::Trigger => {}
+                PhraseRole::Trigger | PhraseRole::Gate(_) => {}
             }
         }
     }
+    let Found {
+        candidates,
+        excepts,
+        triggers: trigger_hits,
+        gates,
+        ..
+    } = found;
+    // Regex `k` of `list` may match: it has no gate, or its gate occurs in the text.
+    let open = |r: usize, list: PatternList, k: usize| {
+        index.gate(r, list, k).is_none_or(|g| gates[g as usize])
+    };
     for &r in &index.searching_rules {
         let rule = &rules[r];
         if triggers(r) {
-            for re in rule.conditions.after.iter().flat_map(|t| &t.patterns) {
-                for m in re.find_iter(text) {
-                    found
-                        .triggers
-                        .push(Candidate::new(r, m.start(), m.end(), false));
+            let patterns = rule.conditions.after.iter().flat_map(|t| &t.patterns);
+            for (k, re) in patterns.enumerate() {
+                if open(r, PatternList::TriggerPatterns, k) {
+                    trigger_hits.extend(
+                        re.find_iter(text)
+                            .map(|m| Candidate::new(r, m.start(), m.end(), false)),
+                    );
                 }
             }
         }
         if !serves(r) {
             continue;
         }
-        for re in &rule.patterns {
-            for m in re.find_iter(text) {
-                found
-                    .candidates
-                    .push(Candidate::new(r, m.start(), m.end(), false));
+        for (k, re) in rule.patterns.iter().enumerate() {
+            if open(r, PatternList::Patterns, k) {
+                candidates.extend(
+                    re.find_iter(text)
+                        .map(|m| Candidate::new(r, m.start(), m.end(), false)),
+                );
             }
         }
-        for re in &rule.conditions.except_patterns {
-            for m in re.find_iter(text) {
-                found.excepts.push((r, m.start(), m.end()));
+        for (k, re) in rule.conditions.except_patterns.iter().enumerate() {
+            if open(r, PatternList::ExceptPatterns, k) {
+                excepts.extend(re.find_iter(text).map(|m| (r, m.start(), m.end())));
             }
         }
         if let Some(fuzzy) = rule.pinyin() {
             for h in fuzzy.find(text) {
-                found
-                    .candidates
-                    .push(Candidate::new(r, h.start, h.end, h.fuzzy));
+                candidates.push(Candidate::new(r, h.start, h.end, h.fuzzy));
             }
         }
     }
