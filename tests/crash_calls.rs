@@ -1,8 +1,9 @@
 #![cfg(all(unix, feature = "whisper"))]
 //! Crash safety while calls are being transcribed, with the real model: a scan of
 //! nine recordings (two transcript commits) killed with SIGKILL before the first
-//! commit, between the commits, and while the results are written, then run again,
-//! leaves byte-identical outputs to an uninterrupted run.
+//! commit, between the commits (watched in the database), and once every
+//! transcript is committed, then run again, leaves byte-identical outputs to an
+//! uninterrupted run.
 
 mod common;
 
@@ -95,19 +96,8 @@ fn scans_killed_while_transcribing_rerun_to_the_outputs_of_an_uninterrupted_run(
     let lines = common::result_lines(&clean);
     assert_eq!(lines.len(), 9, "one result per call");
 
-    let mut killed_midway = 0;
-    let mut partial_caches = 0;
-    for (run, fraction) in [0.4, 0.93, 0.99].into_iter().enumerate() {
-        let out = dir.path().join(format!("killed-{run}"));
-        let at = full.mul_f64(fraction);
-        let mut child = scan(&manifest, &model, &out).spawn().unwrap();
-        std::thread::sleep(at);
-        let finished = child.try_wait().unwrap().is_some();
-        child.kill().unwrap_or(()); // SIGKILL
-        child.wait().unwrap();
-        killed_midway += usize::from(!finished);
-        // How many transcripts the killed run had committed.
-        let cached = callqa::store::repair::check(&out.join("callqa.db"))
+    let transcripts = |out: &Path| {
+        callqa::store::repair::check(&out.join("callqa.db"))
             .ok()
             .and_then(|r| {
                 r.rows
@@ -115,18 +105,55 @@ fn scans_killed_while_transcribing_rerun_to_the_outputs_of_an_uninterrupted_run(
                     .find(|(t, _)| *t == "transcripts")
                     .and_then(|r| r.1)
             })
-            .unwrap_or(0);
+            .unwrap_or(0)
+    };
+    let mut killed_midway = 0;
+    let mut partial_caches = 0;
+    // Kill points: early (before any commit), as soon as the first commit is seen
+    // (between the commits), as soon as all nine transcripts are committed (while
+    // results are scored and written).
+    for (run, point) in ["early", "between commits", "after the last commit"]
+        .into_iter()
+        .enumerate()
+    {
+        let out = dir.path().join(format!("killed-{run}"));
+        let mut child = scan(&manifest, &model, &out).spawn().unwrap();
+        let started = Instant::now();
+        let deadline = full.mul_f64(3.0);
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if child.try_wait().unwrap().is_some() || started.elapsed() > deadline {
+                break;
+            }
+            let cached = transcripts(&out);
+            let now = match run {
+                0 => started.elapsed() >= full.mul_f64(0.3),
+                1 => (1..9).contains(&cached),
+                _ => cached == 9,
+            };
+            if now {
+                break;
+            }
+        }
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap_or(()); // SIGKILL
+        child.wait().unwrap();
+        killed_midway += usize::from(!finished);
+        let cached = transcripts(&out);
         partial_caches += usize::from(cached > 0 && cached < 9);
-        eprintln!("run {run}: killed at {at:?} of {full:?}; {cached} transcript(s) committed");
+        eprintln!(
+            "run {run}: killed {point} at {:?} of {full:?}; {cached} transcript(s) committed",
+            started.elapsed()
+        );
         let rerun = scan(&manifest, &model, &out).status().unwrap();
         assert!(
             rerun.success(),
-            "run {run}: rerun after a kill at {at:?} failed"
+            "run {run}: rerun after a kill {point} failed"
         );
         for ((name, want), (_, got)) in want.iter().zip(outputs(&out)) {
             assert!(
                 *want == got,
-                "run {run}: {name} differs after a kill at {at:?} of {full:?}"
+                "run {run}: {name} differs after a kill {point}"
             );
         }
     }
@@ -135,7 +162,7 @@ fn scans_killed_while_transcribing_rerun_to_the_outputs_of_an_uninterrupted_run(
         "no run was killed between the two transcript commits ({full:?})"
     );
     assert!(
-        killed_midway >= 2,
+        killed_midway == 3,
         "only {killed_midway} of 3 runs were killed before finishing ({full:?})"
     );
 }

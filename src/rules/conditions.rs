@@ -22,6 +22,15 @@ pub struct Conditions {
     /// Normalized phrases per group of `all-of` (empty without it).
     pub all_of: Vec<Vec<String>>,
     pub examples: Vec<Example>,
+    pub except_after: Option<HoldExcuse>,
+}
+
+/// `except-after`: a silence or wait that follows an agent turn saying one of
+/// `phrases` (normalized) does not count, when it lasts at most `max_seconds`.
+#[derive(Debug, Clone)]
+pub struct HoldExcuse {
+    pub phrases: Vec<String>,
+    pub max_seconds: f64,
 }
 
 impl Conditions {
@@ -125,6 +134,9 @@ pub fn compile(
     }
     if let Some(groups) = &spec.all_of {
         c.all_of = all_of(spec, groups, err);
+    }
+    if let Some(e) = &spec.except_after {
+        c.except_after = hold_excuse(spec, e, err);
     }
     if let Some(ex) = &spec.examples {
         if metric {
@@ -322,6 +334,55 @@ fn all_of(
         );
     }
     out
+}
+
+fn hold_excuse(
+    spec: &RuleSpec,
+    e: &Spanned<super::spec::ExceptAfterSpec>,
+    err: &mut dyn FnMut(usize, String),
+) -> Option<HoldExcuse> {
+    use super::vocab::Metric;
+    let at = e.span().start;
+    let metric = spec
+        .metric
+        .as_ref()
+        .and_then(|m| Metric::from_name(m.get_ref()));
+    if !matches!(
+        metric,
+        Some(Metric::LongestSilenceSeconds | Metric::AgentMaxResponseSeconds)
+    ) {
+        err(
+            at,
+            "except-after belongs in a metric rule on longest-silence-seconds or agent-max-response-seconds"
+                .into(),
+        );
+        return None;
+    }
+    let spec = e.get_ref();
+    let max = *spec.max_seconds.get_ref();
+    if !(max.is_finite() && max > 0.0) {
+        err(
+            spec.max_seconds.span().start,
+            format!("except-after: max-seconds = {max} must be above 0"),
+        );
+        return None;
+    }
+    if spec.phrases.is_empty() {
+        err(
+            at,
+            "except-after: give the phrases that announce a pause (请稍等, 我帮您查一下)".into(),
+        );
+        return None;
+    }
+    let phrases: Vec<String> = spec
+        .phrases
+        .iter()
+        .filter_map(|p| phrase(p, "except-after phrase", err))
+        .collect();
+    (phrases.len() == spec.phrases.len()).then_some(HoldExcuse {
+        phrases,
+        max_seconds: max,
+    })
 }
 
 fn examples(

@@ -105,6 +105,16 @@ pub struct RuleSpec {
     pub except_patterns: Vec<Spanned<String>>,
     /// Sentences the rule must find (`hit`) or must not (`miss`); `callqa rules test`.
     pub examples: Option<Spanned<ExamplesSpec>>,
+    /// Metric rules on silence and waits: a pause the agent announced does not count.
+    pub except_after: Option<Spanned<ExceptAfterSpec>>,
+}
+
+/// `except-after = { phrases, max-seconds }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExceptAfterSpec {
+    pub phrases: Vec<Spanned<String>>,
+    pub max_seconds: Spanned<f64>,
 }
 
 /// One group of `all-of`: alternatives, any of which satisfies the group.

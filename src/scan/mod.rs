@@ -4,6 +4,7 @@
 
 pub mod conditions;
 pub mod examples;
+pub mod holds;
 pub mod matcher;
 pub mod metrics;
 pub mod redact;

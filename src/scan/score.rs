@@ -30,7 +30,11 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
             RuleKind::Required => required(rule, hits, interaction),
             RuleKind::Metric => {
                 let bound = rule.metric.expect("metric rules have a bound");
-                match measured.get(&bound.metric) {
+                let excused = rule.conditions.except_after.as_ref().and_then(|e| {
+                    measured.get(&bound.metric)?;
+                    crate::scan::holds::excused_value(interaction, bound.metric, e)
+                });
+                match excused.as_ref().or(measured.get(&bound.metric)) {
                     // Not measurable here (no customer message, no audio): not checked.
                     None => continue,
                     Some(&value) => metric(rule, value),

@@ -265,6 +265,14 @@ fn group_at(texts: &[&str], start: Pos) -> Group {
         if digit_value(c).is_none() {
             break;
         }
+        // Unpunctuated speech runs a number into the next word: in
+        // 五六七八一直打不通 the 一 belongs to 一直, so the number ends before it.
+        let starts_word = len > 0
+            && !c.is_ascii_digit()
+            && char_at(texts, next).is_some_and(|(d, _)| is_word_after_numeral(d));
+        if starts_word {
+            break;
+        }
         len += 1;
         end = next;
     }
@@ -279,6 +287,12 @@ fn group_at(texts: &[&str], start: Pos) -> Group {
         len,
         has_x: x_end.is_some(),
     }
+}
+
+/// Characters that make a Chinese numeral before them a word of its own rather than
+/// a digit: measure words (个, 次, 天 …) and the words 一 starts (一直, 一下, 一共 …).
+fn is_word_after_numeral(c: char) -> bool {
+    "直下个样起共定点般会次遍切些边天周月年位件份张条句声旦致同再种块元岁号楼层分秒".contains(c)
 }
 
 /// When a check character stands at `p` (not before a letter or digit): the place
