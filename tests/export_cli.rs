@@ -2,7 +2,7 @@
 //! an unchanged result re-recorded by a rerun is not sent again, CSV has the
 //! documented header, and bad arguments say how to write them.
 
-mod common;
+use crate::common;
 
 use common::{callqa, callqa_ok, s, write_chats};
 use std::path::Path;
@@ -100,7 +100,7 @@ fn bad_export_arguments_say_what_to_do() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("2026-11-23T00:00:00Z"));
     let bad = callqa(&["export", "--db", s(&db), "--format", "xml"]);
     assert_eq!(bad.status.code(), Some(64));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("jsonl or csv"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("possible values: jsonl, csv"));
     let missing = callqa(&["export", "--db", s(&dir.path().join("nope.db"))]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("run `callqa scan`"));

@@ -3,7 +3,7 @@
 //! (byte for byte), sampling is global across shards, and `auto/N` reads the job
 //! index from Kubernetes or Slurm.
 
-mod common;
+use crate::common;
 
 use common::{callqa_ok, s, sorted_results, write_chats};
 use std::collections::HashSet;

@@ -3,7 +3,7 @@
 //! transcribed; a changed manifest rescores without transcribing; and `rescore`
 //! works from the cached calls. Uses a fake recognizer and WAVs written with hound.
 
-mod common;
+use crate::common;
 
 use callqa::asr::{AsrError, RecognizedSegment, Transcriber};
 use callqa::batch::{run_incremental, CallOptions, Item, RunPlan};

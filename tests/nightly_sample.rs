@@ -3,7 +3,7 @@
 //! processing; a later night with more chats of the same weeks tops the strata up
 //! and keeps every earlier selection.
 
-mod common;
+use crate::common;
 
 use common::{callqa, callqa_ok, s, sorted_results, write_chats};
 use std::collections::HashSet;

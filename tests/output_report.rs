@@ -14,7 +14,7 @@ use callqa::scan::result::{
 };
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::ruleset_id as ruleset;
 
 fn rules() -> Vec<RuleInfo> {

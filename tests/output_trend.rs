@@ -14,7 +14,7 @@ use callqa::rules::Band;
 use callqa::scan::result::{InteractionResult, RuleKind, Severity, SCHEMA_VERSION};
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::ruleset_id as ruleset;
 
 fn rules() -> Vec<RuleInfo> {

@@ -2,7 +2,7 @@
 //! gives exactly the results of a fresh scan with NEW (same order), records them for
 //! export, and reports per rule old vs new hits in rescore.csv.
 
-mod common;
+use crate::common;
 
 use common::{callqa_ok, s, sorted_results, write_chats};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! salvaged without losing transcripts, error records kept by rescore, and exports
 //! that end quietly when their reader goes away.
 
-mod common;
+use crate::common;
 
 use callqa::store::{repair, CachedTranscript, Store, TranscriptKey};
 use common::{callqa_ok, s, write_chats};

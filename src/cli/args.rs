@@ -163,11 +163,18 @@ pub struct ExportArgs {
     #[arg(long, value_name = "RFC3339")]
     pub since: Option<String>,
     /// jsonl (the results.jsonl lines) or csv.
-    #[arg(long, default_value = "jsonl")]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    pub format: FormatArg,
     /// State database.
     #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
     pub db: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    #[value(alias = "ndjson")]
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

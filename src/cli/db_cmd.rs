@@ -7,7 +7,7 @@ use crate::store::repair;
 use std::io::Write;
 
 pub fn run(cmd: DbCommand, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
-    let io = |e: std::io::Error| CliError::Other(format!("cannot write to stdout: {e}"));
+    let io = CliError::Stdout;
     match cmd {
         DbCommand::Check { db } => {
             let report = repair::check(&db)?;
@@ -21,12 +21,11 @@ pub fn run(cmd: DbCommand, stdout: &mut dyn Write) -> Result<Outcome, CliError> 
                 writeln!(stdout, "ok: {} is sound", db.display()).map_err(io)?;
                 Ok(Outcome::Done)
             } else {
-                Err(CliError::Damaged(format!(
-                    "database {} is damaged: {}; run `callqa db rebuild --db {}` to copy what is readable (transcripts included) into a fresh database",
-                    db.display(),
-                    report.problems.join("; "),
-                    db.display()
-                )))
+                Err(crate::store::StoreError::Damaged {
+                    path: db,
+                    detail: report.problems.join("; "),
+                }
+                .into())
             }
         }
         DbCommand::Rebuild { db } => {

@@ -2,7 +2,7 @@
 //! to stdout as JSON Lines or CSV ([`crate::output::export`]). Reads only: works while a
 //! scan writes to the same database.
 
-use super::args::ExportArgs;
+use super::args::{ExportArgs, FormatArg};
 use super::{CliError, Outcome};
 use crate::output::export::{self, ExportError, ExportFormat};
 use crate::reporter::Reporter;
@@ -15,7 +15,10 @@ pub fn run(
     reporter: &dyn Reporter,
 ) -> Result<Outcome, CliError> {
     let usage = |e: ExportError| CliError::Usage(e.to_string());
-    let format: ExportFormat = args.format.parse().map_err(usage)?;
+    let format = match args.format {
+        FormatArg::Jsonl => ExportFormat::Jsonl,
+        FormatArg::Csv => ExportFormat::Csv,
+    };
     let since = args
         .since
         .as_deref()
@@ -28,7 +31,7 @@ pub fn run(
         // The reader went away (`callqa export | head`): what it wanted was written.
         Err(e) if super::is_broken_pipe(&e) => return Ok(Outcome::Done),
         Err(ExportError::Store(e)) => return Err(CliError::from(e)),
-        Err(e) => return Err(CliError::Other(e.to_string())),
+        Err(e) => return Err(e.into()),
     };
     reporter.status(&format!(
         "exported {n} result(s) from {}",

@@ -13,7 +13,7 @@ use crate::sample::csv::SAMPLE_CSV;
 
 pub fn run(args: MergeArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
     let ruleset = Ruleset::load(&args.rules)?;
-    let merged = merge::merge(&args.dirs).map_err(|e| CliError::Other(e.to_string()))?;
+    let merged = merge::merge(&args.dirs)?;
     if let Some(r) = merged
         .results
         .iter()
@@ -43,8 +43,10 @@ pub fn run(args: MergeArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError
         .map(|d| d.join(SAMPLE_CSV))
         .find(|p| p.is_file())
     {
-        let bytes = std::fs::read(&sample)
-            .map_err(|e| CliError::Other(format!("cannot read {}: {e}", sample.display())))?;
+        let bytes = std::fs::read(&sample).map_err(|source| CliError::Read {
+            path: sample.clone(),
+            source,
+        })?;
         crate::output::atomic::write_atomic(&args.out.join(SAMPLE_CSV), &bytes)?;
         sink.set_sample_coverage(crate::output::sample_coverage_from_csv(&sample)?);
     }

@@ -59,7 +59,8 @@ pub mod exit {
     pub const BAD_RULES: i32 = 78;
 }
 
-/// Why a command could not do its job.
+/// Why a command could not do its job. Each variant keeps its source, and
+/// [`CliError::exit_code`] maps it to a documented exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -69,42 +70,65 @@ pub enum CliError {
     /// No input to score: outputs are left as they were.
     #[error("{0}")]
     NoInput(String),
-    /// Another process writes to the state database.
-    #[error("{0}")]
-    InUse(String),
-    /// The state database is damaged.
-    #[error("{0}")]
-    Damaged(String),
-    #[error("{0}")]
-    Other(String),
+    /// The state database: in use, damaged, unreadable.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    #[error(transparent)]
+    Merge(#[from] crate::output::merge::MergeError),
+    #[error(transparent)]
+    Export(#[from] crate::output::export::ExportError),
+    #[error(transparent)]
+    Asr(#[from] crate::asr::AsrError),
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[source] std::io::Error),
+    #[error("cannot write {path}: {source}")]
+    Csv {
+        path: std::path::PathBuf,
+        source: ::csv::Error,
+    },
+    #[error("cannot create --out {path}: {source}")]
+    CreateOut {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start {jobs} worker threads: {source}")]
+    Threads {
+        jobs: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+    #[error("{failed} of {tested} example(s) do not behave as written (listed above)")]
+    Examples { failed: usize, tested: usize },
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
+        use crate::store::StoreError;
         match self {
             CliError::Rules(_) => exit::BAD_RULES,
             CliError::Usage(_) => exit::USAGE,
             CliError::NoInput(_) => exit::NO_INPUT,
-            CliError::InUse(_) => exit::DB_IN_USE,
-            CliError::Damaged(_) => exit::DB_DAMAGED,
-            CliError::Other(_) => exit::FAILURE,
+            CliError::Store(StoreError::InUse { .. }) => exit::DB_IN_USE,
+            CliError::Store(StoreError::Damaged { .. }) => exit::DB_DAMAGED,
+            _ => exit::FAILURE,
         }
     }
-}
 
-impl From<crate::store::StoreError> for CliError {
-    fn from(e: crate::store::StoreError) -> Self {
-        match e {
-            e @ crate::store::StoreError::InUse { .. } => CliError::InUse(e.to_string()),
-            e @ crate::store::StoreError::Damaged { .. } => CliError::Damaged(e.to_string()),
-            e => CliError::Other(e.to_string()),
+    /// The message as the binary prints it: every line starts with `error: `
+    /// (a rules error already lists each problem on its own such line).
+    pub fn report(&self) -> String {
+        match self {
+            CliError::Rules(e) => e.to_string(),
+            e => format!("error: {e}"),
         }
-    }
-}
-
-impl From<crate::output::OutputError> for CliError {
-    fn from(e: crate::output::OutputError) -> Self {
-        CliError::Other(e.to_string())
     }
 }
 
@@ -149,7 +173,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<
 fn rules_test(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
     let ruleset = crate::rules::Ruleset::load(path)?;
     let report = crate::scan::examples::test_examples(&ruleset);
-    let io = |e: std::io::Error| CliError::Other(format!("cannot write to stdout: {e}"));
+    let io = CliError::Stdout;
     for failure in &report.failures {
         writeln!(stdout, "{failure}").map_err(io)?;
     }
@@ -178,17 +202,16 @@ fn rules_test(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome,
         .map_err(io)?;
         Ok(Outcome::Done)
     } else {
-        Err(CliError::Other(format!(
-            "{} of {} example(s) do not behave as written (listed above)",
-            report.failures.len(),
-            report.tested
-        )))
+        Err(CliError::Examples {
+            failed: report.failures.len(),
+            tested: report.tested,
+        })
     }
 }
 
 fn rules_check(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
     let ruleset = crate::rules::Ruleset::load(path)?;
-    let io = |e: std::io::Error| CliError::Other(format!("cannot write to stdout: {e}"));
+    let io = CliError::Stdout;
     for rule in &ruleset.rules {
         writeln!(stdout, "{}", rule.summary()).map_err(io)?;
     }

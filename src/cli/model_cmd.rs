@@ -19,10 +19,9 @@ pub fn run(
     stdout: &mut dyn Write,
     reporter: &dyn Reporter,
 ) -> Result<Outcome, CliError> {
-    let other = |e: model::ModelError| CliError::Other(e.to_string());
     match cmd {
         ModelCommand::Fetch { dir, quantize } => {
-            let path = model::fetch(&dir, quantization(quantize), reporter).map_err(other)?;
+            let path = model::fetch(&dir, quantization(quantize), reporter).map_err(CliError::Model)?;
             reporter.status(&format!("model ready: {}", path.display()));
         }
         ModelCommand::Convert {
@@ -31,13 +30,12 @@ pub fn run(
             quantize,
         } => {
             let summary = model::convert_dir(&ct2_dir, &out, quantization(quantize), reporter)
-                .map_err(other)?;
+                .map_err(CliError::Model)?;
             reporter.status(&format!("wrote {}: {summary}", out.display()));
         }
         ModelCommand::Info { path } => {
-            let info = model::info(&path).map_err(other)?;
-            writeln!(stdout, "{info}")
-                .map_err(|e| CliError::Other(format!("cannot write to stdout: {e}")))?;
+            let info = model::info(&path).map_err(CliError::Model)?;
+            writeln!(stdout, "{info}").map_err(CliError::Stdout)?;
         }
     }
     Ok(Outcome::Done)

@@ -40,7 +40,10 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         return Err(StoreError::Missing { path: db }.into());
     }
     std::fs::create_dir_all(&args.out)
-        .map_err(|e| CliError::Other(format!("cannot create --out {}: {e}", args.out.display())))?;
+        .map_err(|source| CliError::CreateOut {
+            path: args.out.clone(),
+            source,
+        })?;
     let mut store = Store::open(&db)?;
     // "Old" is the ruleset the database was last scored with other than NEW; when
     // there is none, NEW's own results as stored before this rescore.
@@ -185,8 +188,10 @@ fn write_comparison(
         row[3] = r.interactions_violated;
     }
     let mut w = crate::output::safe_csv::SafeWriter::new(Vec::new());
-    let csv_err =
-        |e: ::csv::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
+    let csv_err = |source: ::csv::Error| CliError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
     w.write_record([
         "rule_id",
         "old_hits",
@@ -207,9 +212,7 @@ fn write_comparison(
         ])
         .map_err(csv_err)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+    let bytes = w.into_inner().map_err(csv_err)?;
     crate::output::atomic::write_atomic(path, &bytes)?;
     Ok(changed)
 }

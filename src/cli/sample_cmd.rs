@@ -33,10 +33,15 @@ pub fn run(
         }
         None => sample::select(&items, rate, args.seed, &HashSet::new()),
     }
-    .map_err(|e| CliError::Other(e.to_string()))?;
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     match sample_csv::write_rows(&mut *stdout, &selections) {
         Err(e) if super::is_broken_pipe(&e) => return Ok(Outcome::Done),
-        Err(e) => return Err(CliError::Other(format!("cannot write to stdout: {e}"))),
+        Err(source) => {
+            return Err(CliError::Csv {
+                path: "stdout".into(),
+                source,
+            })
+        }
         Ok(()) => {}
     }
     Ok(if problems.is_empty() {

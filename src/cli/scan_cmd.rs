@@ -18,11 +18,9 @@ use std::sync::OnceLock;
 pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
     let config = ScanConfig::from_args(args)?;
     let pool = pool(config.jobs)?;
-    std::fs::create_dir_all(&config.out_dir).map_err(|e| {
-        CliError::Other(format!(
-            "cannot create --out {}: {e}",
-            config.out_dir.display()
-        ))
+    std::fs::create_dir_all(&config.out_dir).map_err(|source| CliError::CreateOut {
+        path: config.out_dir.clone(),
+        source,
     })?;
     // Opened first: a second run on the same database stops here, before any work.
     let mut store = Store::open(&config.db)?;
@@ -176,7 +174,7 @@ pub(super) fn pool(jobs: usize) -> Result<rayon::ThreadPool, CliError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| CliError::Other(format!("cannot start {jobs} worker threads: {e}")))
+        .map_err(|source| CliError::Threads { jobs, source })
 }
 
 /// Writes one batch item and keeps what the aggregates and the report need.
@@ -324,8 +322,7 @@ fn whisper_transcriber(
         ..WhisperSettings::default()
     };
     reporter.status(&format!("loading speech model {}", config.model.display()));
-    let t = WhisperTranscriber::new(&config.model, settings)
-        .map_err(|e| CliError::Other(e.to_string()))?;
+    let t = WhisperTranscriber::new(&config.model, settings)?;
     Ok(Some(Box::new(t)))
 }
 

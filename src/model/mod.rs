@@ -29,8 +29,8 @@ pub enum Quantization {
     /// float16 as published: the reference.
     F16,
     /// ggml q8_0: about half the size, slightly different numbers. The default: as
-    /// fast as bf16 and faster than f16 on the machines callqa is built for (README,
-    /// Performance), at half their size and less memory, with every expected outcome
+    /// fast as bf16 and faster than f16 on the machines callqa is built for
+    /// (docs/performance.md), at half their size and less memory, with every expected outcome
     /// of the sample calls holding.
     #[default]
     Q8_0,

@@ -26,19 +26,11 @@ fn main() {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => {
             reporter.finish();
-            let _ = writeln!(std::io::stderr(), "{}", prefixed(&e.to_string()));
+            let _ = writeln!(std::io::stderr(), "{}", e.report());
             e.exit_code()
         }
     };
     reporter.finish();
     let _ = stdout.flush();
     std::process::exit(code);
-}
-
-fn prefixed(message: &str) -> String {
-    if message.starts_with("error:") {
-        message.to_string()
-    } else {
-        format!("error: {message}")
-    }
 }

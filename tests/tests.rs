@@ -1,0 +1,37 @@
+//! Every integration test in one binary: each file of `tests/` is a module, so the
+//! library (and whisper.cpp) is linked once instead of once per file. The crash
+//! tests, which kill processes on a timer and measure runs, stay binaries of their
+//! own (see Cargo.toml) so that nothing else runs beside them.
+
+mod common;
+mod aggregate_merge;
+mod asr_whisper;
+mod audio_decode;
+mod audio_speech;
+mod bad_inputs;
+mod call_manifest;
+mod call_transcribe;
+mod calls_e2e;
+mod cli;
+mod export_cli;
+mod match_props;
+mod merge_cli;
+mod model_convert;
+mod model_whisper;
+mod nightly_rerun;
+mod nightly_sample;
+mod normalize_props;
+mod output_report;
+mod output_trend;
+mod rescore_cli;
+mod rescore_paging;
+mod rules_golden;
+mod sample_props;
+mod sample_store;
+mod scan_cases;
+mod shard_merge;
+mod shard_props;
+mod store_basic;
+mod store_export;
+mod store_safety;
+mod store_scale;
