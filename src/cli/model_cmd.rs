@@ -21,7 +21,8 @@ pub fn run(
 ) -> Result<Outcome, CliError> {
     match cmd {
         ModelCommand::Fetch { dir, quantize } => {
-            let path = model::fetch(&dir, quantization(quantize), reporter).map_err(CliError::Model)?;
+            let path =
+                model::fetch(&dir, quantization(quantize), reporter).map_err(CliError::Model)?;
             reporter.status(&format!("model ready: {}", path.display()));
         }
         ModelCommand::Convert {

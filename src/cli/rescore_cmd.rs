@@ -39,11 +39,10 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     if !db.is_file() {
         return Err(StoreError::Missing { path: db }.into());
     }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|source| CliError::CreateOut {
-            path: args.out.clone(),
-            source,
-        })?;
+    std::fs::create_dir_all(&args.out).map_err(|source| CliError::CreateOut {
+        path: args.out.clone(),
+        source,
+    })?;
     let mut store = Store::open(&db)?;
     // "Old" is the ruleset the database was last scored with other than NEW; when
     // there is none, NEW's own results as stored before this rescore.

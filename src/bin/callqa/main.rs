@@ -20,7 +20,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let reporter = term_reporter::TermReporter::new();
+    let reporter = term_reporter::TermReporter::new(cli.quiet);
     let mut stdout = std::io::stdout().lock();
     let code = match cli::run(cli, &mut stdout, &reporter) {
         Ok(outcome) => outcome.exit_code(),

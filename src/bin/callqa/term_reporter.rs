@@ -10,14 +10,17 @@ use std::sync::Mutex;
 pub struct TermReporter {
     bar: Mutex<Option<ProgressBar>>,
     tty: bool,
+    /// `-q`: problems only, no status or progress.
+    quiet: bool,
     last_line: Mutex<Option<std::time::Instant>>,
 }
 
 impl TermReporter {
-    pub fn new() -> Self {
+    pub fn new(quiet: bool) -> Self {
         TermReporter {
             bar: Mutex::new(None),
             tty: std::io::stderr().is_terminal(),
+            quiet,
             last_line: Mutex::new(None),
         }
     }
@@ -45,10 +48,16 @@ impl Reporter for TermReporter {
     }
 
     fn status(&self, message: &str) {
-        self.line(message);
+        if !self.quiet {
+            self.line(message);
+        }
     }
 
     fn progress(&self, done: f64, total: f64, unit: &str) {
+        if self.quiet {
+            return;
+        }
+        let (done_s, total_s) = (amount(done), amount(total));
         if self.tty {
             let mut bar = self.bar.lock().unwrap();
             let b = bar.get_or_insert_with(|| {
@@ -61,15 +70,24 @@ impl Reporter for TermReporter {
             });
             b.set_length((total * 100.0) as u64);
             b.set_position((done * 100.0) as u64);
-            b.set_message(format!("{done:.1}/{total:.1} {unit}"));
+            b.set_message(format!("{done_s}/{total_s} {unit}"));
         } else {
             // Plain log lines, at most one every 5 s (and always the last one).
             let mut last = self.last_line.lock().unwrap();
             let now = std::time::Instant::now();
             if done >= total || last.is_none_or(|t| now.duration_since(t).as_secs() >= 5) {
                 *last = Some(now);
-                let _ = writeln!(std::io::stderr(), "progress: {done:.1}/{total:.1} {unit}");
+                let _ = writeln!(std::io::stderr(), "progress: {done_s}/{total_s} {unit}");
             }
         }
+    }
+}
+
+/// A count as a whole number (files), a measure with one decimal (minutes of audio).
+fn amount(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x:.1}")
     }
 }
