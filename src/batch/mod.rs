@@ -7,12 +7,18 @@
 use crate::input::InputProblem;
 use crate::scan::result::InteractionResult;
 
+mod call_path;
 pub mod incremental;
 pub mod progress;
+mod selection;
 pub mod shard;
+mod stored;
+mod text_path;
 
 pub use crate::call::CallOptions;
 pub use incremental::{run_incremental, RunError, RunOutcome, RunPlan, SampleSpec};
+pub use selection::sample_items;
+pub use stored::{result_hash, stored_line};
 
 /// What one batch run saw.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -105,7 +105,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
                     source: &i.source,
                     ruleset_sha256: &ruleset.sha256,
                 };
-                let hash = crate::batch::incremental::result_hash(hash, !args.no_redact);
+                let hash = crate::batch::result_hash(hash, !args.no_redact);
                 store.result_put(&key, &hash, line)?;
             }
             Ok::<(), StoreError>(())
@@ -151,7 +151,7 @@ fn rescore_one(i: &Interaction, ruleset: &Ruleset, redact: bool) -> Result<Resco
         })
         .filter(|m| m != i);
     let r = scan::scan(masked.as_ref().unwrap_or(i), ruleset);
-    let line = crate::batch::incremental::stored_line(&r)?;
+    let line = crate::batch::stored_line(&r)?;
     Ok(Rescored {
         result: r,
         line,

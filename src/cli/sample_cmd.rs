@@ -4,7 +4,7 @@
 
 use super::args::SampleArgs;
 use super::{CliError, Outcome};
-use crate::batch::{incremental::sample_items, CallOptions};
+use crate::batch::{sample_items, CallOptions};
 use crate::reporter::Reporter;
 use crate::sample::{self, csv as sample_csv};
 use crate::store::Store;

@@ -1,0 +1,94 @@
+//! Which interactions a run keeps, decided per interaction id before anything
+//! costly happens: its shard (`--shard K/N`), its sample (`--sample RATE`), and
+//! one interaction per id across all inputs.
+
+use super::incremental::FILES_PER_CHUNK;
+use super::CallOptions;
+use crate::aggregate::Week;
+use crate::batch::shard::ShardSpec;
+use crate::call::{self as calls, CallSpec};
+use crate::input::{self, read_text_file, InputFile, InputKind, InputProblem, TextRead};
+use crate::sample::SampleItem;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// Interaction ids seen so far and where: an id must name one interaction across
+/// all inputs (samples, reviews and exports key interactions by id), so a later
+/// one from another file is reported and not scored.
+#[derive(Default)]
+pub(super) struct SeenIds(std::collections::HashMap<String, String>);
+
+impl SeenIds {
+    /// A problem when `id` was already seen in another source.
+    pub(super) fn check(
+        &mut self,
+        id: &str,
+        source: &str,
+        path: &std::path::Path,
+    ) -> Option<InputProblem> {
+        match self.0.get(id) {
+            Some(first) if first != source => Some(InputProblem {
+                source: path.to_path_buf(),
+                line: None,
+                reason: format!(
+                    "interaction id `{id}` is already used by {first}; ids must be unique across inputs, so this one is not scored"
+                ),
+            }),
+            Some(_) => None,
+            None => {
+                self.0.insert(id.to_string(), source.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Which interactions this run keeps.
+pub(super) struct Keep {
+    pub(super) shard: ShardSpec,
+    pub(super) sampled: Option<HashSet<String>>,
+}
+
+impl Keep {
+    pub(super) fn owns(&self, id: &str) -> bool {
+        self.shard.owns(id) && self.sampled.as_ref().is_none_or(|s| s.contains(id))
+    }
+}
+
+/// The sampling units of the inputs: every interaction of the text files and every
+/// call the manifests and recordings name (recordings are not decoded).
+pub fn sample_items(
+    inputs: &[PathBuf],
+    calls: &CallOptions,
+) -> (Vec<SampleItem>, Vec<InputProblem>) {
+    let (files, mut problems) = input::discover(inputs);
+    let (call_files, text_files) = split(files);
+    let mut items = Vec::new();
+    for chunk in text_files.chunks(FILES_PER_CHUNK) {
+        let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
+        for read in reads {
+            items.extend(read.interactions.iter().map(SampleItem::of));
+            problems.extend(read.problems);
+        }
+    }
+    let (specs, call_problems) = calls::collect_calls(&call_files, calls);
+    items.extend(specs.iter().map(call_item));
+    problems.extend(call_problems);
+    (items, problems)
+}
+
+pub(super) fn call_item(spec: &CallSpec) -> SampleItem {
+    let started = spec.started_at.map(|t| t.to_rfc3339());
+    SampleItem::new(
+        &spec.id,
+        &spec.agent_id,
+        Week::of(started.as_deref()).to_string(),
+    )
+}
+
+pub(super) fn split(files: Vec<InputFile>) -> (Vec<InputFile>, Vec<InputFile>) {
+    files
+        .into_iter()
+        .partition(|f| matches!(f.kind, InputKind::Wav | InputKind::Manifest))
+}

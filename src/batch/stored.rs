@@ -1,0 +1,86 @@
+//! Stored results: the line kept per (interaction, source, ruleset), what it is tied
+//! to (input content, callqa's scoring, masking), handing one out again instead of
+//! scanning, and scanning and storing the interactions that have none.
+
+use super::incremental::RunPlan;
+use crate::interaction::Interaction;
+use crate::rules::Ruleset;
+use crate::scan::{self, redact::redact_interaction, result::InteractionResult};
+use crate::store::{ResultKey, Store, StoreError};
+use rayon::prelude::*;
+
+/// Interactions scanned together before their results are handed out.
+pub(super) const INTERACTIONS_PER_SLICE: usize = 4096;
+
+/// The stored line of a result.
+pub fn stored_line(r: &InteractionResult) -> Result<String, StoreError> {
+    serde_json::to_string(r).map_err(|source| StoreError::Encode {
+        what: "a result",
+        source,
+    })
+}
+
+/// A stored result line, when it can stand in for scanning again.
+pub(super) fn reuse(
+    store: &Store,
+    key: &ResultKey<'_>,
+    input_hash: &str,
+    plan: &RunPlan,
+) -> Result<Option<InteractionResult>, StoreError> {
+    Ok(store
+        .result_get(key, &result_hash(input_hash, plan.redact))?
+        .and_then(|line| serde_json::from_str::<InteractionResult>(&line).ok()))
+}
+
+/// Masks (unless `--no-redact`) and scans `fresh` (in slices, in parallel), stores
+/// interaction and result, and returns the results in order.
+pub(super) fn scan_and_store(
+    store: &mut Store,
+    fresh: &mut [(Interaction, String)],
+    ruleset: &Ruleset,
+    plan: &RunPlan,
+) -> Result<Vec<InteractionResult>, StoreError> {
+    let mut out = Vec::with_capacity(fresh.len());
+    for slice in fresh.chunks_mut(INTERACTIONS_PER_SLICE) {
+        let results: Vec<Result<(InteractionResult, String), StoreError>> = slice
+            .par_iter_mut()
+            .map(|(i, _)| {
+                if plan.redact {
+                    redact_interaction(i);
+                }
+                let r = scan::scan(i, ruleset);
+                let line = stored_line(&r)?;
+                Ok((r, line))
+            })
+            .collect();
+        for ((i, hash), scanned) in slice.iter().zip(results) {
+            let (r, line) = scanned?;
+            store.interaction_put(i, hash)?;
+            let key = ResultKey {
+                interaction_id: &i.id,
+                source: &i.source,
+                ruleset_sha256: &ruleset.sha256,
+            };
+            store.result_put(&key, &result_hash(hash, plan.redact), &line)?;
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// What a stored result line is tied to besides its key: the content of its input,
+/// the version of callqa that scored it (a new release, a scanner fix, scores
+/// again instead of handing out lines an older one wrote), and whether numbers were
+/// masked (a `--no-redact` run never hands out a masked line, nor the reverse).
+pub fn result_hash(input_hash: &str, redact: bool) -> String {
+    let clear = if redact { "" } else { "+clear" };
+    format!(
+        "{input_hash}@callqa-{}/{RESULT_FORMAT}{clear}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Raised when scoring changes within a release (results stored before are then
+/// scored again): 2 = numbers masked before scoring, except phrases end at
+/// sentence punctuation.
+pub(super) const RESULT_FORMAT: u32 = 2;
