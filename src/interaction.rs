@@ -97,8 +97,9 @@ impl Turn {
     }
 }
 
-/// An interaction ready to be scanned.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// An interaction ready to be scanned (and, in this JSON form, as the state store
+/// keeps it).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Interaction {
     pub id: String,
     pub kind: Option<InteractionKind>,

@@ -1,59 +1,12 @@
 //! Scanned interactions, kept so that `callqa rescore` can apply a new ruleset to the
 //! whole archive without reading or transcribing anything again. The stored form
 //! holds every field of [`Interaction`], so the rebuilt interaction is equal to the
-//! one first scanned and scores identically. Texts are stored as scanned: with
+//! one first scanned and scores identically (the stored JSON is [`Interaction`]'s own
+//! serde form). Texts are stored as scanned: with
 //! customers' numbers masked unless the run was told `--no-redact`.
 
 use super::{timestamp, Store, StoreError};
-use crate::interaction::{Interaction, InteractionKind, Roles, Turn};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-/// [`Interaction`] as stored (JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredInteraction {
-    pub id: String,
-    pub kind: Option<InteractionKind>,
-    pub source: String,
-    pub agent_id: String,
-    pub started_at: Option<chrono::DateTime<chrono::FixedOffset>>,
-    pub duration_s: f64,
-    pub roles: Roles,
-    pub turns: Vec<Turn>,
-    pub measured: BTreeMap<String, f64>,
-}
-
-impl From<&Interaction> for StoredInteraction {
-    fn from(i: &Interaction) -> Self {
-        StoredInteraction {
-            id: i.id.clone(),
-            kind: i.kind,
-            source: i.source.clone(),
-            agent_id: i.agent_id.clone(),
-            started_at: i.started_at,
-            duration_s: i.duration_s,
-            roles: i.roles,
-            turns: i.turns.clone(),
-            measured: i.measured.clone(),
-        }
-    }
-}
-
-impl From<StoredInteraction> for Interaction {
-    fn from(s: StoredInteraction) -> Self {
-        Interaction {
-            id: s.id,
-            kind: s.kind,
-            source: s.source,
-            agent_id: s.agent_id,
-            started_at: s.started_at,
-            duration_s: s.duration_s,
-            roles: s.roles,
-            turns: s.turns,
-            measured: s.measured,
-        }
-    }
-}
+use crate::interaction::Interaction;
 
 impl Store {
     /// Stores (or replaces) an interaction read from the input with hash `input_hash`.
@@ -62,8 +15,10 @@ impl Store {
         interaction: &Interaction,
         input_hash: &str,
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(&StoredInteraction::from(interaction))
-            .map_err(self.corrupt("interaction to store"))?;
+        let body = serde_json::to_string(interaction).map_err(|source| StoreError::Encode {
+            what: "an interaction",
+            source,
+        })?;
         self.conn
             .execute(
                 "INSERT INTO interactions (interaction_id, source, input_hash, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -91,9 +46,9 @@ impl Store {
             .map_err(self.sql("read stored interactions"))?;
         while let Some(row) = rows.next().map_err(self.sql("read stored interactions"))? {
             let body: String = row.get(0).map_err(self.sql("read stored interactions"))?;
-            let stored: StoredInteraction =
+            let stored: Interaction =
                 serde_json::from_str(&body).map_err(self.corrupt("stored interaction"))?;
-            f(stored.into())?;
+            f(stored)?;
         }
         Ok(())
     }
@@ -135,9 +90,9 @@ impl Store {
         while let Some(row) = rows.next().map_err(self.sql(what))? {
             let body: String = row.get(0).map_err(self.sql(what))?;
             let hash: String = row.get(1).map_err(self.sql(what))?;
-            let stored: StoredInteraction =
+            let stored: Interaction =
                 serde_json::from_str(&body).map_err(self.corrupt("stored interaction"))?;
-            out.push((stored.into(), hash));
+            out.push((stored, hash));
         }
         Ok(out)
     }

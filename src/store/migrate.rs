@@ -31,7 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
         interaction_id TEXT NOT NULL,
         source         TEXT NOT NULL,
         input_hash     TEXT NOT NULL,
-        body           TEXT NOT NULL,       -- StoredInteraction JSON
+        body           TEXT NOT NULL,       -- Interaction JSON
         updated_at     TEXT NOT NULL,
         PRIMARY KEY (interaction_id, source)
     );

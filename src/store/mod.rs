@@ -24,7 +24,6 @@ mod transcripts;
 
 pub use error::StoreError;
 pub use inputs::{hash_file, InputRecord, InputState};
-pub use interactions::StoredInteraction;
 pub use problems::StoredProblem;
 pub use results::{ResultKey, StoredResult};
 pub use samples::SampleMember;
