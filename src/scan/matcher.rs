@@ -285,19 +285,16 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 rule_hits.outside_window.push(evidence);
             }
         }
-        // Trigger occurrences: per rule, leftmost-longest without overlaps.
+        // Trigger occurrences: one per rule and turn, the leftmost (longest there).
+        // "太差了，我要投诉" is one complaint to answer, and the window the first
+        // trigger opens holds every later one's.
         triggers.sort_unstable();
         let mut rule_now = usize::MAX;
-        let mut next_free = 0;
         for c in triggers.iter() {
-            if c.rule != rule_now {
-                rule_now = c.rule;
-                next_free = 0;
-            }
-            if c.start < next_free {
+            if c.rule == rule_now {
                 continue;
             }
-            next_free = c.end();
+            rule_now = c.rule;
             let norm = norm.get_or_insert_with(|| normalize(&turn.text));
             // Most triggers are answered and never shown: the turn text is filled
             // in only for those that become evidence.
