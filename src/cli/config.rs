@@ -1,12 +1,16 @@
-//! The checked run configuration of `callqa scan`: built from raw arguments, it owns
-//! the compiled ruleset and everything else the run needs, so a bad rule file or a
-//! bad option stops the run before any input is read.
+//! The checked configuration of each command that runs a job (`scan`, `rescore`,
+//! `export`, `sample`): built from the raw arguments, it owns the compiled ruleset
+//! and everything else the run needs, so a bad rule file or a bad option stops the
+//! command before any input or database is touched.
 
-use super::args::{AsrInputArg, ChannelsArg, ScanArgs};
+use super::args::{
+    AsrInputArg, ChannelsArg, ExportArgs, FormatArg, RescoreArgs, SampleArgs, ScanArgs,
+};
 use super::CliError;
 use crate::batch::shard::ShardSpec;
 use crate::batch::{CallOptions, SampleSpec};
 use crate::call::{AsrInput, ChannelLayout};
+use crate::output::export::ExportFormat;
 use crate::rules::Ruleset;
 use std::path::PathBuf;
 
@@ -25,14 +29,101 @@ pub struct ScanConfig {
     pub fail_under: Option<f64>,
 }
 
+/// `--jobs`: at least 1; the number of CPUs when not given.
+fn jobs(arg: Option<usize>) -> Result<usize, CliError> {
+    match arg {
+        Some(0) => Err(CliError::Usage("--jobs must be at least 1".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// `callqa rescore`.
+pub struct RescoreConfig {
+    pub ruleset: Ruleset,
+    pub out_dir: PathBuf,
+    pub db: PathBuf,
+    pub jobs: usize,
+    pub redact: bool,
+}
+
+impl RescoreConfig {
+    pub fn from_args(args: RescoreArgs) -> Result<RescoreConfig, CliError> {
+        let ruleset = Ruleset::load(&args.rules)?;
+        let jobs = jobs(args.jobs)?;
+        let db = args
+            .db
+            .unwrap_or_else(|| args.out.join(crate::store::DEFAULT_DB));
+        if !db.is_file() {
+            return Err(crate::store::StoreError::Missing { path: db }.into());
+        }
+        Ok(RescoreConfig {
+            ruleset,
+            out_dir: args.out,
+            db,
+            jobs,
+            redact: !args.no_redact,
+        })
+    }
+}
+
+/// `callqa export`.
+pub struct ExportConfig {
+    pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub format: ExportFormat,
+    pub db: PathBuf,
+}
+
+impl ExportConfig {
+    pub fn from_args(args: ExportArgs) -> Result<ExportConfig, CliError> {
+        let since = args
+            .since
+            .as_deref()
+            .map(crate::output::export::parse_since)
+            .transpose()
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        Ok(ExportConfig {
+            since,
+            format: match args.format {
+                FormatArg::Jsonl => ExportFormat::Jsonl,
+                FormatArg::Csv => ExportFormat::Csv,
+            },
+            db: args.db,
+        })
+    }
+}
+
+/// `callqa sample`.
+pub struct SampleConfig {
+    pub inputs: Vec<PathBuf>,
+    pub rate: f64,
+    pub seed: u64,
+    pub db: Option<PathBuf>,
+    pub calls: CallOptions,
+}
+
+impl SampleConfig {
+    pub fn from_args(args: SampleArgs) -> Result<SampleConfig, CliError> {
+        let rate =
+            crate::sample::check_rate(args.rate).map_err(|e| CliError::Usage(e.to_string()))?;
+        Ok(SampleConfig {
+            inputs: args.inputs,
+            rate,
+            seed: args.seed,
+            db: args.db,
+            calls: CallOptions {
+                default_layout: Default::default(),
+                manifests: args.manifest,
+                asr_input: Default::default(),
+            },
+        })
+    }
+}
+
 impl ScanConfig {
     pub fn from_args(args: ScanArgs) -> Result<ScanConfig, CliError> {
         let ruleset = Ruleset::load(&args.rules)?;
-        let jobs = match args.jobs {
-            Some(0) => return Err(CliError::Usage("--jobs must be at least 1".into())),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let jobs = jobs(args.jobs)?;
         // A missing INPUT is a typo or an unmounted archive: stop before anything
         // (the outputs of the last good run included) is touched.
         for input in &args.inputs {

@@ -2,9 +2,10 @@
 //! to stdout as JSON Lines or CSV ([`crate::output::export`]). Reads only: works while a
 //! scan writes to the same database.
 
-use super::args::{ExportArgs, FormatArg};
+use super::args::ExportArgs;
+use super::config::ExportConfig;
 use super::{CliError, Outcome};
-use crate::output::export::{self, ExportError, ExportFormat};
+use crate::output::export::{self, ExportError};
 use crate::reporter::Reporter;
 use crate::store::Store;
 use std::io::Write;
@@ -14,18 +15,8 @@ pub fn run(
     stdout: &mut dyn Write,
     reporter: &dyn Reporter,
 ) -> Result<Outcome, CliError> {
-    let usage = |e: ExportError| CliError::Usage(e.to_string());
-    let format = match args.format {
-        FormatArg::Jsonl => ExportFormat::Jsonl,
-        FormatArg::Csv => ExportFormat::Csv,
-    };
-    let since = args
-        .since
-        .as_deref()
-        .map(export::parse_since)
-        .transpose()
-        .map_err(usage)?;
-    let store = Store::open_read_only(&args.db)?;
+    let ExportConfig { since, format, db } = ExportConfig::from_args(args)?;
+    let store = Store::open_read_only(&db)?;
     let n = match export::export(&store, since, format, stdout) {
         Ok(n) => n,
         // The reader went away (`callqa export | head`): what it wanted was written.
@@ -33,9 +24,6 @@ pub fn run(
         Err(ExportError::Store(e)) => return Err(CliError::from(e)),
         Err(e) => return Err(e.into()),
     };
-    reporter.status(&format!(
-        "exported {n} result(s) from {}",
-        args.db.display()
-    ));
+    reporter.status(&format!("exported {n} result(s) from {}", db.display()));
     Ok(Outcome::Done)
 }

@@ -5,6 +5,7 @@
 //! the database's results were last scored with (old) and under NEW.
 
 use super::args::RescoreArgs;
+use super::config::RescoreConfig;
 use super::scan_cmd::{finish, pool, rule_infos, slim};
 use super::{CliError, Outcome};
 use crate::aggregate::{aggregate, RuleStat};
@@ -26,21 +27,15 @@ pub const RESCORE_CSV: &str = "rescore.csv";
 const PER_TRANSACTION: usize = 4096;
 
 pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
-    let ruleset = Ruleset::load(&args.rules)?;
-    let jobs = match args.jobs {
-        Some(0) => return Err(CliError::Usage("--jobs must be at least 1".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| args.out.join(crate::store::DEFAULT_DB));
-    if !db.is_file() {
-        return Err(StoreError::Missing { path: db }.into());
-    }
-    std::fs::create_dir_all(&args.out).map_err(|source| CliError::CreateOut {
-        path: args.out.clone(),
+    let RescoreConfig {
+        ruleset,
+        out_dir,
+        db,
+        jobs,
+        redact,
+    } = RescoreConfig::from_args(args)?;
+    std::fs::create_dir_all(&out_dir).map_err(|source| CliError::CreateOut {
+        path: out_dir.clone(),
         source,
     })?;
     let mut store = Store::open(&db)?;
@@ -67,7 +62,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         None => Vec::new(),
     };
     let pool = pool(jobs)?;
-    let mut sink = DirSink::create(&args.out)?;
+    let mut sink = DirSink::create(&out_dir)?;
     // The inputs the last scan could not read stay on record.
     let problems = store.problems()?;
     for p in &problems {
@@ -91,7 +86,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         let next = (last.source.clone(), last.id.clone());
         let scanned: Vec<Rescored> = pool.install(|| {
             page.par_iter()
-                .map(|(i, _)| rescore_one(i, &ruleset, !args.no_redact))
+                .map(|(i, _)| rescore_one(i, &ruleset, redact))
                 .collect::<Result<_, _>>()
         })?;
         store.transaction(|store| {
@@ -105,7 +100,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
                     source: &i.source,
                     ruleset_sha256: &ruleset.sha256,
                 };
-                let hash = crate::batch::result_hash(hash, !args.no_redact);
+                let hash = crate::batch::result_hash(hash, redact);
                 store.result_put(&key, &hash, line)?;
             }
             Ok::<(), StoreError>(())
@@ -124,7 +119,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     let infos = rule_infos(&ruleset);
     let new_rules = aggregate(&kept, &infos, &ruleset.bands).rules;
     let old_rules = aggregate(&old, &infos, &ruleset.bands).rules;
-    let changed = write_comparison(&args.out.join(RESCORE_CSV), &old_rules, &new_rules)?;
+    let changed = write_comparison(&out_dir.join(RESCORE_CSV), &old_rules, &new_rules)?;
     finish(&mut sink, &ruleset, &kept, files, problems.len())?;
     reporter.status(&format!(
         "rescored {} interaction(s) with {} {} (sha256 {}) against {}: {changed} rule(s) changed hit counts; {} unreadable input(s) of the last scan kept on record; outputs and {RESCORE_CSV} in {}",
@@ -134,7 +129,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         &ruleset.sha256[..12],
         old_sha.as_deref().map_or("no earlier results".to_string(), |s| format!("the results of ruleset sha256 {}", &s[..12.min(s.len())])),
         problems.len(),
-        args.out.display()
+        out_dir.display()
     ));
     Ok(Outcome::Done)
 }

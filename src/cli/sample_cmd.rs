@@ -3,8 +3,9 @@
 //! earlier `scan --sample` recorded there are kept, as the next scan would keep them.
 
 use super::args::SampleArgs;
+use super::config::SampleConfig;
 use super::{CliError, Outcome};
-use crate::batch::{sample_items, CallOptions};
+use crate::batch::sample_items;
 use crate::reporter::Reporter;
 use crate::sample::{self, csv as sample_csv};
 use crate::store::Store;
@@ -16,22 +17,18 @@ pub fn run(
     stdout: &mut dyn Write,
     reporter: &dyn Reporter,
 ) -> Result<Outcome, CliError> {
-    let rate = sample::check_rate(args.rate).map_err(|e| CliError::Usage(e.to_string()))?;
-    let calls = CallOptions {
-        default_layout: Default::default(),
-        manifests: args.manifest,
-        asr_input: Default::default(),
-    };
-    let (items, problems) = sample_items(&args.inputs, &calls);
+    let config = SampleConfig::from_args(args)?;
+    let (items, problems) = sample_items(&config.inputs, &config.calls);
     for p in &problems {
         reporter.input_error(&p.source, &p.to_string());
     }
-    let selections = match &args.db {
+    let (rate, seed) = (config.rate, config.seed);
+    let selections = match &config.db {
         Some(db) => {
             let store = Store::open_read_only(db)?;
-            sample::preview(&store, &items, rate, args.seed)
+            sample::preview(&store, &items, rate, seed)
         }
-        None => sample::select(&items, rate, args.seed, &HashSet::new()),
+        None => sample::select(&items, rate, seed, &HashSet::new()),
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
     match sample_csv::write_rows(&mut *stdout, &selections) {
