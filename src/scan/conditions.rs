@@ -96,16 +96,20 @@ pub fn required_missing(
                 })
                 .collect();
             let first = unanswered.first()?;
+            let within_zh = match t.window {
+                TriggerWindow::Turns(n) => format!("{n} 轮"),
+                TriggerWindow::Seconds(s) => format!("{s} 秒"),
+            };
+            let (more_zh, more) = match unanswered.len() {
+                1 => (String::new(), String::new()),
+                n => (
+                    format!("，共 {n} 处未回应"),
+                    format!("; {n} trigger(s) unanswered"),
+                ),
+            };
             let detail = format!(
-                "{}: no answer in the {} after \"{}\" (turn {}){}",
-                rule.title,
-                t.window,
-                first.matched,
-                first.turn,
-                match unanswered.len() {
-                    1 => String::new(),
-                    n => format!("; {n} trigger(s) unanswered"),
-                }
+                "{}：“{}”（第 {} 轮）之后 {within_zh}内没有回应{more_zh}。 No answer in the {} after \"{}\" (turn {}){more}.",
+                rule.title, first.matched, first.turn, t.window, first.matched, first.turn,
             );
             Some((unanswered, detail))
         }
@@ -122,9 +126,10 @@ pub fn required_missing(
             if missing.is_empty() {
                 None
             } else {
+                let missing = missing.join("，");
                 Some((
                     hits.counted.clone(),
-                    format!("{}: missing {}", rule.title, missing.join(", ")),
+                    format!("{}：缺少 {missing}。 Missing {missing}.", rule.title),
                 ))
             }
         }
