@@ -3,29 +3,10 @@
 //! rule outcome in `samples/calls/expected.toml` must hold. Without the model the
 //! test fails when `CALLQA_REQUIRE_MODEL=1` (CI) and is a noted no-op otherwise.
 
+use crate::common::model;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn model() -> Option<PathBuf> {
-    let path = std::env::var_os("CALLQA_MODEL").map_or_else(
-        || PathBuf::from(callqa::model::DEFAULT_MODEL),
-        PathBuf::from,
-    );
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CALLQA_REQUIRE_MODEL").as_deref() != Ok("1"),
-        "{} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`",
-        path.display()
-    );
-    eprintln!(
-        "note: {} missing; set CALLQA_REQUIRE_MODEL=1 to make this a failure",
-        path.display()
-    );
-    None
-}
 
 fn scan(model: &Path, args: &[&str], out: &Path) -> Vec<serde_json::Value> {
     let output = Command::new(env!("CARGO_BIN_EXE_callqa"))

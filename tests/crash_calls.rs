@@ -7,24 +7,10 @@
 
 mod common;
 
-use common::s;
+use common::{model, s};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
-
-fn model() -> Option<PathBuf> {
-    let path = PathBuf::from(callqa::model::DEFAULT_MODEL);
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CALLQA_REQUIRE_MODEL").as_deref() != Ok("1"),
-        "{} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`",
-        path.display()
-    );
-    eprintln!("note: {} missing; this test did not run", path.display());
-    None
-}
 
 /// The five sample calls and four near copies (one byte of audio changed, so each
 /// is a recording of its own), with a manifest.

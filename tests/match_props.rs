@@ -100,6 +100,21 @@ proptest! {
     }
 }
 
+/// A chat of one agent message.
+fn one_agent_turn(text: &str) -> Interaction {
+    Interaction {
+        id: "p".into(),
+        kind: Some(InteractionKind::Chat),
+        source: "p".into(),
+        agent_id: "a".into(),
+        started_at: None,
+        duration_s: 0.0,
+        roles: Roles::Known,
+        turns: vec![Turn::new(Speaker::Agent, 0.0, 0.0, text)],
+        measured: Default::default(),
+    }
+}
+
 const NEAR_PIECES: &[&str] = &["不知道", "我", "您", "好", "。", "，", "x", " "];
 
 /// The hits of `不知道` a `near` (or `not-near`) `我` within `n` characters keeps,
@@ -152,17 +167,7 @@ proptest! {
             "[ruleset]\nname = \"p\"\nversion = \"1\"\npass-score = 80\n[[rule]]\nid = \"f\"\nkind = \"forbidden\"\nspeaker = \"any\"\nphrases = [\"不知道\"]\n{key} = {{ phrases = [\"我\"], within-chars = {n} }}\ndeduct = 1\n"
         );
         let ruleset = Ruleset::from_sources(&[(PathBuf::from("p.toml"), toml)]).unwrap();
-        let interaction = Interaction {
-            id: "p".into(),
-            kind: Some(InteractionKind::Chat),
-            source: "p".into(),
-            agent_id: "a".into(),
-            started_at: None,
-            duration_s: 0.0,
-            roles: Roles::Known,
-            turns: vec![Turn::new(Speaker::Agent, 0.0, 0.0, text.clone())],
-            measured: Default::default(),
-        };
+        let interaction = one_agent_turn(&text);
         let hits = find_hits(&interaction, &ruleset);
         let got: Vec<String> = hits.of(0).counted.iter().map(|e| e.matched.clone()).collect();
         prop_assert_eq!(got, naive_near(&text, n, near), "text {:?}", text);
@@ -199,17 +204,7 @@ proptest! {
             ));
         }
         let ruleset = Ruleset::from_sources(&[(PathBuf::from("p.toml"), toml)]).unwrap();
-        let interaction = Interaction {
-            id: "p".into(),
-            kind: Some(InteractionKind::Chat),
-            source: "p".into(),
-            agent_id: "a".into(),
-            started_at: None,
-            duration_s: 0.0,
-            roles: Roles::Known,
-            turns: vec![Turn::new(Speaker::Agent, 0.0, 0.0, text.clone())],
-            measured: Default::default(),
-        };
+        let interaction = one_agent_turn(&text);
         let hits = find_hits(&interaction, &ruleset);
         let norm = normalize(&text);
         for (i, p) in GATED_PATTERNS.iter().enumerate() {

@@ -112,3 +112,26 @@ pub fn ruleset_id() -> callqa::scan::result::RulesetId {
         sha256: "9f2c4e1a7b3d5f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718".into(),
     }
 }
+
+/// The speech model for end-to-end tests (`CALLQA_MODEL` or the default path).
+/// Missing, it fails the test under `CALLQA_REQUIRE_MODEL=1` (CI) and is a noted
+/// no-op otherwise.
+pub fn model() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("CALLQA_MODEL").map_or_else(
+        || std::path::PathBuf::from(callqa::model::DEFAULT_MODEL),
+        std::path::PathBuf::from,
+    );
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CALLQA_REQUIRE_MODEL").as_deref() != Ok("1"),
+        "{} is missing and CALLQA_REQUIRE_MODEL=1; run `cargo run --release -- model fetch`",
+        path.display()
+    );
+    eprintln!(
+        "note: {} missing; set CALLQA_REQUIRE_MODEL=1 to make this a failure",
+        path.display()
+    );
+    None
+}
