@@ -10,6 +10,8 @@ cargo fmt --all -- --check
 scripts/check_layers.sh
 # --release shares the build (and the whisper.cpp compile) with the tests below.
 cargo clippy --release --all-targets -- -D warnings
+# The API docs build without broken links.
+RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --quiet
 # Every rule's example sentences behave as written.
 cargo run --release --quiet -- rules test rules
 cargo test --release

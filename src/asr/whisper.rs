@@ -46,7 +46,7 @@ pub struct WhisperSettings {
     /// Temperature step for whisper's fallback when greedy decoding fails its
     /// quality checks; 0 disables fallback.
     pub temperature_increment: f32,
-    /// Suppress non-speech tokens such as "(music)" or "[applause]".
+    /// Suppress non-speech tokens such as `(music)` or `[applause]`.
     pub suppress_non_speech: bool,
     /// Use whisper.cpp's flash attention kernels.
     pub flash_attn: bool,

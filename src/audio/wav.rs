@@ -1,6 +1,6 @@
 //! Reads a validated WAV stream as 16 kHz 16-bit channels. PCM and float samples
 //! go through hound (well kept, handles the integer widths), fed a canonical
-//! header (see [`read_hound`]); G.711 mu-law and A-law, which hound refuses, are
+//! header (see `read_hound`); G.711 mu-law and A-law, which hound refuses, are
 //! expanded here from the data chunk. Samples are streamed block by block into the
 //! resampler and handed on as they come out ([`stream`]), so a call of any length
 //! can be processed in constant memory; [`decode`] collects them, and then memory

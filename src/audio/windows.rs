@@ -31,7 +31,7 @@ impl<'a> WindowFiller<'a> {
 
     /// Takes the channel's samples from sample `start` on (blocks come in order,
     /// without gaps) and hands every window they complete to `ready`, with the
-    /// window's index: the same samples as [`PackedSpeech::samples`] gives for it.
+    /// window's index: the same samples as `PackedSpeech::samples` (the in-memory reference of the tests) gives for it.
     pub fn push(&mut self, start: usize, block: &[i16], ready: &mut dyn FnMut(usize, Vec<f32>)) {
         let end = start + block.len();
         while let Some(window) = self.windows.get(self.next) {

@@ -1,6 +1,6 @@
 //! The batch run: read every input, turn it into interactions (transcribing calls),
 //! scan them in parallel and hand the results, in input order, to a consumer. A bad
-//! input becomes an [`InputProblem`](crate::input::InputProblem) and the batch goes
+//! input becomes an [`InputProblem`] and the batch goes
 //! on. The run is store-backed ([`incremental`]): inputs are remembered by content
 //! hash, transcripts are cached and unchanged results handed out again.
 

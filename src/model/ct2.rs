@@ -2,7 +2,7 @@
 //! their weights can be rewritten for whisper.cpp.
 //!
 //! Layout (little-endian): u32 binary version; string spec name; u32 spec revision;
-//! u32 variable count; per variable: string name, u8 rank, u32 dims[rank], u8 dtype,
+//! u32 variable count; per variable: string name, u8 rank, `u32 dims[rank]`, u8 dtype,
 //! u32 byte count, data; then u32 alias count and (alias, target) string pairs.
 //! A string is a u16 length followed by that many bytes, the last one NUL.
 

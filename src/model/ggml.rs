@@ -5,7 +5,7 @@
 //! `0x67676d6c`; eleven i32 hparams ending with ftype; i32 n_mel, i32 n_fft and
 //! n_mel * n_fft f32 mel filters; i32 vocabulary size and per token a u32 length and
 //! its bytes; then tensors until end of file, each: i32 n_dims, i32 name length,
-//! i32 ggml type, i32 ne[n_dims] (fastest-varying first), the name, the data.
+//! i32 ggml type, `i32 ne[n_dims]` (fastest-varying first), the name, the data.
 
 use super::ModelError;
 use std::fmt;
