@@ -31,8 +31,12 @@ pub fn run(cmd: DbCommand, stdout: &mut dyn Write) -> Result<Outcome, CliError> 
         DbCommand::Rebuild { db } => {
             let report = repair::rebuild(&db)?;
             for (table, copied, lost) in &report.tables {
-                writeln!(stdout, "{table}: {copied} row(s) copied, {lost} unreadable")
-                    .map_err(io)?;
+                if *lost == repair::TABLE_UNREADABLE {
+                    writeln!(stdout, "{table}: unreadable, nothing copied").map_err(io)?;
+                } else {
+                    writeln!(stdout, "{table}: {copied} row(s) copied, {lost} unreadable")
+                        .map_err(io)?;
+                }
             }
             writeln!(
                 stdout,

@@ -73,10 +73,15 @@ pub fn check(path: &Path) -> Result<CheckReport, StoreError> {
     Ok(CheckReport { rows, problems })
 }
 
+/// The `lost` count of a table that could not be read at all (its row count is
+/// unknown).
+pub const TABLE_UNREADABLE: u64 = u64::MAX;
+
 /// What [`rebuild`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RebuildReport {
-    /// Per table: rows copied and rows that could not be read.
+    /// Per table: rows copied and rows that could not be read
+    /// ([`TABLE_UNREADABLE`] when the whole table was lost).
     pub tables: Vec<(&'static str, u64, u64)>,
     /// Where the damaged file now is.
     pub kept_as: PathBuf,
@@ -176,9 +181,12 @@ fn copy_table(
             .map_err(|e| sql_error(new_path, "copy a row", e))?;
         Ok(())
     };
-    let max_rowid: Option<i64> = old
-        .query_row(&format!("SELECT max(rowid) FROM {table}"), [], |r| r.get(0))
-        .unwrap_or(None);
+    let max_rowid: Option<i64> =
+        match old.query_row(&format!("SELECT max(rowid) FROM {table}"), [], |r| r.get(0)) {
+            Ok(max) => max,
+            // The table's own pages are gone: nothing of it can be read.
+            Err(_) => return Ok((0, TABLE_UNREADABLE)),
+        };
     let Some(max_rowid) = max_rowid else {
         return Ok((0, 0));
     };
