@@ -34,11 +34,10 @@ impl<W: Write> SafeWriter<W> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.0.write_record(
-            record
-                .into_iter()
-                .map(|c| neutralize(c.as_ref()).into_owned()),
-        )
+        for cell in record {
+            self.0.write_field(neutralize(cell.as_ref()).as_bytes())?;
+        }
+        self.0.write_record(None::<&[u8]>)
     }
 
     pub fn flush(&mut self) -> Result<(), ::csv::Error> {

@@ -121,55 +121,23 @@ pub(super) fn compile_rule(
                     .into(),
             );
         }
-        for p in &raw_phrases {
-            let n = normalize_str(p.get_ref());
-            if n.is_empty() {
-                err(p.span().start, format!("phrase {:?} is empty after normalization (spaces and punctuation are ignored)", p.get_ref()));
-            } else {
-                phrases.push(n);
-            }
-        }
+        let hint = " (spaces and punctuation are ignored)";
+        phrases.extend(
+            raw_phrases
+                .iter()
+                .filter_map(|p| normalized_phrase(p, "phrase", hint, &mut err)),
+        );
         for p in &spec.patterns {
-            // Patterns run over normalized text: their literal characters are
-            // normalized the same way (Traditional, numerals), one for one.
-            let folded = fold_pattern(p.get_ref());
-            match regex::RegexBuilder::new(&folded)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-            {
-                Ok(re) if re.is_match("") => {
-                    err(
-                        p.span().start,
-                        format!(
-                            "pattern {:?} matches empty text; every position would be a hit",
-                            p.get_ref()
-                        ),
-                    );
-                }
-                Ok(re) => {
-                    pattern_words.extend(crate::text::sound_alike::pattern_words(&folded));
-                    patterns.push(re)
-                }
-                Err(e) => err(
-                    p.span().start,
-                    format!("bad regex {:?}: {}", p.get_ref(), one_line(&e.to_string())),
-                ),
+            if let Some((re, folded)) = compiled_pattern(p, "pattern", &mut err) {
+                pattern_words.extend(crate::text::sound_alike::pattern_words(&folded));
+                patterns.push(re);
             }
         }
-        for p in &spec.except {
-            let n = normalize_str(p.get_ref());
-            if n.is_empty() {
-                err(
-                    p.span().start,
-                    format!(
-                        "except phrase {:?} is empty after normalization",
-                        p.get_ref()
-                    ),
-                );
-            } else {
-                except.push(n);
-            }
-        }
+        except.extend(
+            spec.except
+                .iter()
+                .filter_map(|p| normalized_phrase(p, "except phrase", "", &mut err)),
+        );
     }
 
     // Window.
@@ -386,7 +354,63 @@ fn metric_names() -> String {
 
 /// A regex's source with each non-ASCII character normalized as text is (when
 /// that gives exactly one character); ASCII, and so the regex syntax, is kept.
-pub(super) fn fold_pattern(pattern: &str) -> String {
+/// A phrase of a rule file normalized like the text it is matched in; an error
+/// (`{what} "…" is empty after normalization{hint}`) when nothing is left.
+pub(super) fn normalized_phrase(
+    p: &toml::Spanned<String>,
+    what: &str,
+    hint: &str,
+    err: &mut dyn FnMut(usize, String),
+) -> Option<String> {
+    let n = normalize_str(p.get_ref());
+    if n.is_empty() {
+        err(
+            p.span().start,
+            format!(
+                "{what} {:?} is empty after normalization{hint}",
+                p.get_ref()
+            ),
+        );
+        return None;
+    }
+    Some(n)
+}
+
+/// A regex of a rule file, compiled over normalized text (its literal characters
+/// are normalized the same way, one for one), with the folded source; an error
+/// when it does not parse or matches empty text.
+pub(super) fn compiled_pattern(
+    p: &toml::Spanned<String>,
+    what: &str,
+    err: &mut dyn FnMut(usize, String),
+) -> Option<(regex::Regex, String)> {
+    let folded = fold_pattern(p.get_ref());
+    match regex::RegexBuilder::new(&folded)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+    {
+        Ok(re) if re.is_match("") => {
+            err(
+                p.span().start,
+                format!(
+                    "{what} {:?} matches empty text; every position would be a hit",
+                    p.get_ref()
+                ),
+            );
+            None
+        }
+        Ok(re) => Some((re, folded)),
+        Err(e) => {
+            err(
+                p.span().start,
+                format!("bad regex {:?}: {}", p.get_ref(), one_line(&e.to_string())),
+            );
+            None
+        }
+    }
+}
+
+fn fold_pattern(pattern: &str) -> String {
     pattern
         .chars()
         .map(|c| {
@@ -403,7 +427,7 @@ pub(super) fn fold_pattern(pattern: &str) -> String {
         .collect()
 }
 
-pub(super) fn one_line(s: &str) -> String {
+fn one_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -4,12 +4,11 @@
 //! regex except contexts (`except-patterns`), and example sentences a rule must find
 //! or must not (`examples`). Checked as strictly as the rest of a rule file.
 
-use super::compile::{fold_pattern, one_line, REGEX_SIZE_LIMIT};
+use super::compile::{compiled_pattern, normalized_phrase};
 use super::error::{Locator, RuleError};
 use super::spec::{NearSpec, RuleSpec, SpeakerFilter};
 use super::vocab::RuleKind;
 use crate::interaction::Speaker;
-use crate::text::normalize::normalize_str;
 use toml::Spanned;
 
 /// The compiled conditions of one rule (all empty for a plain rule).
@@ -149,16 +148,7 @@ pub fn compile(
 }
 
 fn phrase(p: &Spanned<String>, what: &str, err: &mut dyn FnMut(usize, String)) -> Option<String> {
-    let n = normalize_str(p.get_ref());
-    if n.is_empty() {
-        err(
-            p.span().start,
-            format!("{what} {:?} is empty after normalization", p.get_ref()),
-        );
-        None
-    } else {
-        Some(n)
-    }
+    normalized_phrase(p, what, "", err)
 }
 
 fn pattern(
@@ -166,26 +156,7 @@ fn pattern(
     what: &str,
     err: &mut dyn FnMut(usize, String),
 ) -> Option<regex::Regex> {
-    match regex::RegexBuilder::new(&fold_pattern(p.get_ref()))
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-    {
-        Ok(re) if re.is_match("") => {
-            err(
-                p.span().start,
-                format!("{what} {:?} matches empty text", p.get_ref()),
-            );
-            None
-        }
-        Ok(re) => Some(re),
-        Err(e) => {
-            err(
-                p.span().start,
-                format!("bad regex {:?}: {}", p.get_ref(), one_line(&e.to_string())),
-            );
-            None
-        }
-    }
+    compiled_pattern(p, what, err).map(|(re, _)| re)
 }
 
 fn nearness(

@@ -217,11 +217,6 @@ fn is_mask(c: char) -> bool {
 /// away from one, as in `一三八，＊＊＊＊，五六七八`. Rules then see a masked number as
 /// digits, so `1[3-9]\d{9}` still finds a mobile number read out after it was masked.
 fn masks_a_digit(original: &str, i: usize, len: usize) -> bool {
-    let digit =
-        |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c) || numeral_digit(c).is_some();
-    let separator = |c: char| matches!(c, ' ' | '，' | ',' | '、' | '-' | '－' | '…');
-    let before = original[..i].chars().rev().skip_while(|&c| is_mask(c));
-    let after = original[i + len..].chars().skip_while(|&c| is_mask(c));
     let run = original[..i]
         .chars()
         .rev()
@@ -232,12 +227,22 @@ fn masks_a_digit(original: &str, i: usize, len: usize) -> bool {
             .chars()
             .take_while(|&c| is_mask(c))
             .count();
-    let near = |mut side: Box<dyn Iterator<Item = char> + '_>| match side.next() {
+    let left = original[..i].chars().rev().skip_while(|&c| is_mask(c));
+    let right = original[i + len..].chars().skip_while(|&c| is_mask(c));
+    digit_beyond(left, run) || digit_beyond(right, run)
+}
+
+/// Whether `beyond` (the characters past a run of `run` masks, on one side) starts
+/// with a digit, or, for a run of three or more, with one separator and a digit.
+fn digit_beyond(mut beyond: impl Iterator<Item = char>, run: usize) -> bool {
+    let digit =
+        |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c) || numeral_digit(c).is_some();
+    let separator = |c: char| matches!(c, ' ' | '，' | ',' | '、' | '-' | '－' | '…');
+    match beyond.next() {
         Some(c) if digit(c) => true,
-        Some(c) if run >= 3 && separator(c) => side.next().is_some_and(digit),
+        Some(c) if run >= 3 && separator(c) => beyond.next().is_some_and(digit),
         _ => false,
-    };
-    near(Box::new(before)) || near(Box::new(after))
+    }
 }
 
 /// Characters fast2s converts differently depending on the characters beside them
