@@ -2,7 +2,7 @@
 //! shards merged by concatenating their results, gives the same aggregates. This is
 //! what lets `callqa merge` recompute totals from shard outputs.
 
-use callqa::aggregate::{aggregate, Aggregates, RuleInfo};
+use callqa::aggregate::{aggregate, Aggregates, RuleInfo, Setup};
 use callqa::interaction::{InteractionKind, Roles, Speaker};
 use callqa::rules::Band;
 use callqa::scan::result::{Evidence, InteractionResult, RuleKind, RulesetId, Severity, Violation};
@@ -104,6 +104,7 @@ fn build(i: usize, (agent, day, score, hits): &Spec) -> InteractionResult {
             sha256: "h".into(),
         },
         score: *score,
+        dimension_scores: Default::default(),
         passed: *score >= 80,
         fatal: *score == 0,
         violations,
@@ -123,7 +124,7 @@ fn spec() -> impl Strategy<Value = Spec> {
 }
 
 fn agg(r: &[InteractionResult]) -> Aggregates {
-    aggregate(r, &rules(), &bands())
+    aggregate(r, &Setup::new(&rules(), &bands()))
 }
 
 proptest! {
@@ -152,13 +153,13 @@ proptest! {
         let n = results.len();
         prop_assert_eq!(whole.totals.stats.assessed, n);
         prop_assert_eq!(whole.agents.iter().map(|a| a.stats.assessed).sum::<usize>(), n);
-        prop_assert_eq!(whole.weeks.iter().map(|w| w.stats.passed).sum::<usize>(), whole.totals.stats.passed);
+        prop_assert_eq!(whole.periods.iter().map(|w| w.stats.passed).sum::<usize>(), whole.totals.stats.passed);
         for r in &whole.rules {
-            let weekly: usize = whole.rule_weeks.iter().filter(|w| w.stat.rule_id == r.rule_id).map(|w| w.stat.hits).sum();
+            let weekly: usize = whole.rule_periods.iter().filter(|w| w.stat.rule_id == r.rule_id).map(|w| w.stat.hits).sum();
             prop_assert_eq!(weekly, r.hits);
             prop_assert!(r.interactions_violated <= r.assessed);
         }
         // Ordered by (agent, week) without duplicates.
-        prop_assert!(whole.agents.windows(2).all(|w| (&w[0].agent_id, w[0].week) < (&w[1].agent_id, w[1].week)));
+        prop_assert!(whole.agents.windows(2).all(|w| (&w[0].agent_id, w[0].period) < (&w[1].agent_id, w[1].period)));
     }
 }

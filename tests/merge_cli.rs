@@ -173,7 +173,7 @@ fn merge_refuses_rules_the_shards_did_not_use() {
     let other = tmp.path().join("other-rules.toml");
     std::fs::write(
         &other,
-        read("rules/default.toml".into()).replace("2026.11.1", "2027.1"),
+        read("rules/default.toml".into()).replace("2026.12.1", "2027.1"),
     )
     .unwrap();
     let out = common::callqa(&[

@@ -3,10 +3,11 @@
 //! an escaped, offline report. The sample report is left in
 //! `target/tmp/sample-report/report.html` for looking at (docs/report.png).
 
-use callqa::aggregate::{aggregate, RuleInfo};
+use callqa::aggregate::{aggregate, RuleInfo, Setup};
 use callqa::interaction::{InteractionKind, Roles, Speaker, Turn};
 use callqa::output::{
-    DirSink, ReportSink, RunSummary, AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV,
+    DirSink, ReportSink, RunSummary, AGENTS_CSV, ASSESSMENT_CSV, REPORT_HTML, RESULTS_JSONL,
+    RULES_CSV, TEAMS_CSV,
 };
 use callqa::rules::Band;
 use callqa::scan::result::{
@@ -239,6 +240,7 @@ fn sample_results() -> Vec<InteractionResult> {
                     roles: Roles::Known,
                     ruleset: ruleset(),
                     score,
+                    dimension_scores: Default::default(),
                     passed: score >= 80 && !fatal,
                     fatal,
                     violations,
@@ -267,7 +269,7 @@ fn sample_results() -> Vec<InteractionResult> {
 }
 
 fn write_run(dir: &Path, results: &[InteractionResult], errors: &[InputErrorLine]) {
-    let aggregates = aggregate(results, &rules(), &bands());
+    let aggregates = aggregate(results, &Setup::new(&rules(), &bands()));
     let mut sink = DirSink::create(dir).unwrap();
     for r in results {
         sink.result(r).unwrap();
@@ -324,7 +326,14 @@ fn writes_every_file_with_results_in_the_order_given() {
     names.sort();
     assert_eq!(
         names,
-        [AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV],
+        [
+            AGENTS_CSV,
+            ASSESSMENT_CSV,
+            REPORT_HTML,
+            RESULTS_JSONL,
+            RULES_CSV,
+            TEAMS_CSV
+        ],
         "no temporary files left"
     );
 
@@ -349,7 +358,7 @@ fn writes_every_file_with_results_in_the_order_given() {
 
     let agents = std::fs::read_to_string(dir.path().join(AGENTS_CSV)).unwrap();
     let mut rows = agents.lines();
-    assert_eq!(rows.next(), Some("agent_id,week,assessed,passed,adherence_rate,wilson_low,wilson_high,mean_score,band,coefficient"));
+    assert_eq!(rows.next(), Some("agent_id,period,assessed,passed,adherence_rate,wilson_low,wilson_high,mean_score,band,coefficient,team"));
     assert_eq!(rows.count(), 12, "6 agents x 2 weeks");
     assert!(agents
         .lines()
@@ -408,7 +417,7 @@ fn a_sink_dropped_before_finishing_leaves_nothing_and_finish_is_once() {
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 
     let mut sink = DirSink::create(&out).unwrap();
-    let aggregates = aggregate(&results, &rules(), &bands());
+    let aggregates = aggregate(&results, &Setup::new(&rules(), &bands()));
     let summary = RunSummary::new(&ruleset(), 1, 0, 0);
     sink.finish(&aggregates, &[], &summary).unwrap();
     let err = sink.result(&results[0]).unwrap_err().to_string();

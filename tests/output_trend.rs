@@ -3,7 +3,7 @@
 //! counted from `sample.csv`, agent ids escaped, and no coverage section unless the
 //! run sampled. A sample page is left in `target/tmp/trend-report/report.html`.
 
-use callqa::aggregate::{aggregate, RuleInfo};
+use callqa::aggregate::{aggregate, RuleInfo, Setup};
 use callqa::interaction::{InteractionKind, Roles};
 use callqa::output::html::{self, Report};
 use callqa::output::{
@@ -48,6 +48,7 @@ fn result(id: &str, agent: &str, day: Option<&str>, passed: bool) -> Interaction
         roles: Roles::Known,
         ruleset: ruleset(),
         score: if passed { 100 } else { 60 },
+        dimension_scores: Default::default(),
         passed,
         fatal: false,
         violations: Vec::new(),
@@ -72,7 +73,7 @@ fn batch(
 }
 
 fn render(results: &[InteractionResult], coverage: &[SampleCoverage]) -> String {
-    let aggregates = aggregate(results, &rules(), &bands());
+    let aggregates = aggregate(results, &Setup::new(&rules(), &bands()));
     let summary = RunSummary::new(&ruleset(), 1, results.len(), 0).at("2026-11-23T01:00:00Z");
     html::render(&Report {
         summary: &summary,
@@ -294,7 +295,7 @@ fn agent_ids_are_escaped_in_the_trend_and_the_coverage() {
 fn the_coverage_section_appears_only_when_the_run_sampled() {
     let mut r = Vec::new();
     batch(&mut r, "A01", Some("2026-11-16"), 4, 3);
-    let aggregates = aggregate(&r, &rules(), &bands());
+    let aggregates = aggregate(&r, &Setup::new(&rules(), &bands()));
     let summary = RunSummary::new(&ruleset(), 1, r.len(), 0);
 
     let plain = tempfile::tempdir().unwrap();
@@ -385,7 +386,7 @@ fn sample_trend_report() {
         }
     }
     batch(&mut r, "A02", None, 2, 1);
-    let aggregates = aggregate(&r, &rules(), &bands());
+    let aggregates = aggregate(&r, &Setup::new(&rules(), &bands()));
     let summary = RunSummary::new(&ruleset(), 6, r.len(), 0).at("2026-11-23T01:00:00Z");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("trend-report");
     let _ = std::fs::remove_dir_all(&dir);

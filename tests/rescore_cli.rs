@@ -11,7 +11,7 @@ use std::path::Path;
 fn new_rules(dir: &Path) -> std::path::PathBuf {
     let text = std::fs::read_to_string("rules/default.toml").unwrap();
     let changed = text
-        .replace("version = \"2026.11.1\"", "version = \"2026.12.0\"")
+        .replace("version = \"2026.12.1\"", "version = \"2026.12.0\"")
         .replace(
             "phrases = [\"不知道\", \"不清楚\", \"不晓得\"]",
             "phrases = [\"不清楚\", \"不晓得\", \"催促\"]",

@@ -81,8 +81,21 @@ fn sample_csv_lists_every_row_with_rank() {
     ];
     let sel = sample::select(&items, 0.5, 1, &HashSet::new()).unwrap();
     let path = dir.path().join(sample_csv::SAMPLE_CSV);
-    sample_csv::write(&path, &sel).unwrap();
+    sample_csv::write(&path, &sel, false).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.starts_with('\u{feff}'), "no BOM without --excel");
+    sample_csv::write(&path, &sel, true).unwrap();
+    let with_bom = std::fs::read(&path).unwrap();
+    assert_eq!(
+        &with_bom[..3],
+        b"\xEF\xBB\xBF",
+        "--excel starts with a UTF-8 BOM"
+    );
+    assert_eq!(
+        &with_bom[3..],
+        text.as_bytes(),
+        "and is otherwise the same file"
+    );
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),

@@ -1,7 +1,7 @@
 //! Shards and merge: the shards of a run, merged, give the unsharded results and
 //! aggregates; shards are disjoint; conflicting or mixed-ruleset shards are refused.
 
-use callqa::aggregate::{aggregate, RuleInfo};
+use callqa::aggregate::{aggregate, RuleInfo, Setup};
 use callqa::batch::shard::ShardSpec;
 use callqa::output::merge::{merge, sort_results, MergeError};
 use callqa::output::{DirSink, ReportSink, RunSummary};
@@ -56,7 +56,7 @@ fn write(dir: &Path, run: &Run) {
     for e in &run.errors {
         sink.input_error(e).unwrap();
     }
-    let agg = aggregate(&run.results, &run.rules, &run.ruleset.bands);
+    let agg = aggregate(&run.results, &Setup::new(&run.rules, &run.ruleset.bands));
     let summary = RunSummary::new(&run.ruleset.id(), 0, run.results.len(), run.errors.len());
     sink.finish(&agg, &run.results, &summary).unwrap();
 }
@@ -95,8 +95,8 @@ fn merged_shards_equal_the_unsharded_run() {
     );
     let bands = &whole.ruleset.bands;
     assert_eq!(
-        aggregate(&merged.results, &whole.rules, bands),
-        aggregate(&whole.results, &whole.rules, bands)
+        aggregate(&merged.results, &Setup::new(&whole.rules, bands)),
+        aggregate(&whole.results, &Setup::new(&whole.rules, bands))
     );
 }
 

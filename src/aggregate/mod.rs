@@ -1,24 +1,29 @@
 //! Roll scored interactions up into what QA leads and HR systems read: adherence per
-//! agent and ISO week (with a Wilson interval and a score band), hit rates per rule,
-//! and run totals.
+//! agent, team and period (ISO week, month or quarter) with a Wilson interval, a
+//! score band and mean dimension scores; hit rates per rule; run totals; and the
+//! assessment (ranks, top/bottom 20 %, alerts) in [`assess`].
 //!
 //! [`aggregate`] is a pure function of the results: shards of a run can be merged by
 //! concatenating their results and aggregating again, and the output does not depend
 //! on the order results arrive in.
 
+pub mod assess;
 mod band;
+mod period;
 mod week;
 mod wilson;
 
+pub use assess::{Assessment, Group};
 pub use band::{band_for, BandRef};
+pub use period::{Period, PeriodKind};
 pub use week::Week;
 pub use wilson::{wilson, wilson_z, Interval, Z95};
 
-use crate::rules::Band;
+use crate::input::roster::{Roster, NO_TEAM};
+use crate::rules::{Band, Dimension};
 use crate::scan::result::{InteractionResult, RuleKind, Severity};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
-
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// What the aggregates need to know about a rule (the ruleset produces these).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleInfo {
@@ -54,13 +59,20 @@ pub struct Stats {
     pub mean_score: Option<f64>,
     /// The band of the mean score.
     pub band: Option<BandRef>,
+    /// Mean score of each dimension, in the ruleset's order; empty without dimensions
+    /// or interactions.
+    pub dimension_means: Vec<f64>,
 }
 
-/// One agent in one ISO week.
+/// One agent in one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AgentWeek {
+pub struct AgentPeriod {
     pub agent_id: String,
-    pub week: Week,
+    /// From the roster; empty when the agent is not in it.
+    pub name: String,
+    /// From the roster; [`NO_TEAM`] when the agent is not in it.
+    pub team: String,
+    pub period: Period,
     #[serde(flatten)]
     pub stats: Stats,
 }
@@ -69,14 +81,27 @@ pub struct AgentWeek {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentTotal {
     pub agent_id: String,
+    pub name: String,
+    pub team: String,
     #[serde(flatten)]
     pub stats: Stats,
 }
 
-/// All agents in one ISO week.
+/// One team in one period (`period` = `None`: over the whole run).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WeekTotal {
-    pub week: Week,
+pub struct TeamPeriod {
+    pub team: String,
+    pub period: Option<Period>,
+    /// Distinct agents with interactions.
+    pub agents: usize,
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+/// All agents in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodTotal {
+    pub period: Period,
     #[serde(flatten)]
     pub stats: Stats,
 }
@@ -98,10 +123,10 @@ pub struct RuleStat {
     pub hit_rate: Option<f64>,
 }
 
-/// A rule's counts in one ISO week.
+/// A rule's counts in one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RuleWeek {
-    pub week: Week,
+pub struct RulePeriod {
+    pub period: Period,
     #[serde(flatten)]
     pub stat: RuleStat,
 }
@@ -118,32 +143,91 @@ pub struct Totals {
 }
 
 /// Everything reported about a run. Every list has a fixed order: agents by
-/// (agent_id, week), agent totals by agent_id, weeks ascending with `unknown` last,
-/// rules by rule id, rule weeks by (week, rule id).
+/// (agent_id, period), agent totals by agent_id, teams by (team, period) with the
+/// run total of each team first, periods ascending with `unknown` last, rules by
+/// rule id, rule periods by (period, rule id), assessment by (period, centre rank).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Aggregates {
+    pub period_kind: PeriodKind,
+    pub dimensions: Vec<Dimension>,
     pub totals: Totals,
-    pub agents: Vec<AgentWeek>,
+    pub agents: Vec<AgentPeriod>,
     pub agent_totals: Vec<AgentTotal>,
-    pub weeks: Vec<WeekTotal>,
+    pub teams: Vec<TeamPeriod>,
+    pub periods: Vec<PeriodTotal>,
     pub rules: Vec<RuleStat>,
-    pub rule_weeks: Vec<RuleWeek>,
+    pub rule_periods: Vec<RulePeriod>,
+    pub assessment: Vec<Assessment>,
+    /// Agents with results who are not in the roster (empty without a roster).
+    pub unrostered: Vec<String>,
 }
 
-#[derive(Default, Clone, Copy)]
+/// What [`aggregate`] groups and rates by.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup<'a> {
+    /// Every rule of the ruleset, reported even when never hit.
+    pub rules: &'a [RuleInfo],
+    pub bands: &'a [Band],
+    pub dimensions: &'a [Dimension],
+    pub period: PeriodKind,
+    pub roster: Option<&'a Roster>,
+    /// Mean score under which two consecutive periods raise an alert.
+    pub alert_below: f64,
+}
+
+impl<'a> Setup<'a> {
+    /// Weekly, no dimensions, no roster, the default alert threshold.
+    pub fn new(rules: &'a [RuleInfo], bands: &'a [Band]) -> Setup<'a> {
+        Setup {
+            rules,
+            bands,
+            dimensions: &[],
+            period: PeriodKind::Week,
+            roster: None,
+            alert_below: crate::rules::DEFAULT_ALERT_BELOW,
+        }
+    }
+}
+
+/// A team and a period (`None`: the whole run).
+type TeamKey = (String, Option<Period>);
+
+#[derive(Default, Clone)]
 struct Tally {
     assessed: usize,
     passed: usize,
     fatal: usize,
     score_sum: u64,
+    /// Per dimension (ruleset order), the sum of its scores.
+    dimension_sums: Vec<u64>,
 }
 
 impl Tally {
-    fn add(&mut self, r: &InteractionResult) {
+    fn add(&mut self, r: &InteractionResult, dimensions: &[Dimension]) {
         self.assessed += 1;
         self.passed += usize::from(r.passed);
         self.fatal += usize::from(r.fatal);
         self.score_sum += u64::from(r.score);
+        if !dimensions.is_empty() {
+            self.dimension_sums.resize(dimensions.len(), 0);
+            for (sum, d) in self.dimension_sums.iter_mut().zip(dimensions) {
+                // A result scored without this dimension counts as untouched (100).
+                *sum += u64::from(r.dimension_scores.get(&d.id).copied().unwrap_or(100));
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.assessed += other.assessed;
+        self.passed += other.passed;
+        self.fatal += other.fatal;
+        self.score_sum += other.score_sum;
+        if self.dimension_sums.len() < other.dimension_sums.len() {
+            self.dimension_sums.resize(other.dimension_sums.len(), 0);
+        }
+        for (a, b) in self.dimension_sums.iter_mut().zip(&other.dimension_sums) {
+            *a += b;
+        }
     }
 
     fn stats(&self, bands: &[Band]) -> Stats {
@@ -157,6 +241,14 @@ impl Tally {
             wilson: wilson(self.passed, n),
             mean_score,
             band: mean_score.and_then(|m| band_for(m, bands)),
+            dimension_means: if n == 0 {
+                Vec::new()
+            } else {
+                self.dimension_sums
+                    .iter()
+                    .map(|s| *s as f64 / n as f64)
+                    .collect()
+            },
         }
     }
 }
@@ -168,18 +260,23 @@ struct RuleTally {
     assessed: usize,
 }
 
-/// Aggregates `results` (in any order) for the ruleset's rules and bands. Every rule
-/// in `rules` is reported, even when never hit; a rule id found in results but not in
-/// `rules` (results scored with another ruleset) is reported too, with the id as title.
-pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Band]) -> Aggregates {
+/// Aggregates `results` (in any order) as `setup` says. Every rule in
+/// `setup.rules` is reported, even when never hit; a rule id found in results but
+/// not there (results scored with another ruleset) is reported too, with the id as
+/// title.
+pub fn aggregate(results: &[InteractionResult], setup: &Setup<'_>) -> Aggregates {
+    let (bands, dims) = (setup.bands, setup.dimensions);
     let mut total = Tally::default();
-    let mut per_agent_week: BTreeMap<(&str, Week), Tally> = BTreeMap::new();
+    let mut per_agent_period: BTreeMap<(&str, Period), Tally> = BTreeMap::new();
     let mut per_agent: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut per_week: BTreeMap<Week, Tally> = BTreeMap::new();
+    let mut per_period: BTreeMap<Period, Tally> = BTreeMap::new();
 
     // Rules by id: the ruleset's, then ids only seen in results (another ruleset).
-    let mut by_id: BTreeMap<&str, RuleInfo> =
-        rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
+    let mut by_id: BTreeMap<&str, RuleInfo> = setup
+        .rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.clone()))
+        .collect();
     for r in results {
         for v in &r.violations {
             by_id.entry(&v.rule_id).or_insert_with(|| RuleInfo {
@@ -202,22 +299,25 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
     let infos: Vec<RuleInfo> = by_id.into_values().collect();
 
     let mut rule_total = vec![RuleTally::default(); infos.len()];
-    let mut rule_week: BTreeMap<Week, Vec<RuleTally>> = BTreeMap::new();
+    let mut rule_period: BTreeMap<Period, Vec<RuleTally>> = BTreeMap::new();
     let mut violations = 0;
 
     for r in results {
-        let week = Week::of(r.started_at.as_deref());
-        total.add(r);
-        per_agent_week
-            .entry((r.agent_id.as_str(), week))
+        let period = Period::of(setup.period, r.started_at.as_deref());
+        total.add(r, dims);
+        per_agent_period
+            .entry((r.agent_id.as_str(), period))
             .or_default()
-            .add(r);
-        per_agent.entry(r.agent_id.as_str()).or_default().add(r);
-        per_week.entry(week).or_default().add(r);
+            .add(r, dims);
+        per_agent
+            .entry(r.agent_id.as_str())
+            .or_default()
+            .add(r, dims);
+        per_period.entry(period).or_default().add(r, dims);
         violations += r.violations.len();
 
-        let weekly = rule_week
-            .entry(week)
+        let in_period = rule_period
+            .entry(period)
             .or_insert_with(|| vec![RuleTally::default(); infos.len()]);
         let mut checked = vec![false; infos.len()];
         let mut violated = vec![false; infos.len()];
@@ -228,7 +328,7 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
                 RuleKind::Required | RuleKind::Metric => 1,
             };
             rule_total[i].hits += hits;
-            weekly[i].hits += hits;
+            in_period[i].hits += hits;
             checked[i] = true;
             violated[i] = true;
         }
@@ -236,10 +336,37 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
             checked[slot[&**id]] = true;
         }
         for i in 0..infos.len() {
-            for t in [&mut rule_total[i], &mut weekly[i]] {
+            for t in [&mut rule_total[i], &mut in_period[i]] {
                 t.assessed += usize::from(checked[i]);
                 t.violated += usize::from(violated[i]);
             }
+        }
+    }
+
+    // Who is who: the roster's name and team, or no name and team "(none)".
+    let member = |agent: &str| -> (String, String) {
+        match setup.roster.and_then(|roster| roster.get(agent)) {
+            Some(m) => (m.name.clone(), m.team.clone()),
+            None => (String::new(), NO_TEAM.to_string()),
+        }
+    };
+    let unrostered: Vec<String> = match setup.roster {
+        Some(roster) => per_agent
+            .keys()
+            .filter(|a| roster.get(a).is_none())
+            .map(|a| a.to_string())
+            .collect(),
+        None => Vec::new(),
+    };
+
+    // Teams: per period and over the run, from the same tallies as the agents.
+    let mut per_team: BTreeMap<TeamKey, (Tally, BTreeSet<&str>)> = BTreeMap::new();
+    for ((agent, period), t) in &per_agent_period {
+        let team = member(agent).1;
+        for key in [(team.clone(), None), (team, Some(*period))] {
+            let (sum, agents) = per_team.entry(key).or_default();
+            sum.merge(t);
+            agents.insert(agent);
         }
     }
 
@@ -254,31 +381,54 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
         hit_rate: (t.assessed > 0).then(|| t.violated as f64 / t.assessed as f64),
     };
 
+    let agents: Vec<AgentPeriod> = per_agent_period
+        .iter()
+        .map(|((agent, period), t)| {
+            let (name, team) = member(agent);
+            AgentPeriod {
+                agent_id: agent.to_string(),
+                name,
+                team,
+                period: *period,
+                stats: t.stats(bands),
+            }
+        })
+        .collect();
+    let assessment = assess::assess(&agents, setup.alert_below);
     Aggregates {
+        period_kind: setup.period,
+        dimensions: dims.to_vec(),
         totals: Totals {
             stats: total.stats(bands),
             agents: per_agent.len(),
             violations,
         },
-        agents: per_agent_week
-            .iter()
-            .map(|((agent, week), t)| AgentWeek {
-                agent_id: agent.to_string(),
-                week: *week,
-                stats: t.stats(bands),
-            })
-            .collect(),
         agent_totals: per_agent
             .iter()
-            .map(|(agent, t)| AgentTotal {
-                agent_id: agent.to_string(),
+            .map(|(agent, t)| {
+                let (name, team) = member(agent);
+                AgentTotal {
+                    agent_id: agent.to_string(),
+                    name,
+                    team,
+                    stats: t.stats(bands),
+                }
+            })
+            .collect(),
+        agents,
+        teams: per_team
+            .into_iter()
+            .map(|((team, period), (t, agents))| TeamPeriod {
+                team,
+                period,
+                agents: agents.len(),
                 stats: t.stats(bands),
             })
             .collect(),
-        weeks: per_week
+        periods: per_period
             .iter()
-            .map(|(week, t)| WeekTotal {
-                week: *week,
+            .map(|(period, t)| PeriodTotal {
+                period: *period,
                 stats: t.stats(bands),
             })
             .collect(),
@@ -287,15 +437,17 @@ pub fn aggregate(results: &[InteractionResult], rules: &[RuleInfo], bands: &[Ban
             .zip(&rule_total)
             .map(|(info, t)| stat(info, t))
             .collect(),
-        rule_weeks: rule_week
+        rule_periods: rule_period
             .iter()
-            .flat_map(|(week, tallies)| {
-                infos.iter().zip(tallies).map(|(info, t)| RuleWeek {
-                    week: *week,
+            .flat_map(|(period, tallies)| {
+                infos.iter().zip(tallies).map(|(info, t)| RulePeriod {
+                    period: *period,
                     stat: stat(info, t),
                 })
             })
             .collect(),
+        assessment,
+        unrostered,
     }
 }
 

@@ -62,6 +62,7 @@ fn result(
             sha256: "0".into(),
         },
         score,
+        dimension_scores: Default::default(),
         passed: score >= 80,
         fatal: false,
         violations,
@@ -144,11 +145,11 @@ fn sample() -> Vec<InteractionResult> {
 
 #[test]
 fn agent_weeks_are_ordered_and_counted() {
-    let a = aggregate(&sample(), &rules(), &bands());
+    let a = aggregate(&sample(), &Setup::new(&rules(), &bands()));
     let keys: Vec<(String, String)> = a
         .agents
         .iter()
-        .map(|r| (r.agent_id.clone(), r.week.to_string()))
+        .map(|r| (r.agent_id.clone(), r.period.to_string()))
         .collect();
     assert_eq!(
         keys,
@@ -179,7 +180,7 @@ fn agent_weeks_are_ordered_and_counted() {
 
 #[test]
 fn totals_weeks_and_agents() {
-    let a = aggregate(&sample(), &rules(), &bands());
+    let a = aggregate(&sample(), &Setup::new(&rules(), &bands()));
     let t = &a.totals;
     assert_eq!(
         (t.stats.assessed, t.stats.passed, t.agents, t.violations),
@@ -187,9 +188,9 @@ fn totals_weeks_and_agents() {
     );
     assert_eq!(t.stats.mean_score, Some(74.0));
     let weeks: Vec<String> = a
-        .weeks
+        .periods
         .iter()
-        .map(|w| format!("{}:{}", w.week, w.stats.assessed))
+        .map(|w| format!("{}:{}", w.period, w.stats.assessed))
         .collect();
     assert_eq!(weeks, ["2026-W47:3", "2026-W48:1", "unknown:1"]);
     let agents: Vec<String> = a
@@ -202,7 +203,7 @@ fn totals_weeks_and_agents() {
 
 #[test]
 fn rule_hits_count_evidence_for_forbidden_and_violations_otherwise() {
-    let a = aggregate(&sample(), &rules(), &bands());
+    let a = aggregate(&sample(), &Setup::new(&rules(), &bands()));
     let ids: Vec<&str> = a.rules.iter().map(|r| r.rule_id.as_str()).collect();
     assert_eq!(
         ids,
@@ -224,9 +225,9 @@ fn rule_hits_count_evidence_for_forbidden_and_violations_otherwise() {
         (2, 2, Some(0.4))
     );
     let w47: Vec<(usize, usize)> = a
-        .rule_weeks
+        .rule_periods
         .iter()
-        .filter(|r| r.week.to_string() == "2026-W47")
+        .filter(|r| r.period.to_string() == "2026-W47")
         .map(|r| (r.stat.hits, r.stat.interactions_violated))
         .collect();
     assert_eq!(w47, [(5, 2), (0, 0), (1, 1)]);
@@ -242,7 +243,7 @@ fn unchecked_rules_have_no_rate_and_unknown_ids_are_kept() {
         vec![violation("forbidden.other", RuleKind::Forbidden, 1)],
     );
     r.passed_rules.clear();
-    let a = aggregate(&[r], &rules(), &bands());
+    let a = aggregate(&[r], &Setup::new(&rules(), &bands()));
     let greeting = a
         .rules
         .iter()
@@ -263,18 +264,18 @@ fn unchecked_rules_have_no_rate_and_unknown_ids_are_kept() {
 #[test]
 fn order_of_results_does_not_matter_and_shards_merge_by_concatenation() {
     let all = sample();
-    let whole = aggregate(&all, &rules(), &bands());
+    let whole = aggregate(&all, &Setup::new(&rules(), &bands()));
     let mut reversed = all.clone();
     reversed.reverse();
-    assert_eq!(aggregate(&reversed, &rules(), &bands()), whole);
+    assert_eq!(aggregate(&reversed, &Setup::new(&rules(), &bands())), whole);
     let (a, b) = all.split_at(2);
     let merged: Vec<InteractionResult> = b.iter().chain(a).cloned().collect();
-    assert_eq!(aggregate(&merged, &rules(), &bands()), whole);
+    assert_eq!(aggregate(&merged, &Setup::new(&rules(), &bands())), whole);
 }
 
 #[test]
 fn empty_input_has_no_rates() {
-    let a = aggregate(&[], &rules(), &bands());
+    let a = aggregate(&[], &Setup::new(&rules(), &bands()));
     assert_eq!(a.totals.stats.assessed, 0);
     assert_eq!(a.totals.stats.adherence_rate, None);
     assert_eq!(a.totals.stats.wilson, None);

@@ -109,6 +109,33 @@ pub struct ScanArgs {
     /// SCORE (0..=100); outputs are written either way. For gating in job systems.
     #[arg(long, value_name = "SCORE")]
     pub fail_under: Option<f64>,
+    #[command(flatten)]
+    pub assess: AssessArgs,
+}
+
+/// How the aggregates and the assessment are grouped and written (scan, rescore,
+/// merge).
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Roster CSV (agent_id,name,team; more columns allowed): names and teams for
+    /// teams.csv, assessment.csv and the report.
+    #[arg(long, value_name = "CSV")]
+    pub roster: Option<PathBuf>,
+    /// Period of agents.csv, teams.csv, assessment.csv and the report: ISO week
+    /// (2026-W47), calendar month (2026-11) or quarter (2026-Q4).
+    #[arg(long, value_enum, default_value_t = PeriodArg::Week)]
+    pub period: PeriodArg,
+    /// Start every CSV with a UTF-8 byte order mark, so that Excel in a Chinese
+    /// locale opens it right.
+    #[arg(long)]
+    pub excel: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    Week,
+    Month,
+    Quarter,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +174,8 @@ pub struct RescoreArgs {
     /// Keep customers' numbers in clear, in the outputs and in the stored results.
     #[arg(long)]
     pub no_redact: bool,
+    #[command(flatten)]
+    pub assess: AssessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +189,8 @@ pub struct MergeArgs {
     /// The rules the shards were scanned with (for rule titles and score bands).
     #[arg(long, default_value = "rules", value_name = "PATH")]
     pub rules: PathBuf,
+    #[command(flatten)]
+    pub assess: AssessArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,12 +4,15 @@
 //! command before any input or database is touched.
 
 use super::args::{
-    AsrInputArg, ChannelsArg, ExportArgs, FormatArg, RescoreArgs, SampleArgs, ScanArgs,
+    AsrInputArg, AssessArgs, ChannelsArg, ExportArgs, FormatArg, PeriodArg, RescoreArgs,
+    SampleArgs, ScanArgs,
 };
 use super::CliError;
+use crate::aggregate::PeriodKind;
 use crate::batch::shard::ShardSpec;
 use crate::batch::{CallOptions, SampleSpec};
 use crate::call::{AsrInput, ChannelLayout};
+use crate::input::roster::Roster;
 use crate::output::export::ExportFormat;
 use crate::rules::Ruleset;
 use std::path::PathBuf;
@@ -27,6 +30,32 @@ pub struct ScanConfig {
     pub sample: Option<SampleSpec>,
     pub shard: ShardSpec,
     pub fail_under: Option<f64>,
+    pub assess: AssessConfig,
+}
+
+/// `--roster`, `--period`, `--excel`, checked (the roster read and validated).
+pub struct AssessConfig {
+    pub roster: Option<Roster>,
+    pub period: PeriodKind,
+    pub excel: bool,
+}
+
+impl AssessConfig {
+    pub fn from_args(args: AssessArgs) -> Result<AssessConfig, CliError> {
+        let roster = match &args.roster {
+            Some(path) => Some(crate::input::roster::read(path)?),
+            None => None,
+        };
+        Ok(AssessConfig {
+            roster,
+            period: match args.period {
+                PeriodArg::Week => PeriodKind::Week,
+                PeriodArg::Month => PeriodKind::Month,
+                PeriodArg::Quarter => PeriodKind::Quarter,
+            },
+            excel: args.excel,
+        })
+    }
 }
 
 /// `--jobs`: at least 1; the number of CPUs when not given.
@@ -45,6 +74,7 @@ pub struct RescoreConfig {
     pub db: PathBuf,
     pub jobs: usize,
     pub redact: bool,
+    pub assess: AssessConfig,
 }
 
 impl RescoreConfig {
@@ -63,6 +93,7 @@ impl RescoreConfig {
             db,
             jobs,
             redact: !args.no_redact,
+            assess: AssessConfig::from_args(args.assess)?,
         })
     }
 }
@@ -199,6 +230,7 @@ impl ScanConfig {
             sample,
             shard,
             fail_under: args.fail_under,
+            assess: AssessConfig::from_args(args.assess)?,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! copies the (global) `sample.csv` of the first shard that has one.
 
 use super::args::MergeArgs;
+use super::config::AssessConfig;
 use super::scan_cmd::{finish, slim};
 use super::{CliError, Outcome};
 use crate::output::merge;
@@ -13,6 +14,7 @@ use crate::sample::csv::SAMPLE_CSV;
 
 pub fn run(args: MergeArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
     let ruleset = Ruleset::load(&args.rules)?;
+    let assess = AssessConfig::from_args(args.assess)?;
     let merged = merge::merge(&args.dirs)?;
     if let Some(r) = merged
         .results
@@ -52,7 +54,7 @@ pub fn run(args: MergeArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError
     }
     let (n, problems) = (merged.results.len(), merged.errors.len());
     let kept: Vec<_> = merged.results.into_iter().map(slim).collect();
-    finish(&mut sink, &ruleset, &kept, 0, problems)?;
+    finish(&mut sink, &ruleset, &assess, &kept, (0, problems), reporter)?;
     reporter.status(&format!(
         "merged {} shard output(s): {n} interaction(s), {problems} problem(s); outputs in {}",
         args.dirs.len(),

@@ -65,6 +65,9 @@ pub mod exit {
 pub enum CliError {
     #[error("{0}")]
     Rules(#[from] crate::rules::error::RulesError),
+    /// The roster: a configuration file, refused as a whole when a line is bad.
+    #[error(transparent)]
+    Roster(#[from] crate::input::roster::RosterError),
     #[error("{0}")]
     Usage(String),
     /// No input to score: outputs are left as they were.
@@ -113,7 +116,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         use crate::store::StoreError;
         match self {
-            CliError::Rules(_) => exit::BAD_RULES,
+            CliError::Rules(_) | CliError::Roster(_) => exit::BAD_RULES,
             CliError::Usage(_) => exit::USAGE,
             CliError::NoInput(_) => exit::NO_INPUT,
             CliError::Store(StoreError::InUse { .. }) => exit::DB_IN_USE,
@@ -127,6 +130,12 @@ impl CliError {
     pub fn report(&self) -> String {
         match self {
             CliError::Rules(e) => e.to_string(),
+            CliError::Roster(e) => e
+                .problems
+                .iter()
+                .map(|p| format!("error: {p}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             e => format!("error: {e}"),
         }
     }

@@ -8,7 +8,7 @@ use super::args::RescoreArgs;
 use super::config::RescoreConfig;
 use super::scan_cmd::{finish, pool, rule_infos, slim};
 use super::{CliError, Outcome};
-use crate::aggregate::{aggregate, RuleStat};
+use crate::aggregate::{aggregate, RuleStat, Setup};
 use crate::interaction::Interaction;
 use crate::output::{DirSink, ReportSink};
 use crate::reporter::Reporter;
@@ -33,6 +33,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         db,
         jobs,
         redact,
+        assess,
     } = RescoreConfig::from_args(args)?;
     std::fs::create_dir_all(&out_dir).map_err(|source| CliError::CreateOut {
         path: out_dir.clone(),
@@ -117,10 +118,23 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     }
     drop(store);
     let infos = rule_infos(&ruleset);
-    let new_rules = aggregate(&kept, &infos, &ruleset.bands).rules;
-    let old_rules = aggregate(&old, &infos, &ruleset.bands).rules;
-    let changed = write_comparison(&out_dir.join(RESCORE_CSV), &old_rules, &new_rules)?;
-    finish(&mut sink, &ruleset, &kept, files, problems.len())?;
+    let setup = Setup::new(&infos, &ruleset.bands);
+    let new_rules = aggregate(&kept, &setup).rules;
+    let old_rules = aggregate(&old, &setup).rules;
+    let changed = write_comparison(
+        &out_dir.join(RESCORE_CSV),
+        &old_rules,
+        &new_rules,
+        assess.excel,
+    )?;
+    finish(
+        &mut sink,
+        &ruleset,
+        &assess,
+        &kept,
+        (files, problems.len()),
+        reporter,
+    )?;
     reporter.status(&format!(
         "rescored {} interaction(s) with {} {} (sha256 {}) against {}: {changed} rule(s) changed hit counts; {} unreadable input(s) of the last scan kept on record; outputs and {RESCORE_CSV} in {}",
         kept.len(),
@@ -169,6 +183,7 @@ fn write_comparison(
     path: &std::path::Path,
     old: &[RuleStat],
     new: &[RuleStat],
+    excel: bool,
 ) -> Result<usize, CliError> {
     let mut rows: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
     for r in old {
@@ -181,7 +196,7 @@ fn write_comparison(
         row[1] = r.hits;
         row[3] = r.interactions_violated;
     }
-    let mut w = crate::output::safe_csv::SafeWriter::new(Vec::new());
+    let mut w = crate::output::safe_csv::SafeWriter::new(crate::output::csv::start(excel));
     let csv_err = |source: ::csv::Error| CliError::Csv {
         path: path.to_path_buf(),
         source,

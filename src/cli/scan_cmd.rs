@@ -2,7 +2,7 @@
 //! (reusing what the database already knows), write the outputs and `sample.csv`.
 
 use super::args::ScanArgs;
-use super::config::ScanConfig;
+use super::config::{AssessConfig, ScanConfig};
 use super::{CliError, Outcome};
 use crate::aggregate::{self, RuleInfo};
 use crate::asr::{AsrError, QueuedWindows, RecognizedSegment, Transcriber};
@@ -113,6 +113,7 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         crate::sample::csv::write(
             &config.out_dir.join(crate::sample::csv::SAMPLE_CSV),
             selections,
+            config.assess.excel,
         )?;
         let rows = selections.iter().map(|s| {
             (
@@ -129,9 +130,10 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     finish(
         &mut sink,
         &config.ruleset,
+        &config.assess,
         &kept,
-        stats.files,
-        stats.problems,
+        (stats.files, stats.problems),
+        reporter,
     )?;
     let mut line = format!(
         "scanned {} interaction(s) from {} file(s); {} problem(s); outputs in {}",
@@ -218,15 +220,41 @@ pub(super) fn rule_infos(ruleset: &Ruleset) -> Vec<RuleInfo> {
     ruleset.rules.iter().map(RuleInfo::from).collect()
 }
 
-/// Aggregates `kept` and writes agents.csv, rules.csv and report.html.
+/// Aggregates `kept` and writes agents.csv, teams.csv, assessment.csv, rules.csv and
+/// report.html; agents missing from the roster are named once.
 pub(super) fn finish(
     sink: &mut DirSink,
     ruleset: &Ruleset,
+    assess: &AssessConfig,
     kept: &[InteractionResult],
-    files: usize,
-    problems: usize,
+    (files, problems): (usize, usize),
+    reporter: &dyn Reporter,
 ) -> Result<(), CliError> {
-    let aggregates = aggregate::aggregate(kept, &rule_infos(ruleset), &ruleset.bands);
+    let infos = rule_infos(ruleset);
+    let setup = aggregate::Setup {
+        dimensions: &ruleset.dimensions,
+        period: assess.period,
+        roster: assess.roster.as_ref(),
+        alert_below: ruleset.alert_below,
+        ..aggregate::Setup::new(&infos, &ruleset.bands)
+    };
+    let aggregates = aggregate::aggregate(kept, &setup);
+    if !aggregates.unrostered.is_empty() {
+        let n = aggregates.unrostered.len();
+        let shown: Vec<&str> = aggregates
+            .unrostered
+            .iter()
+            .take(10)
+            .map(String::as_str)
+            .collect();
+        reporter.status(&format!(
+            "warning: {n} agent(s) not in the roster, assessed under team \"{}\": {}{}",
+            crate::input::roster::NO_TEAM,
+            shown.join(", "),
+            if n > shown.len() { ", …" } else { "" }
+        ));
+    }
+    sink.set_excel(assess.excel);
     let summary = RunSummary::new(&ruleset.id(), files, kept.len(), problems);
     sink.finish(&aggregates, kept, &summary)?;
     Ok(())

@@ -7,6 +7,7 @@
 
 pub mod chat;
 pub mod encoding;
+pub mod roster;
 pub mod transcript;
 
 use crate::interaction::Interaction;
@@ -62,13 +63,21 @@ pub fn classify(path: &Path) -> Option<InputKind> {
         "jsonl" | "ndjson" => Some(InputKind::ChatJsonl),
         "json" => Some(InputKind::Transcript),
         "wav" => Some(InputKind::Wav),
-        "csv" => Some(if looks_like_manifest(path) {
-            InputKind::Manifest
-        } else {
-            InputKind::ChatCsv
-        }),
+        "csv" => match csv_header(path) {
+            CsvHeader::Manifest => Some(InputKind::Manifest),
+            CsvHeader::Roster => None,
+            CsvHeader::Other => Some(InputKind::ChatCsv),
+        },
         _ => None,
     }
+}
+
+/// Whether `path` is a roster (`agent_id,name,team`, no message columns): not an
+/// input, so a roster kept beside the data is skipped in a directory.
+pub fn is_roster(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        && csv_header(path) == CsvHeader::Roster
 }
 
 /// Expands the command-line inputs: files as given (an unknown extension is a
@@ -88,6 +97,11 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<InputProblem>) {
         } else {
             match classify(input) {
                 Some(kind) => files.push(InputFile { path: input.clone(), kind }),
+                None if is_roster(input) => problems.push(InputProblem {
+                    source: input.clone(),
+                    line: None,
+                    reason: "a roster (agent_id,name,team), not interactions; give it with --roster".into(),
+                }),
                 None => problems.push(InputProblem {
                     source: input.clone(),
                     line: None,
@@ -128,23 +142,39 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<InputProblem>
     }
 }
 
-/// A `.csv` whose header has `call_id` first and a `file` column lists call recordings.
-fn looks_like_manifest(path: &Path) -> bool {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CsvHeader {
+    /// `call_id` first and a `file` column: a call manifest.
+    Manifest,
+    /// `agent_id`, `name` and `team`, and no `text` column: a roster.
+    Roster,
+    Other,
+}
+
+/// What a `.csv` holds, told from its header line.
+fn csv_header(path: &Path) -> CsvHeader {
     use std::io::{BufRead, Read};
     let Ok(file) = std::fs::File::open(path) else {
-        return false;
+        return CsvHeader::Other;
     };
     let mut first = String::new();
     let _ = std::io::BufReader::new(file)
         .take(4096)
         .read_line(&mut first);
-    let columns: Vec<&str> = first
+    let columns: Vec<String> = first
         .trim_start_matches('\u{feff}')
         .trim()
         .split(',')
-        .map(str::trim)
+        .map(|c| c.trim().to_ascii_lowercase())
         .collect();
-    columns.first() == Some(&"call_id") && columns.contains(&"file")
+    let has = |c: &str| columns.iter().any(|x| x == c);
+    if columns.first().map(String::as_str) == Some("call_id") && has("file") {
+        CsvHeader::Manifest
+    } else if has("agent_id") && has("name") && has("team") && !has("text") {
+        CsvHeader::Roster
+    } else {
+        CsvHeader::Other
+    }
 }
 
 /// Reads a chat log or transcript file (UTF-8, or GB18030/GBK decoded).

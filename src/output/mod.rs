@@ -1,5 +1,6 @@
 //! Everything a run leaves behind for people and other systems: `results.jsonl` (the
-//! contract with downstream systems), `agents.csv` and `rules.csv` (the aggregates),
+//! contract with downstream systems), `agents.csv`, `teams.csv`, `assessment.csv` and
+//! `rules.csv` (the aggregates),
 //! and `report.html` (the page a QA lead opens). Every file is written atomically, so
 //! a reader never sees half a file, even when the run is killed.
 
@@ -19,5 +20,8 @@ pub use coverage::{
     coverage_from_rows, sample_coverage_from_csv, SampleCoverage, DEFAULT_SAMPLE_TARGET,
 };
 pub use error::OutputError;
-pub use sink::{DirSink, ReportSink, AGENTS_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV};
+pub use sink::{
+    DirSink, ReportSink, AGENTS_CSV, ASSESSMENT_CSV, REPORT_HTML, RESULTS_JSONL, RULES_CSV,
+    TEAMS_CSV,
+};
 pub use summary::RunSummary;

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub const RESULTS_JSONL: &str = "results.jsonl";
 pub const AGENTS_CSV: &str = "agents.csv";
 pub const RULES_CSV: &str = "rules.csv";
+pub const TEAMS_CSV: &str = "teams.csv";
+pub const ASSESSMENT_CSV: &str = "assessment.csv";
 pub const REPORT_HTML: &str = "report.html";
 
 /// Receives a run's outputs.
@@ -31,7 +33,8 @@ pub trait ReportSink {
     ) -> Result<(), OutputError>;
 }
 
-/// Writes `results.jsonl`, `agents.csv`, `rules.csv` and `report.html` into a
+/// Writes `results.jsonl`, `agents.csv`, `teams.csv`, `assessment.csv`, `rules.csv`
+/// and `report.html` into a
 /// directory. Nothing appears there before [`ReportSink::finish`]: results stream to
 /// a temporary file that is moved into place at the end, and a sink dropped without
 /// finishing leaves the previous outputs untouched.
@@ -42,6 +45,7 @@ pub struct DirSink {
     input_errors: Vec<InputErrorLine>,
     sample_coverage: Vec<SampleCoverage>,
     sample_target: f64,
+    excel: bool,
 }
 
 impl DirSink {
@@ -58,6 +62,7 @@ impl DirSink {
             input_errors: Vec::new(),
             sample_coverage: Vec::new(),
             sample_target: DEFAULT_SAMPLE_TARGET,
+            excel: false,
         })
     }
 
@@ -72,6 +77,11 @@ impl DirSink {
     /// [`DEFAULT_SAMPLE_TARGET`] unless set.
     pub fn set_sample_target(&mut self, rate: f64) {
         self.sample_target = rate;
+    }
+
+    /// `--excel`: every CSV starts with a UTF-8 byte order mark.
+    pub fn set_excel(&mut self, on: bool) {
+        self.excel = on;
     }
 
     pub fn dir(&self) -> &Path {
@@ -90,7 +100,7 @@ impl DirSink {
         write: impl FnOnce(&mut Vec<u8>) -> Result<(), ::csv::Error>,
     ) -> Result<(), OutputError> {
         let path = self.dir.join(name);
-        let mut bytes = Vec::new();
+        let mut bytes = csv::start(self.excel);
         write(&mut bytes).map_err(|source| OutputError::Csv {
             path: path.clone(),
             source,
@@ -122,6 +132,11 @@ impl ReportSink for DirSink {
         jsonl.commit()?;
         self.write_csv(AGENTS_CSV, |w| csv::write_agents(w, &aggregates.agents))?;
         self.write_csv(RULES_CSV, |w| csv::write_rules(w, &aggregates.rules))?;
+        let dims = &aggregates.dimensions;
+        self.write_csv(TEAMS_CSV, |w| csv::write_teams(w, &aggregates.teams, dims))?;
+        self.write_csv(ASSESSMENT_CSV, |w| {
+            csv::write_assessment(w, &aggregates.assessment, dims)
+        })?;
         let page = html::render(&Report {
             summary,
             aggregates,

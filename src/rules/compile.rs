@@ -293,6 +293,7 @@ pub(super) fn compile_rule(
         metric,
         match_mode,
         conditions,
+        dimension: None,
     })
 }
 

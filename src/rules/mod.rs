@@ -3,6 +3,7 @@
 
 mod compile;
 pub mod conditions;
+pub mod dimension;
 pub mod error;
 pub mod gate;
 pub mod spec;
@@ -13,6 +14,7 @@ use crate::text::phrase_alphabet::PhraseAlphabet;
 use crate::text::pinyin::PinyinPhrases;
 use crate::text::sound_alike::SoundAlike;
 use aho_corasick::AhoCorasick;
+pub use dimension::Dimension;
 use error::{Locator, RulesError};
 use sha2::{Digest, Sha256};
 pub use spec::SpeakerFilter;
@@ -30,6 +32,9 @@ pub struct Band {
     #[serde(default = "one")]
     pub coefficient: f64,
 }
+
+/// The default `alert-below`: two consecutive periods under 60 call for action.
+pub const DEFAULT_ALERT_BELOW: f64 = 60.0;
 
 fn one() -> f64 {
     1.0
@@ -98,6 +103,8 @@ pub struct Rule {
     pub match_mode: RuleMatch,
     /// after, all-of, near, not-near, except-patterns, examples.
     pub conditions: conditions::Conditions,
+    /// Index into [`Ruleset::dimensions`]; `None` when the ruleset has none.
+    pub dimension: Option<usize>,
 }
 
 /// How a rule's phrases and patterns meet the text.
@@ -242,6 +249,10 @@ pub struct Ruleset {
     pub version: Arc<str>,
     pub pass_score: f64,
     pub bands: Vec<Band>,
+    /// Weighted parts of the score, in the order defined; empty: one plain score.
+    pub dimensions: Vec<Dimension>,
+    /// Mean score under which two consecutive periods raise an alert.
+    pub alert_below: f64,
     pub sha256: Arc<str>,
     pub files: Vec<PathBuf>,
     pub rules: Vec<Rule>,
@@ -286,8 +297,9 @@ impl Ruleset {
         let mut vocabulary: Vec<String> = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
+        let mut dims = dimension::Collected::default();
         let mut hasher = Sha256::new();
-        for (file, text) in sources {
+        for (n, (file, text)) in sources.iter().enumerate() {
             hasher.update(text.as_bytes());
             let loc = Locator { file, source: text };
             let parsed: spec::RuleFileSpec = match toml::from_str(text) {
@@ -336,13 +348,30 @@ impl Ruleset {
                             vocabulary.push(n);
                         }
                     }
-                    meta = Some((rs.name, rs.version, pass));
+                    let alert = rs
+                        .alert_below
+                        .as_ref()
+                        .map_or(DEFAULT_ALERT_BELOW, |a| *a.get_ref());
+                    if let Some(a) = rs
+                        .alert_below
+                        .as_ref()
+                        .filter(|a| !(0.0..=100.0).contains(a.get_ref()))
+                    {
+                        errors.push(loc.at(
+                            a.span().start,
+                            None,
+                            format!("alert-below = {} is out of range 0..=100", a.get_ref()),
+                        ));
+                    }
+                    meta = Some((rs.name, rs.version, pass, alert));
                 }
             }
             for band in &parsed.band {
                 compile::check_band(band, &loc, &mut errors);
                 bands.push(band.get_ref().clone());
             }
+            dims.defs
+                .extend(parsed.dimension.into_iter().map(|d| (n, d)));
             for rule in &parsed.rule {
                 let spec = rule.get_ref();
                 let id = spec.id.get_ref();
@@ -358,6 +387,8 @@ impl Ruleset {
                 }
                 seen.insert(id.clone(), here);
                 if let Some(r) = compile::compile_rule(spec, &loc, &mut errors) {
+                    dims.refs
+                        .push((n, rules.len(), spec.id.span().start, spec.dimension.clone()));
                     rules.push(r);
                 }
             }
@@ -379,6 +410,7 @@ impl Ruleset {
                 .unwrap_or(Path::new("<rules>"));
             errors.push(Locator { file, source: "" }.whole_file("no [[rule]] defined"));
         }
+        let dimensions = dimension::resolve(sources, &dims, &mut rules, &mut errors);
         if !errors.is_empty() {
             return Err(RulesError { errors });
         }
@@ -390,12 +422,14 @@ impl Ruleset {
             }
             .whole_file(format!("cannot build phrase automaton: {e}"))],
         })?;
-        let (name, version, pass_score) = meta.expect("checked above");
+        let (name, version, pass_score, alert_below) = meta.expect("checked above");
         Ok(Ruleset {
             name: name.into(),
             version: version.into(),
             pass_score,
             bands,
+            dimensions,
+            alert_below,
             sha256: format!("{:x}", hasher.finalize()).into(),
             files: sources.iter().map(|s| s.0.clone()).collect(),
             rules,

@@ -15,7 +15,19 @@ pub struct RuleFileSpec {
     #[serde(default)]
     pub band: Vec<Spanned<Band>>,
     #[serde(default)]
+    pub dimension: Vec<Spanned<DimensionSpec>>,
+    #[serde(default)]
     pub rule: Vec<Spanned<RuleSpec>>,
+}
+
+/// `[[dimension]] id, title, weight`: a part of the overall score (服务态度 30 %).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionSpec {
+    pub id: Spanned<String>,
+    pub title: String,
+    /// Percent of the overall score; the weights of all dimensions sum to 100.
+    pub weight: Spanned<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +41,9 @@ pub struct RulesetSpec {
     /// centre's name), beside the rules' own phrases and pattern words.
     #[serde(default)]
     pub vocabulary: Vec<Spanned<String>>,
+    /// An agent whose mean score is under this in two consecutive periods gets the
+    /// `two_periods_below_60` alert in assessment.csv (default 60).
+    pub alert_below: Option<Spanned<f64>>,
 }
 
 fn default_pass_score() -> Spanned<f64> {
@@ -107,6 +122,8 @@ pub struct RuleSpec {
     pub examples: Option<Spanned<ExamplesSpec>>,
     /// Metric rules on silence and waits: a pause the agent announced does not count.
     pub except_after: Option<Spanned<ExceptAfterSpec>>,
+    /// The `[[dimension]]` this rule's deductions come off.
+    pub dimension: Option<Spanned<String>>,
 }
 
 /// `except-after = { phrases, max-seconds }`.

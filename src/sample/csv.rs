@@ -28,9 +28,9 @@ pub fn write_rows<W: Write>(out: W, selections: &[Selection]) -> Result<(), ::cs
     Ok(())
 }
 
-/// Writes `path` (normally `OUT/sample.csv`) atomically.
-pub fn write(path: &Path, selections: &[Selection]) -> Result<(), OutputError> {
-    let mut bytes = Vec::new();
+/// Writes `path` (normally `OUT/sample.csv`) atomically; `excel`: with a UTF-8 BOM.
+pub fn write(path: &Path, selections: &[Selection], excel: bool) -> Result<(), OutputError> {
+    let mut bytes = crate::output::csv::start(excel);
     write_rows(&mut bytes, selections).map_err(|source| OutputError::Csv {
         path: path.to_path_buf(),
         source,

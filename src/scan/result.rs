@@ -67,6 +67,10 @@ pub struct InteractionResult {
     pub roles: Roles,
     pub ruleset: RulesetId,
     pub score: u32,
+    /// With `[[dimension]]` tables: each dimension's score (100 minus its rules'
+    /// deductions, never below 0); `score` is then their weighted sum.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimension_scores: BTreeMap<Arc<str>, u32>,
     pub passed: bool,
     pub fatal: bool,
     pub violations: Vec<Violation>,

@@ -47,7 +47,7 @@ pub fn results_line_schema() -> Value {
                     ("metrics", json!({ "type": "object", "additionalProperties": number })),
                     ("turns", json!({ "type": "array", "items": { "$ref": "#/$defs/Turn" } })),
                 ],
-                &[],
+                &[("dimension_scores", json!({ "type": "object", "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }, "description": "Present when the ruleset has [[dimension]] tables: each dimension's score (100 minus its rules' deductions, never below 0); score is their weighted sum." }))],
             ),
             "InputErrorLine": object(
                 "An input (or part of one) that could not be read.",
@@ -189,6 +189,7 @@ mod tests {
                 sha256: "0".repeat(64).into(),
             },
             score: 80,
+            dimension_scores: [("attitude".into(), 90)].into_iter().collect(),
             passed: true,
             fatal: false,
             violations: vec![Violation {

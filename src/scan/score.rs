@@ -8,6 +8,7 @@ use crate::scan::matcher::{Hits, RuleHits};
 use crate::scan::result::{InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION};
 use crate::scan::{conditions, metrics};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const BASE_SCORE: u32 = 100;
 
@@ -17,6 +18,7 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
     let measured = metrics::compute(interaction);
     let mut violations = Vec::new();
     let mut passed_rules = Vec::with_capacity(ruleset.rules.len());
+    let mut deducted = vec![0u32; ruleset.dimensions.len()];
     for (r, rule) in ruleset.rules.iter().enumerate() {
         if !rule.applies_to_kind(interaction.kind) {
             continue;
@@ -42,16 +44,24 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
             }
         };
         match violation {
-            Some(v) => violations.push(v),
+            Some(v) => {
+                if let Some(d) = rule.dimension {
+                    deducted[d] = deducted[d].saturating_add(v.deduct);
+                }
+                violations.push(v)
+            }
             None => passed_rules.push(rule.id.clone()),
         }
     }
     let fatal = violations.iter().any(|v| v.severity == Severity::Fatal);
-    let deducted: u32 = violations.iter().map(|v| v.deduct).sum();
+    let dimension_scores = dimension_scores(ruleset, deducted);
     let score = if fatal {
         0
-    } else {
+    } else if dimension_scores.is_empty() {
+        let deducted: u32 = violations.iter().map(|v| v.deduct).sum();
         BASE_SCORE.saturating_sub(deducted)
+    } else {
+        weighted(ruleset, &dimension_scores)
     };
     let passed = !fatal && f64::from(score) >= ruleset.pass_score;
     InteractionResult {
@@ -67,6 +77,7 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
         roles: interaction.roles,
         ruleset: ruleset.id(),
         score,
+        dimension_scores,
         passed,
         fatal,
         violations,
@@ -77,6 +88,30 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
             .collect::<BTreeMap<_, _>>(),
         turns: Vec::new(),
     }
+}
+
+/// Each dimension's score: 100 minus the deductions of its rules' violations, never
+/// below 0. Empty when the ruleset has no dimensions.
+fn dimension_scores(ruleset: &Ruleset, deducted: Vec<u32>) -> BTreeMap<Arc<str>, u32> {
+    ruleset
+        .dimensions
+        .iter()
+        .zip(deducted)
+        .map(|(d, off)| (d.id.clone(), BASE_SCORE.saturating_sub(off)))
+        .collect()
+}
+
+/// The weighted sum of the dimension scores (weights are percents summing to 100),
+/// rounded half up to a whole point.
+fn weighted(ruleset: &Ruleset, scores: &BTreeMap<Arc<str>, u32>) -> u32 {
+    let sum: f64 = ruleset
+        .dimensions
+        .iter()
+        .map(|d| d.weight * f64::from(scores.get(&d.id).copied().unwrap_or(BASE_SCORE)))
+        .sum();
+    ((sum / 100.0) + 1e-9)
+        .round()
+        .clamp(0.0, f64::from(BASE_SCORE)) as u32
 }
 
 fn base(rule: &Rule, deduct: u32) -> Violation {

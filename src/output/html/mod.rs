@@ -18,7 +18,7 @@ pub mod trend;
 use self::escape::esc;
 use self::text::{coefficient, opt_pct, pct, put, target_pct, when};
 use super::{RunSummary, SampleCoverage};
-use crate::aggregate::{Aggregates, Stats, Week};
+use crate::aggregate::{Aggregates, Period, Stats};
 use crate::scan::result::{InputErrorLine, InteractionResult};
 use std::collections::HashMap;
 
@@ -133,10 +133,10 @@ pub fn render(r: &Report<'_>) -> String {
 
 fn header(out: &mut String, r: &Report<'_>) {
     let s = r.summary;
-    let weeks: Vec<Week> = r.aggregates.weeks.iter().map(|w| w.week).collect();
+    let weeks: Vec<Period> = r.aggregates.periods.iter().map(|w| w.period).collect();
     let span = match (
         weeks.first(),
-        weeks.iter().rev().find(|w| **w != Week::Unknown),
+        weeks.iter().rev().find(|w| **w != Period::Unknown),
     ) {
         (Some(first), Some(last)) if first != last => format!("{first} – {last}"),
         (Some(first), _) => first.to_string(),
@@ -270,7 +270,7 @@ fn agent_table(out: &mut String, a: &Aggregates) {
             out,
             r#"<tr><td><b>{}</b></td><td>{}</td><td class="num">{}</td><td class="num">{}</td>"#,
             esc(&row.agent_id),
-            row.week,
+            row.period,
             s.assessed,
             s.passed
         );

@@ -7,7 +7,7 @@
 
 use super::escape::esc;
 use super::text::{pct, put};
-use crate::aggregate::{Aggregates, Stats, Week};
+use crate::aggregate::{Aggregates, Period, Stats};
 use std::collections::HashMap;
 
 const WIDTH: f64 = 920.0;
@@ -62,22 +62,22 @@ impl Axes {
 
 /// The section body: chart, legend, and notes on single or unknown weeks.
 pub fn section(out: &mut String, a: &Aggregates) {
-    let weeks: Vec<(Week, &Stats)> = a
-        .weeks
+    let weeks: Vec<(Period, &Stats)> = a
+        .periods
         .iter()
-        .filter(|w| w.week != Week::Unknown && w.stats.assessed > 0)
-        .map(|w| (w.week, &w.stats))
+        .filter(|w| w.period != Period::Unknown && w.stats.assessed > 0)
+        .map(|w| (w.period, &w.stats))
         .collect();
     let unknown: usize = a
-        .weeks
+        .periods
         .iter()
-        .filter(|w| w.week == Week::Unknown)
+        .filter(|w| w.period == Period::Unknown)
         .map(|w| w.stats.assessed)
         .sum();
     if weeks.is_empty() {
         out.push_str(r#"<p class="empty">暂无带日期的会话，无法显示趋势。 No dated interactions: there is no trend to show.</p>"#);
     } else {
-        let index: HashMap<Week, usize> = weeks
+        let index: HashMap<Period, usize> = weeks
             .iter()
             .enumerate()
             .map(|(i, (w, _))| (*w, i))
@@ -92,7 +92,7 @@ pub fn section(out: &mut String, a: &Aggregates) {
         };
         let mut agents: Vec<Series> = Vec::new();
         for row in &a.agents {
-            let Some(&i) = index.get(&row.week) else {
+            let Some(&i) = index.get(&row.period) else {
                 continue;
             };
             if row.stats.assessed == 0 {
