@@ -271,10 +271,7 @@ pub(super) fn compile_rule(
         spec.speaker
     };
     let title = spec.title.clone().unwrap_or_else(|| id.to_string());
-    let not_found = match window {
-        Some(w) => format!("{title} expected within the {w}"),
-        None => format!("{title} not found"),
-    };
+    let not_found = super::detail::not_found(&title, window);
     Some(Rule {
         id: id.into(),
         title,

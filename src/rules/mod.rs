@@ -3,6 +3,7 @@
 
 mod compile;
 pub mod conditions;
+pub mod detail;
 pub mod dimension;
 pub mod error;
 pub mod gate;

@@ -69,6 +69,19 @@ impl Metric {
         }
     }
 
+    /// The metric as a QA reviewer reads it, in Chinese (with its unit).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Metric::AgentFirstResponseSeconds => "首次响应时长（秒）",
+            Metric::AgentMaxResponseSeconds => "最长等待（秒）",
+            Metric::LongestSilenceSeconds => "最长静默（秒）",
+            Metric::Interruptions => "抢话次数",
+            Metric::AgentTalkRatio => "坐席说话占比",
+            Metric::AgentSpeechRateCpm => "坐席语速（字/分钟）",
+            Metric::DurationSeconds => "时长（秒）",
+        }
+    }
+
     /// The key used in the `metrics` object of results.
     pub fn output_key(self) -> &'static str {
         match self {

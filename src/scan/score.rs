@@ -6,6 +6,7 @@ use crate::interaction::Interaction;
 use crate::rules::{Rule, Ruleset, Window};
 use crate::scan::matcher::{Hits, RuleHits};
 use crate::scan::result::{InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION};
+use crate::rules::detail;
 use crate::scan::{conditions, metrics};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -139,7 +140,7 @@ fn forbidden(rule: &Rule, hits: RuleHits) -> Option<Violation> {
     }
     let mut v = base(rule, deduct);
     v.evidence = hits.counted;
-    v.detail = Some(format!("{n} hit(s) of {}", rule.title).into());
+    v.detail = Some(detail::forbidden(&rule.title, n).into());
     Some(v)
 }
 
@@ -159,12 +160,10 @@ fn required(rule: &Rule, hits: RuleHits, interaction: &Interaction) -> Option<Vi
     let mut v = base(rule, rule.deduct);
     let expected = &rule.not_found;
     v.detail = Some(match (hits.outside_window.first(), rule.window) {
-        (Some(e), Some(Window::FirstSeconds(_) | Window::LastSeconds(_))) => {
-            format!("{expected}; said at {:.1} s (\"{}\")", e.start_s, e.matched).into()
+        (Some(e), Some(w @ (Window::FirstSeconds(_) | Window::LastSeconds(_)))) => {
+            detail::said_at(&rule.title, w, e.start_s, &e.matched).into()
         }
-        (Some(e), Some(_)) => {
-            format!("{expected}; said in turn {} (\"{}\")", e.turn, e.matched).into()
-        }
+        (Some(e), Some(w)) => detail::said_in_turn(&rule.title, w, e.turn, &e.matched).into(),
         _ => expected.clone(),
     });
     v.outside_window = hits.outside_window;
@@ -184,15 +183,7 @@ fn metric(rule: &Rule, value: f64) -> Option<Violation> {
         bound.min
     };
     v.limit = limit;
-    v.detail = Some(
-        format!(
-            "{} = {} (limit {})",
-            bound.metric.name(),
-            round3(value),
-            limit.unwrap_or_default()
-        )
-        .into(),
-    );
+    v.detail = Some(detail::metric(&bound, round3(value), limit.unwrap_or_default()).into());
     Some(v)
 }
 
