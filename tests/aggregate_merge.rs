@@ -2,11 +2,13 @@
 //! shards merged by concatenating their results, gives the same aggregates. This is
 //! what lets `callqa merge` recompute totals from shard outputs.
 
-use callqa::aggregate::{aggregate, Aggregates, RuleInfo, Setup};
+use callqa::aggregate::{aggregate, Aggregates, Group, PeriodKind, RuleInfo, Setup};
+use callqa::input::roster::Roster;
 use callqa::interaction::{InteractionKind, Roles, Speaker};
-use callqa::rules::Band;
+use callqa::rules::{Band, Dimension};
 use callqa::scan::result::{Evidence, InteractionResult, RuleKind, RulesetId, Severity, Violation};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 const RULES: [(&str, RuleKind); 3] = [
     ("forbidden.a", RuleKind::Forbidden),
@@ -104,7 +106,9 @@ fn build(i: usize, (agent, day, score, hits): &Spec) -> InteractionResult {
             sha256: "h".into(),
         },
         score: *score,
-        dimension_scores: Default::default(),
+        dimension_scores: [("a".into(), *score), ("b".into(), (*score * 7) % 101)]
+            .into_iter()
+            .collect(),
         passed: *score >= 80,
         fatal: *score == 0,
         violations,
@@ -161,5 +165,89 @@ proptest! {
         }
         // Ordered by (agent, week) without duplicates.
         prop_assert!(whole.agents.windows(2).all(|w| (&w[0].agent_id, w[0].period) < (&w[1].agent_id, w[1].period)));
+    }
+}
+
+fn dimensions() -> Vec<Dimension> {
+    [("a", 70.0), ("b", 30.0)]
+        .into_iter()
+        .map(|(id, weight)| Dimension {
+            id: id.into(),
+            title: id.into(),
+            weight,
+        })
+        .collect()
+}
+
+proptest! {
+    /// teams.csv equals the sum of its agents; every period ranks its agents 1..n
+    /// with about a fifth in each outer group; merged shards assess the same.
+    #[test]
+    fn teams_are_the_sum_of_their_agents_and_ranks_are_a_permutation(
+        specs in proptest::collection::vec(spec(), 0..80),
+        period in prop_oneof![Just(PeriodKind::Week), Just(PeriodKind::Month), Just(PeriodKind::Quarter)],
+    ) {
+        let results: Vec<InteractionResult> = specs.iter().enumerate().map(|(i, s)| build(i, s)).collect();
+        // A3 is not in the roster: it lands in team "(none)".
+        let roster = Roster::from_members([("A0", "甲", "T1"), ("A1", "乙", "T1"), ("A2", "丙", "T2")]);
+        let (rules, bands, dims) = (rules(), bands(), dimensions());
+        let setup = Setup { dimensions: &dims, period, roster: Some(&roster), ..Setup::new(&rules, &bands) };
+        let a = aggregate(&results, &setup);
+        let mut reversed = results.clone();
+        reversed.reverse();
+        prop_assert_eq!(&aggregate(&reversed, &setup), &a);
+        prop_assert_eq!(a.unrostered.clone(), if results.iter().any(|r| r.agent_id == "A3") { vec!["A3".to_string()] } else { vec![] });
+
+        // Per (team, period): the sums of the agent rows.
+        let mut sums: BTreeMap<(String, String), (usize, usize, usize, usize, f64, Vec<f64>)> = BTreeMap::new();
+        for row in &a.agents {
+            let e = sums.entry((row.team.clone(), row.period.to_string())).or_insert((0, 0, 0, 0, 0.0, vec![0.0; 2]));
+            e.0 += 1;
+            e.1 += row.stats.assessed;
+            e.2 += row.stats.passed;
+            e.3 += row.stats.fatal;
+            let n = row.stats.assessed as f64;
+            e.4 += row.stats.mean_score.unwrap_or(0.0) * n;
+            for (s, m) in e.5.iter_mut().zip(&row.stats.dimension_means) {
+                *s += m * n;
+            }
+        }
+        let team_rows: Vec<_> = a.teams.iter().filter(|t| t.period.is_some()).collect();
+        prop_assert_eq!(team_rows.len(), sums.len());
+        for t in team_rows {
+            let key = (t.team.clone(), t.period.unwrap().to_string());
+            let (agents, assessed, passed, fatal, score_sum, dim_sums) = &sums[&key];
+            prop_assert_eq!((t.agents, t.stats.assessed, t.stats.passed, t.stats.fatal), (*agents, *assessed, *passed, *fatal));
+            let n = *assessed as f64;
+            prop_assert!((t.stats.mean_score.unwrap() - score_sum / n).abs() < 1e-9);
+            for (m, s) in t.stats.dimension_means.iter().zip(dim_sums) {
+                prop_assert!((m - s / n).abs() < 1e-9);
+            }
+        }
+
+        // Ranks: a permutation of 1..n per period (and per team in it), best first.
+        let mut by_period: BTreeMap<String, Vec<&callqa::aggregate::Assessment>> = BTreeMap::new();
+        for row in &a.assessment {
+            by_period.entry(row.period.to_string()).or_default().push(row);
+        }
+        prop_assert_eq!(a.assessment.len(), a.agents.len());
+        for rows in by_period.values() {
+            let n = rows.len();
+            let ranks: Vec<usize> = rows.iter().map(|r| r.centre_rank.rank).collect();
+            prop_assert_eq!(ranks, (1..=n).collect::<Vec<_>>());
+            prop_assert!(rows.windows(2).all(|w| w[0].stats.mean_score >= w[1].stats.mean_score));
+            let top = rows.iter().filter(|r| r.group == Group::Top20).count();
+            let bottom = rows.iter().filter(|r| r.group == Group::Bottom20).count();
+            // Mid-rank percentiles put round(n/5) (+/- 1 at .5) in each outer group.
+            let fifth = n as f64 / 5.0;
+            prop_assert!((top as f64 - fifth).abs() <= 1.0 && (bottom as f64 - fifth).abs() <= 1.0, "n={} top={} bottom={}", n, top, bottom);
+            let mut teams: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for r in rows {
+                teams.entry(r.team.as_str()).or_default().push(r.team_rank.rank);
+            }
+            for ranks in teams.values() {
+                prop_assert_eq!(ranks.clone(), (1..=ranks.len()).collect::<Vec<_>>());
+            }
+        }
     }
 }

@@ -51,6 +51,9 @@ struct Expect {
     hits: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     fuzzy: Vec<String>,
+    /// Dimension id -> score; empty: the ruleset has no dimensions.
+    #[serde(default)]
+    dimensions: BTreeMap<String, u32>,
 }
 
 fn interaction(case: &Case) -> Interaction {
@@ -136,6 +139,17 @@ fn scanner_table() {
                     ));
                 }
             }
+        }
+        let dimensions: BTreeMap<String, u32> = result
+            .dimension_scores
+            .iter()
+            .map(|(d, s)| (d.to_string(), *s))
+            .collect();
+        if dimensions != case.expect.dimensions {
+            failures.push(format!(
+                "{}: dimension scores {dimensions:?}, want {:?}",
+                case.name, case.expect.dimensions
+            ));
         }
         let got = (
             result.score,

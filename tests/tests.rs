@@ -5,6 +5,8 @@
 
 mod aggregate_merge;
 mod asr_whisper;
+mod assessment_cases;
+mod assessment_cli;
 mod audio_decode;
 mod audio_speech;
 mod bad_inputs;

@@ -128,6 +128,14 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Roster, RosterError> {
         if record.iter().all(str::is_empty) {
             continue;
         }
+        let needed = index.iter().max().map_or(0, |i| i + 1);
+        if record.len() < needed {
+            problems.push(format!(
+                "{file}:{line}: {} field(s) where agent_id,name,team need {needed} (an unclosed quote or a missing comma?)",
+                record.len()
+            ));
+            continue;
+        }
         let cell = |i: usize| record.get(index[i]).unwrap_or("");
         let (id, name, team) = (cell(0), cell(1), cell(2));
         if id.is_empty() {

@@ -4,6 +4,7 @@
 //! and `report.html` (the page a QA lead opens). Every file is written atomically, so
 //! a reader never sees half a file, even when the run is killed.
 
+pub mod assessment_schema;
 pub mod atomic;
 mod coverage;
 pub mod csv;

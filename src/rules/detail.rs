@@ -23,7 +23,10 @@ pub fn forbidden(title: &str, n: u32) -> String {
 /// A required phrase never said (made once per rule, at load time).
 pub fn not_found(title: &str, window: Option<Window>) -> String {
     match window {
-        Some(w) => format!("{title}：应在{}内说出，未说。 Expected within the {w}.", window_zh(w)),
+        Some(w) => format!(
+            "{title}：应在{}内说出，未说。 Expected within the {w}.",
+            window_zh(w)
+        ),
         None => format!("{title}：未说。 Not said."),
     }
 }
@@ -76,8 +79,13 @@ mod tests {
             metric(&bound, 12.5, 10.0),
         ];
         for s in &sentences {
-            let (zh, en) = s.split_once("。 ").expect("a Chinese sentence, then English");
-            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{s}");
+            let (zh, en) = s
+                .split_once("。 ")
+                .expect("a Chinese sentence, then English");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{s}"
+            );
             assert!(en.is_ascii() || en.contains('“') || en.contains('"'), "{s}");
         }
         assert_eq!(sentences[0], "禁用语：不知道：命中 2 次。 2 hit(s).");

@@ -3,10 +3,10 @@
 //! no fatal violation.
 
 use crate::interaction::Interaction;
+use crate::rules::detail;
 use crate::rules::{Rule, Ruleset, Window};
 use crate::scan::matcher::{Hits, RuleHits};
 use crate::scan::result::{InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION};
-use crate::rules::detail;
 use crate::scan::{conditions, metrics};
 use std::collections::BTreeMap;
 use std::sync::Arc;
