@@ -168,6 +168,9 @@ proptest! {
     }
 }
 
+/// (agents, assessed, passed, fatal, score sum, dimension score sums)
+type TeamSums = (usize, usize, usize, usize, f64, Vec<f64>);
+
 fn dimensions() -> Vec<Dimension> {
     [("a", 70.0), ("b", 30.0)]
         .into_iter()
@@ -199,7 +202,7 @@ proptest! {
         prop_assert_eq!(a.unrostered.clone(), if results.iter().any(|r| r.agent_id == "A3") { vec!["A3".to_string()] } else { vec![] });
 
         // Per (team, period): the sums of the agent rows.
-        let mut sums: BTreeMap<(String, String), (usize, usize, usize, usize, f64, Vec<f64>)> = BTreeMap::new();
+        let mut sums: BTreeMap<(String, String), TeamSums> = BTreeMap::new();
         for row in &a.agents {
             let e = sums.entry((row.team.clone(), row.period.to_string())).or_insert((0, 0, 0, 0, 0.0, vec![0.0; 2]));
             e.0 += 1;
