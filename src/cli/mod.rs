@@ -222,7 +222,14 @@ fn rules_check(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome
     let ruleset = crate::rules::Ruleset::load(path)?;
     let io = CliError::Stdout;
     for rule in &ruleset.rules {
-        writeln!(stdout, "{}", rule.summary()).map_err(io)?;
+        let mut line = rule.summary();
+        if let Some(d) = rule.dimension.and_then(|d| ruleset.dimensions.get(d)) {
+            line.push_str(&format!("  [{}]", d.id));
+        }
+        writeln!(stdout, "{line}").map_err(io)?;
+    }
+    for d in &ruleset.dimensions {
+        writeln!(stdout, "dimension {:<18} {:>5} %  {}", d.id, d.weight, d.title).map_err(io)?;
     }
     writeln!(
         stdout,
