@@ -229,7 +229,12 @@ fn rules_check(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome
         writeln!(stdout, "{line}").map_err(io)?;
     }
     for d in &ruleset.dimensions {
-        writeln!(stdout, "dimension {:<18} {:>5} %  {}", d.id, d.weight, d.title).map_err(io)?;
+        writeln!(
+            stdout,
+            "dimension {:<18} {:>5} %  {}",
+            d.id, d.weight, d.title
+        )
+        .map_err(io)?;
     }
     writeln!(
         stdout,

@@ -134,19 +134,8 @@ pub fn write_teams<W: Write>(
     for r in rows {
         let Some(period) = r.period else { continue };
         let s = &r.stats;
-        let mut row = vec![
-            r.team.clone(),
-            period.to_string(),
-            r.agents.to_string(),
-            s.assessed.to_string(),
-            s.passed.to_string(),
-            s.fatal.to_string(),
-            fraction(s.adherence_rate),
-            fraction(s.wilson.map(|i| i.low)),
-            fraction(s.wilson.map(|i| i.high)),
-            mean(s.mean_score),
-        ];
-        row.extend(dimension_cells(s, dimensions));
+        let mut row = vec![r.team.clone(), period.to_string(), r.agents.to_string()];
+        row.extend(measures(s, dimensions));
         row.extend([band_label(s), coefficient(s)]);
         w.write_record(&row)?;
     }
@@ -169,15 +158,8 @@ pub fn write_assessment<W: Write>(
             r.name.clone(),
             r.team.clone(),
             r.period.to_string(),
-            s.assessed.to_string(),
-            s.passed.to_string(),
-            s.fatal.to_string(),
-            fraction(s.adherence_rate),
-            fraction(s.wilson.map(|i| i.low)),
-            fraction(s.wilson.map(|i| i.high)),
-            mean(s.mean_score),
         ];
-        row.extend(dimension_cells(s, dimensions));
+        row.extend(measures(s, dimensions));
         row.extend([
             r.team_rank.rank.to_string(),
             r.team_rank.of.to_string(),
@@ -204,11 +186,20 @@ pub fn assessment_header(dimensions: &[Dimension]) -> Vec<String> {
     header
 }
 
-fn dimension_cells<'a>(
-    s: &'a Stats,
-    dimensions: &'a [Dimension],
-) -> impl Iterator<Item = String> + 'a {
-    (0..dimensions.len()).map(|i| mean(s.dimension_means.get(i).copied()))
+/// assessed, passed, fatal, adherence_rate, wilson_low, wilson_high, mean_score and
+/// one mean per dimension: the measures teams.csv and assessment.csv share.
+fn measures(s: &Stats, dimensions: &[Dimension]) -> Vec<String> {
+    let mut cells = vec![
+        s.assessed.to_string(),
+        s.passed.to_string(),
+        s.fatal.to_string(),
+        fraction(s.adherence_rate),
+        fraction(s.wilson.map(|i| i.low)),
+        fraction(s.wilson.map(|i| i.high)),
+        mean(s.mean_score),
+    ];
+    cells.extend((0..dimensions.len()).map(|i| mean(s.dimension_means.get(i).copied())));
+    cells
 }
 
 fn mean(m: Option<f64>) -> String {
