@@ -11,7 +11,7 @@
 #   6 store                  the state database
 #   7 output                 files other systems read (incl. merge, export)
 #   8 sample                 QA sampling (plans against the store, writes CSV)
-#   9 batch                  the run
+#   9 batch, serve           the run; the review workbench
 #  10 cli                    checked configurations and commands
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ declare -A rank=(
     [text]=1 [audio]=1 [model]=1
     [input]=2 [asr]=2
     [call]=3 [rules]=3
-    [scan]=4 [aggregate]=5 [store]=6 [output]=7 [sample]=8 [batch]=9 [cli]=10
+    [scan]=4 [aggregate]=5 [store]=6 [output]=7 [sample]=8 [batch]=9 [serve]=9 [cli]=10
 )
 bad=0
 for path in src/*; do

@@ -22,5 +22,6 @@ pub mod reporter;
 pub mod rules;
 pub mod sample;
 pub mod scan;
+pub mod serve;
 pub mod store;
 pub mod text;

@@ -18,6 +18,8 @@ const COMMANDS: &[&[&str]] = &[
     &["export"],
     &["db", "check"],
     &["db", "rebuild"],
+    &["serve"],
+    &["users", "add"],
 ];
 
 #[test]

@@ -32,6 +32,7 @@ mod rules_golden;
 mod sample_props;
 mod sample_store;
 mod scan_cases;
+mod serve_api;
 mod shard_merge;
 mod shard_props;
 mod store_basic;

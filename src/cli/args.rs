@@ -35,6 +35,53 @@ pub enum Command {
     /// Check a state database for damage, or rebuild it from what is readable.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Serve the review workbench: verdicts, appeals, rulings and a JSON API.
+    Serve(ServeArgs),
+    /// Manage the workbench's users file.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// State database.
+    #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
+    pub db: PathBuf,
+    /// Address to listen on; without --users only a loopback address is allowed.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// Users file (from `callqa users add`): every page and API call then needs a login.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user (or replace their role and password); the password is read from stdin.
+    Add {
+        /// The login name.
+        name: String,
+        /// Users file (created readable by its owner only).
+        #[arg(long, value_name = "FILE")]
+        users: PathBuf,
+        /// What the user may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Agents: the agent id whose interactions they see.
+        #[arg(long, value_name = "ID")]
+        agent_id: Option<String>,
+        /// Read the password from the first line of stdin (required: passwords are
+        /// never taken from the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Reviewer,
+    Agent,
+    Lead,
 }
 
 #[derive(Debug, Subcommand)]

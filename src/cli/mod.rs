@@ -11,6 +11,7 @@ mod model_cmd;
 mod rescore_cmd;
 mod sample_cmd;
 mod scan_cmd;
+mod serve_cmd;
 
 use crate::reporter::Reporter;
 use args::{Cli, Command, RulesCommand};
@@ -86,6 +87,10 @@ pub enum CliError {
     Export(#[from] crate::output::export::ExportError),
     #[error(transparent)]
     Asr(#[from] crate::asr::AsrError),
+    #[error(transparent)]
+    Serve(#[from] crate::serve::ServeError),
+    #[error(transparent)]
+    Users(#[from] crate::serve::users::UsersError),
     #[error("cannot write to stdout: {0}")]
     Stdout(#[source] std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -176,6 +181,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<
         Command::Merge(args) => merge_cmd::run(args, reporter),
         Command::Export(args) => export_cmd::run(args, stdout, reporter),
         Command::Db(cmd) => db_cmd::run(cmd, stdout),
+        Command::Serve(args) => serve_cmd::run(args, reporter),
+        Command::Users(cmd) => serve_cmd::users(cmd, reporter),
     }
 }
 

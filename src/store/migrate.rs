@@ -73,6 +73,38 @@ pub const MIGRATIONS: &[&str] = &[
         error  TEXT NOT NULL                -- the message, with line when known
     );
     ",
+    // 4: the review loop of `callqa serve`: reviewers' verdicts on hits, agents'
+    // appeals and leads' rulings. Keyed by the hit (rule, turn and byte span) so a
+    // verdict survives a rescore that still finds the same hit.
+    "
+    CREATE TABLE verdicts (
+        id             INTEGER PRIMARY KEY,
+        interaction_id TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        rule_id        TEXT NOT NULL,
+        hit_key        TEXT NOT NULL,       -- 'turn:start_byte-end_byte', '' for the violation, 'missed@S' for a miss
+        verdict        TEXT NOT NULL CHECK (verdict IN ('true_hit', 'false_hit', 'missed')),
+        start_s        REAL,                -- missed: when it happened
+        note           TEXT NOT NULL,
+        user           TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        UNIQUE (interaction_id, source, rule_id, hit_key)
+    );
+    CREATE TABLE appeals (
+        id             INTEGER PRIMARY KEY,
+        interaction_id TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        rule_id        TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        user           TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        ruling         TEXT CHECK (ruling IN ('upheld', 'overturned')),
+        ruling_note    TEXT,
+        ruled_by       TEXT,
+        ruled_at       TEXT
+    );
+    CREATE INDEX appeals_by_interaction ON appeals (interaction_id, source);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -19,6 +19,7 @@ pub mod migrate;
 mod problems;
 pub mod repair;
 mod results;
+pub mod reviews;
 pub mod samples;
 mod transcripts;
 
@@ -98,6 +99,28 @@ impl Store {
         };
         store.write_holder()?;
         Ok(store)
+    }
+
+    /// Opens an existing database for the review workbench: reads and writes its own
+    /// tables (verdicts, appeals) beside a run, so it takes no process lock (SQLite
+    /// serializes the writes); migrates it when needed.
+    pub fn open_shared(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut conn = Self::connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        quick_check(&conn, path)?;
+        migrate::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+        })
     }
 
     /// Opens an existing database for reading only (export, listing); takes no lock

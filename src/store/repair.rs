@@ -34,6 +34,14 @@ const TABLES: &[(&str, &str)] = &[
         "interaction_id, agent_id, week, rank, selected, first_seen, selected_at",
     ),
     ("input_problems", "seq, source, error"),
+    (
+        "verdicts",
+        "id, interaction_id, source, rule_id, hit_key, verdict, start_s, note, user, created_at",
+    ),
+    (
+        "appeals",
+        "id, interaction_id, source, rule_id, reason, user, created_at, ruling, ruling_note, ruled_by, ruled_at",
+    ),
 ];
 
 /// What [`check`] found.

@@ -171,6 +171,45 @@ impl Store {
             .map_err(self.sql("read stored results"))
     }
 
+    /// Hands every (source, line) stored for one ruleset to `f`, in (source,
+    /// interaction_id) order, without holding them all.
+    pub fn for_each_result_of_ruleset<E: From<StoreError>>(
+        &self,
+        ruleset_sha256: &str,
+        mut f: impl FnMut(&str, &str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, line FROM results WHERE ruleset_sha256 = ?1 ORDER BY source, interaction_id")
+            .map_err(self.sql("read stored results"))?;
+        let mut rows = stmt
+            .query([ruleset_sha256])
+            .map_err(self.sql("read stored results"))?;
+        while let Some(row) = rows.next().map_err(self.sql("read stored results"))? {
+            let source: String = row.get(0).map_err(self.sql("read stored results"))?;
+            let line: String = row.get(1).map_err(self.sql("read stored results"))?;
+            f(&source, &line)?;
+        }
+        Ok(())
+    }
+
+    /// The stored line of one interaction under one ruleset.
+    pub fn result_line(
+        &self,
+        interaction_id: &str,
+        source: &str,
+        ruleset_sha256: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT line FROM results WHERE interaction_id = ?1 AND source = ?2 AND ruleset_sha256 = ?3",
+                [interaction_id, source, ruleset_sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql("read a stored result"))
+    }
+
     /// Number of stored results.
     pub fn result_count(&self) -> Result<u64, StoreError> {
         self.conn

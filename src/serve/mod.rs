@@ -1,0 +1,113 @@
+//! `callqa serve`: the review workbench over the state database. QA reviewers
+//! mark hits true or false and add what the machine missed, agents appeal their
+//! violations, leads rule on appeals, and other systems read the same through a
+//! JSON API (docs/api.md). Verdicts and appeals live in the state database
+//! (migration 4), so they survive restarts and rescoring.
+//!
+//! Without a users file the server only listens on 127.0.0.1 (one local user);
+//! with one, every request needs a login.
+
+pub mod api;
+pub mod audio;
+pub mod auth;
+pub mod index;
+pub mod precision;
+pub mod users;
+
+use crate::store::{Store, StoreError};
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Every route the server answers, as documented in docs/api.md (a test checks
+/// the two agree).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/login"),
+    ("GET", "/api/interactions"),
+    ("GET", "/api/interactions/{id}"),
+    ("POST", "/api/interactions/{id}/verdicts"),
+    ("POST", "/api/interactions/{id}/appeals"),
+    ("POST", "/api/appeals/{id}/ruling"),
+    ("GET", "/api/rules/precision"),
+    ("GET", "/audio/{id}"),
+];
+
+/// What the handlers share.
+pub struct State {
+    pub store: Mutex<Store>,
+    pub index: RwLock<index::Index>,
+    pub auth: auth::Auth,
+}
+
+/// The checked configuration of `callqa serve`.
+pub struct ServeConfig {
+    pub db: PathBuf,
+    pub listen: SocketAddr,
+    pub users: Option<users::Users>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The application over an opened state.
+pub fn app(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/api/login", post(api::login))
+        .route("/api/interactions", get(api::list))
+        .route("/api/interactions/{id}", get(api::get))
+        .route("/api/interactions/{id}/verdicts", post(api::add_verdict))
+        .route("/api/interactions/{id}/appeals", post(api::add_appeal))
+        .route("/api/appeals/{id}/ruling", post(api::rule_appeal))
+        .route("/api/rules/precision", get(api::rule_precision))
+        .route("/audio/{id}", get(api::audio_of))
+        .with_state(state)
+}
+
+/// Opens the database and builds the in-memory index.
+pub fn open(config: &ServeConfig) -> Result<Arc<State>, ServeError> {
+    let store = Store::open_shared(&config.db)?;
+    let index = index::Index::load(&store)?;
+    Ok(Arc::new(State {
+        store: Mutex::new(store),
+        index: RwLock::new(index),
+        auth: auth::Auth::new(config.users.clone()),
+    }))
+}
+
+/// Serves until interrupted (Ctrl-C); `ready` is called with the bound address.
+pub fn run(config: ServeConfig, ready: impl FnOnce(SocketAddr, usize)) -> Result<(), ServeError> {
+    let state = open(&config)?;
+    let items = state.index.read().map(|i| i.items.len()).unwrap_or(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        ready(addr, items);
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
