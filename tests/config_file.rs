@@ -59,7 +59,12 @@ fn a_nightly_scan_with_only_the_archive_takes_the_files_values() {
     let tmp = tempfile::tempdir().unwrap();
     let job = tmp.path();
     job_dir(job);
-    ok(callqa_in(job, &["scan", "archive"], None));
+    let run = ok(callqa_in(job, &["scan", "archive"], None));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("progress: 1/1 files in ") && !stderr.contains("eta 0s"),
+        "the final count, no guessed ETA:\n{stderr}"
+    );
     let out = job.join("qa-out");
     assert!(
         !job.join("out").exists(),
