@@ -146,7 +146,11 @@ fn check(case: &Case) -> Result<(), String> {
         }
     }
     if !case.absent.is_empty() {
-        for (path, bytes) in snapshot(&out) {
+        // ruleset.toml is the rule text (its examples hold made-up numbers), not data.
+        for (path, bytes) in snapshot(&out)
+            .into_iter()
+            .filter(|(p, _)| !p.ends_with("ruleset.toml"))
+        {
             for text in &case.absent {
                 let needle = text.as_bytes();
                 if bytes.windows(needle.len()).any(|w| w == needle) {

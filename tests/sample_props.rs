@@ -78,10 +78,39 @@ proptest! {
             strata.entry((s.agent_id.clone(), s.week.clone())).or_default().push(s);
         }
         for members in strata.values() {
-            let max_selected = members.iter().filter(|s| s.selected).map(|s| s.rank).max();
-            let min_unselected = members.iter().filter(|s| !s.selected).map(|s| s.rank).min();
+            let max_selected = members.iter().filter(|s| s.selected).map(|s| s.key).max();
+            let min_unselected = members.iter().filter(|s| !s.selected).map(|s| s.key).min();
             if let (Some(a), Some(b)) = (max_selected, min_unselected) {
                 prop_assert!(a < b);
+            }
+        }
+    }
+
+    #[test]
+    fn ranks_are_the_review_order_within_each_stratum(
+        items in items_strategy(), more in items_strategy(), rate in rate_strategy(), seed in any::<u64>()
+    ) {
+        // With earlier selections too: a kept selection may have a higher key than
+        // an unselected newcomer, and still comes first.
+        let first = select(&items, rate, seed, &HashSet::new()).unwrap();
+        let mut all = items.clone();
+        all.extend(more);
+        let sel = select(&all, rate, seed, &selected(&first)).unwrap();
+        let mut strata: BTreeMap<(String, String), Vec<&Selection>> = BTreeMap::new();
+        for s in &sel {
+            strata.entry((s.agent_id.clone(), s.week.clone())).or_default().push(s);
+        }
+        for members in strata.values() {
+            let ranks: Vec<usize> = members.iter().map(|s| s.rank).collect();
+            prop_assert_eq!(ranks, (1..=members.len()).collect::<Vec<_>>());
+            let chosen = members.iter().filter(|s| s.selected).count();
+            for s in members {
+                prop_assert_eq!(s.selected, s.rank <= chosen, "rank {} of {} chosen", s.rank, chosen);
+            }
+            for w in members.windows(2) {
+                if w[0].selected == w[1].selected {
+                    prop_assert!(w[0].key < w[1].key);
+                }
             }
         }
     }

@@ -99,18 +99,18 @@ fn sample_csv_lists_every_row_with_rank() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("interaction_id,agent_id,week,selected,rank")
+        Some("interaction_id,agent_id,week,selected,rank,key")
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2);
     assert!(
-        rows[0].starts_with("c-1,\"a, with comma\",2026-W47,true,"),
+        rows[0].starts_with("c-1,\"a, with comma\",2026-W47,true,1,"),
         "{}",
         rows[0]
     );
-    assert!(rows[1].starts_with("c-2,b,unknown,true,"), "{}", rows[1]);
-    let rank: u64 = rows[0].rsplit(',').next().unwrap().parse().unwrap();
-    assert_eq!(rank, sel[0].rank);
+    assert!(rows[1].starts_with("c-2,b,unknown,true,1,"), "{}", rows[1]);
+    let key: u64 = rows[0].rsplit(',').next().unwrap().parse().unwrap();
+    assert_eq!(key, sel[0].key);
 }
 
 #[test]

@@ -10,6 +10,10 @@ pub struct Cli {
     /// Print problems only: no status lines, no progress.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Defaults for rules, out, db, model, roster, period, jobs, language and
+    /// channels [default: $CALLQA_CONFIG, else ./callqa.toml if there is one].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -88,16 +92,16 @@ pub enum RoleArg {
 pub enum DbCommand {
     /// Read every page and count the rows; exits 74 when the database is damaged.
     Check {
-        /// State database.
-        #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
-        db: PathBuf,
+        /// State database [default: out/callqa.db].
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
     /// Copy every readable row (transcripts, interactions, results, samples) into a
     /// fresh database put in its place; the damaged file is kept as PATH.damaged-TIME.
     Rebuild {
-        /// State database.
-        #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
-        db: PathBuf,
+        /// State database [default: out/callqa.db].
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
 }
 
@@ -108,12 +112,12 @@ pub struct ScanArgs {
     /// none needed with --manifest.
     #[arg(required_unless_present = "manifest", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// A rule file, or a directory whose *.toml files are loaded.
-    #[arg(long, default_value = "rules", value_name = "PATH")]
-    pub rules: PathBuf,
-    /// Directory for results.jsonl, agents.csv, rules.csv and report.html.
-    #[arg(long, default_value = "out", value_name = "DIR")]
-    pub out: PathBuf,
+    /// A rule file, or a directory whose *.toml files are loaded [default: rules].
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// Directory for results.jsonl, agents.csv, rules.csv and report.html [default: out].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -124,15 +128,15 @@ pub struct ScanArgs {
     /// A call manifest (call_id,file,agent_id,started_at,channel_layout); may repeat.
     #[arg(long, value_name = "CSV")]
     pub manifest: Vec<PathBuf>,
-    /// Channel layout of recordings not listed in a manifest.
-    #[arg(long, value_enum, default_value_t = ChannelsArg::AgentLeft)]
-    pub channels: ChannelsArg,
-    /// Whisper model (ggml) for call recordings.
-    #[arg(long, default_value = crate::model::DEFAULT_MODEL, value_name = "PATH")]
-    pub model: PathBuf,
-    /// Spoken language of the calls (Whisper language code).
-    #[arg(long, default_value = "zh")]
-    pub language: String,
+    /// Channel layout of recordings not listed in a manifest [default: agent-left].
+    #[arg(long, value_enum)]
+    pub channels: Option<ChannelsArg>,
+    /// Whisper model (ggml) for call recordings [default: models/ggml-base-q8_0.bin].
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// Spoken language of the calls (Whisper language code) [default: zh].
+    #[arg(long)]
+    pub language: Option<String>,
     /// What the recognizer hears: `speech` (the speech VAD found, packed) or `whole`
     /// (every channel end to end: slower, for benchmarks and audio already cut to
     /// speech). Speech metrics come from VAD either way.
@@ -169,9 +173,9 @@ pub struct AssessArgs {
     #[arg(long, value_name = "CSV")]
     pub roster: Option<PathBuf>,
     /// Period of agents.csv, teams.csv, assessment.csv and the report: ISO week
-    /// (2026-W47), calendar month (2026-11) or quarter (2026-Q4).
-    #[arg(long, value_enum, default_value_t = PeriodArg::Week)]
-    pub period: PeriodArg,
+    /// (2026-W47), calendar month (2026-11) or quarter (2026-Q4) [default: week].
+    #[arg(long, value_enum)]
+    pub period: Option<PeriodArg>,
     /// Start every CSV with a UTF-8 byte order mark, so that Excel in a Chinese
     /// locale opens it right.
     #[arg(long)]
@@ -206,12 +210,12 @@ pub struct SampleArgs {
 
 #[derive(Debug, Args)]
 pub struct RescoreArgs {
-    /// The new rule file or directory.
+    /// The new rule file or directory [default: rules].
     #[arg(long, value_name = "PATH")]
-    pub rules: PathBuf,
-    /// Directory for the outputs and rescore.csv.
-    #[arg(long, default_value = "out", value_name = "DIR")]
-    pub out: PathBuf,
+    pub rules: Option<PathBuf>,
+    /// Directory for the outputs and rescore.csv [default: out].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// State database [default: OUT/callqa.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -230,12 +234,13 @@ pub struct MergeArgs {
     /// Output directories of the shards.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Directory for the merged outputs.
+    /// Directory for the merged outputs [default: out].
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// The rules the shards were scanned with (for rule titles and score bands).
-    #[arg(long, default_value = "rules", value_name = "PATH")]
-    pub rules: PathBuf,
+    pub out: Option<PathBuf>,
+    /// The rules the shards were scanned with, checked against their results
+    /// [default: the ruleset.toml the first shard wrote].
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
     #[command(flatten)]
     pub assess: AssessArgs,
 }
@@ -248,9 +253,9 @@ pub struct ExportArgs {
     /// jsonl (the results.jsonl lines) or csv.
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     pub format: FormatArg,
-    /// State database.
-    #[arg(long, default_value = "out/callqa.db", value_name = "PATH")]
-    pub db: PathBuf,
+    /// State database [default: out/callqa.db].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -277,16 +282,14 @@ pub enum ChannelsArg {
 pub enum RulesCommand {
     /// Validate rules and print a one-line summary per rule.
     Check {
-        /// A rule file or a directory of *.toml rule files.
-        #[arg(default_value = "rules")]
-        path: PathBuf,
+        /// A rule file or a directory of *.toml rule files [default: rules].
+        path: Option<PathBuf>,
     },
     /// Run every rule's `examples` through the matcher; one line per example the
     /// rule gets wrong (file:line:column), exit 1 when there is any.
     Test {
-        /// A rule file or a directory of *.toml rule files.
-        #[arg(default_value = "rules")]
-        path: PathBuf,
+        /// A rule file or a directory of *.toml rule files [default: rules].
+        path: Option<PathBuf>,
     },
 }
 

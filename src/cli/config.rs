@@ -1,10 +1,10 @@
 //! The checked configuration of each command that runs a job (`scan`, `rescore`,
-//! `export`, `sample`): built from the raw arguments, it owns the compiled ruleset
+//! `merge`, `export`, `sample`): built from the raw arguments, it owns the compiled ruleset
 //! and everything else the run needs, so a bad rule file or a bad option stops the
 //! command before any input or database is touched.
 
 use super::args::{
-    AsrInputArg, AssessArgs, ChannelsArg, ExportArgs, FormatArg, PeriodArg, RescoreArgs,
+    AsrInputArg, AssessArgs, ChannelsArg, ExportArgs, FormatArg, MergeArgs, PeriodArg, RescoreArgs,
     SampleArgs, ScanArgs,
 };
 use super::CliError;
@@ -15,7 +15,7 @@ use crate::call::{AsrInput, ChannelLayout};
 use crate::input::roster::Roster;
 use crate::output::export::ExportFormat;
 use crate::rules::Ruleset;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub struct ScanConfig {
     pub ruleset: Ruleset,
@@ -48,7 +48,7 @@ impl AssessConfig {
         };
         Ok(AssessConfig {
             roster,
-            period: match args.period {
+            period: match args.period.unwrap_or(PeriodArg::Week) {
                 PeriodArg::Week => PeriodKind::Week,
                 PeriodArg::Month => PeriodKind::Month,
                 PeriodArg::Quarter => PeriodKind::Quarter,
@@ -79,23 +79,78 @@ pub struct RescoreConfig {
 
 impl RescoreConfig {
     pub fn from_args(args: RescoreArgs) -> Result<RescoreConfig, CliError> {
-        let ruleset = Ruleset::load(&args.rules)?;
+        let ruleset = Ruleset::load(&rules_or_default(args.rules))?;
         let jobs = jobs(args.jobs)?;
+        let out = out_or_default(args.out);
         let db = args
             .db
-            .unwrap_or_else(|| args.out.join(crate::store::DEFAULT_DB));
+            .unwrap_or_else(|| out.join(crate::store::DEFAULT_DB));
         if !db.is_file() {
             return Err(crate::store::StoreError::Missing { path: db }.into());
         }
         Ok(RescoreConfig {
             ruleset,
-            out_dir: args.out,
+            out_dir: out,
             db,
             jobs,
             redact: !args.no_redact,
             assess: AssessConfig::from_args(args.assess)?,
         })
     }
+}
+
+/// `callqa merge`.
+pub struct MergeConfig {
+    pub dirs: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub ruleset: Ruleset,
+    /// Where the ruleset came from, and whether the user named it (`--rules`) or
+    /// the first shard wrote it (its `ruleset.toml`).
+    pub rules_path: PathBuf,
+    pub rules_given: bool,
+    pub assess: AssessConfig,
+}
+
+impl MergeConfig {
+    pub fn from_args(args: MergeArgs) -> Result<MergeConfig, CliError> {
+        let (rules_path, rules_given) = match args.rules {
+            Some(path) => (path, true),
+            None => {
+                let first = args
+                    .dirs
+                    .first()
+                    .ok_or(crate::output::merge::MergeError::NoDirs)?;
+                (crate::output::merge::shard_ruleset(first)?, false)
+            }
+        };
+        Ok(MergeConfig {
+            ruleset: Ruleset::load(&rules_path)?,
+            dirs: args.dirs,
+            out_dir: out_or_default(args.out),
+            rules_path,
+            rules_given,
+            assess: AssessConfig::from_args(args.assess)?,
+        })
+    }
+}
+
+/// `--out` when neither the command line nor the config file names one.
+pub const DEFAULT_OUT: &str = "out";
+/// `--rules` when neither the command line nor the config file names them.
+pub const DEFAULT_RULES: &str = "rules";
+
+fn out_or_default(out: Option<PathBuf>) -> PathBuf {
+    out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
+}
+
+/// The rules: as given, else [`DEFAULT_RULES`].
+pub fn rules_or_default(rules: Option<PathBuf>) -> PathBuf {
+    rules.unwrap_or_else(|| PathBuf::from(DEFAULT_RULES))
+}
+
+/// The state database of `export` and `db`: as given, else `out/callqa.db`.
+pub fn db_or_default(db: Option<PathBuf>) -> PathBuf {
+    db.unwrap_or_else(|| Path::new(DEFAULT_OUT).join(crate::store::DEFAULT_DB))
 }
 
 /// `callqa export`.
@@ -119,7 +174,7 @@ impl ExportConfig {
                 FormatArg::Jsonl => ExportFormat::Jsonl,
                 FormatArg::Csv => ExportFormat::Csv,
             },
-            db: args.db,
+            db: db_or_default(args.db),
         })
     }
 }
@@ -153,7 +208,8 @@ impl SampleConfig {
 
 impl ScanConfig {
     pub fn from_args(args: ScanArgs) -> Result<ScanConfig, CliError> {
-        let ruleset = Ruleset::load(&args.rules)?;
+        let ruleset = Ruleset::load(&rules_or_default(args.rules))?;
+        let out = out_or_default(args.out);
         let jobs = jobs(args.jobs)?;
         // A missing INPUT is a typo or an unmounted archive: stop before anything
         // (the outputs of the last good run included) is touched.
@@ -162,7 +218,7 @@ impl ScanConfig {
                 return Err(CliError::NoInput(format!(
                     "{}: no such file or directory; nothing was scanned and the outputs in {} are unchanged",
                     input.display(),
-                    args.out.display()
+                    out.display()
                 )));
             }
         }
@@ -181,10 +237,10 @@ impl ScanConfig {
                 )));
             }
         }
-        if args.out.exists() && !args.out.is_dir() {
+        if out.exists() && !out.is_dir() {
             return Err(CliError::Usage(format!(
                 "--out {}: exists and is not a directory",
-                args.out.display()
+                out.display()
             )));
         }
         let sample = match args.sample {
@@ -204,8 +260,8 @@ impl ScanConfig {
         };
         let db = args
             .db
-            .unwrap_or_else(|| args.out.join(crate::store::DEFAULT_DB));
-        let default_layout = match args.channels {
+            .unwrap_or_else(|| out.join(crate::store::DEFAULT_DB));
+        let default_layout = match args.channels.unwrap_or(ChannelsArg::AgentLeft) {
             ChannelsArg::AgentLeft => ChannelLayout::AgentLeft,
             ChannelsArg::AgentRight => ChannelLayout::AgentRight,
             ChannelsArg::Mono => ChannelLayout::Mono,
@@ -213,7 +269,7 @@ impl ScanConfig {
         Ok(ScanConfig {
             ruleset,
             inputs: args.inputs,
-            out_dir: args.out,
+            out_dir: out,
             jobs,
             redact: !args.no_redact,
             calls: CallOptions {
@@ -224,8 +280,10 @@ impl ScanConfig {
                     AsrInputArg::Whole => AsrInput::Whole,
                 },
             },
-            model: args.model,
-            language: args.language,
+            model: args
+                .model
+                .unwrap_or_else(|| PathBuf::from(crate::model::DEFAULT_MODEL)),
+            language: args.language.unwrap_or_else(|| "zh".to_string()),
             db,
             sample,
             shard,

@@ -10,6 +10,7 @@ pub fn run(cmd: DbCommand, stdout: &mut dyn Write) -> Result<Outcome, CliError> 
     let io = CliError::Stdout;
     match cmd {
         DbCommand::Check { db } => {
+            let db = super::config::db_or_default(db);
             let report = repair::check(&db)?;
             for (table, rows) in &report.rows {
                 match rows {
@@ -29,6 +30,7 @@ pub fn run(cmd: DbCommand, stdout: &mut dyn Write) -> Result<Outcome, CliError> 
             }
         }
         DbCommand::Rebuild { db } => {
+            let db = super::config::db_or_default(db);
             let report = repair::rebuild(&db)?;
             for (table, copied, lost) in &report.tables {
                 if *lost == repair::TABLE_UNREADABLE {

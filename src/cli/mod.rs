@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod config;
+pub mod config_file;
 mod db_cmd;
 mod export_cmd;
 mod merge_cmd;
@@ -16,6 +17,7 @@ mod serve_cmd;
 use crate::reporter::Reporter;
 use args::{Cli, Command, RulesCommand};
 use std::io::Write;
+use std::path::PathBuf;
 
 /// How a command ended; each maps to a documented exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +58,7 @@ pub mod exit {
     pub const DB_IN_USE: i32 = 75;
     /// The state database is damaged (EX_IOERR): `callqa db rebuild` salvages it.
     pub const DB_DAMAGED: i32 = 74;
-    /// Bad rule files (EX_CONFIG).
+    /// Bad rule files, roster or config file (EX_CONFIG).
     pub const BAD_RULES: i32 = 78;
 }
 
@@ -71,6 +73,9 @@ pub enum CliError {
     Roster(#[from] crate::input::roster::RosterError),
     #[error("{0}")]
     Usage(String),
+    /// The config file (`callqa.toml`, `--config`, `$CALLQA_CONFIG`).
+    #[error(transparent)]
+    ConfigFile(#[from] config_file::ConfigFileError),
     /// No input to score: outputs are left as they were.
     #[error("{0}")]
     NoInput(String),
@@ -121,7 +126,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         use crate::store::StoreError;
         match self {
-            CliError::Rules(_) | CliError::Roster(_) => exit::BAD_RULES,
+            CliError::Rules(_) | CliError::Roster(_) | CliError::ConfigFile(_) => exit::BAD_RULES,
             CliError::Usage(_) => exit::USAGE,
             CliError::NoInput(_) => exit::NO_INPUT,
             CliError::Store(StoreError::InUse { .. }) => exit::DB_IN_USE,
@@ -170,11 +175,18 @@ pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// Runs one command. `stdout` receives the command's output proper (rule summaries,
 /// model info); everything else goes through `reporter`.
-pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
+pub fn run(
+    mut cli: Cli,
+    stdout: &mut dyn Write,
+    reporter: &dyn Reporter,
+) -> Result<Outcome, CliError> {
+    let env = std::env::var_os(config_file::CONFIG_ENV);
+    let file = config_file::find(cli.config.as_deref(), env, std::path::Path::new(""))?;
+    config_file::apply(&mut cli, &file);
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args, reporter),
-        Command::Rules(RulesCommand::Check { path }) => rules_check(&path, stdout),
-        Command::Rules(RulesCommand::Test { path }) => rules_test(&path, stdout),
+        Command::Rules(RulesCommand::Check { path }) => rules_check(path, stdout),
+        Command::Rules(RulesCommand::Test { path }) => rules_test(path, stdout),
         Command::Model(cmd) => model_cmd::run(cmd, stdout, reporter),
         Command::Sample(args) => sample_cmd::run(args, stdout, reporter),
         Command::Rescore(args) => rescore_cmd::run(args, reporter),
@@ -186,8 +198,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, reporter: &dyn Reporter) -> Result<
     }
 }
 
-fn rules_test(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
-    let ruleset = crate::rules::Ruleset::load(path)?;
+fn rules_test(path: Option<PathBuf>, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
+    let ruleset = crate::rules::Ruleset::load(&config::rules_or_default(path))?;
     let report = crate::scan::examples::test_examples(&ruleset);
     let io = CliError::Stdout;
     for failure in &report.failures {
@@ -225,8 +237,8 @@ fn rules_test(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome,
     }
 }
 
-fn rules_check(path: &std::path::Path, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
-    let ruleset = crate::rules::Ruleset::load(path)?;
+fn rules_check(path: Option<PathBuf>, stdout: &mut dyn Write) -> Result<Outcome, CliError> {
+    let ruleset = crate::rules::Ruleset::load(&config::rules_or_default(path))?;
     let io = CliError::Stdout;
     for rule in &ruleset.rules {
         let mut line = rule.summary();

@@ -220,8 +220,8 @@ pub(super) fn rule_infos(ruleset: &Ruleset) -> Vec<RuleInfo> {
     ruleset.rules.iter().map(RuleInfo::from).collect()
 }
 
-/// Aggregates `kept` and writes agents.csv, teams.csv, assessment.csv, rules.csv and
-/// report.html; agents missing from the roster are named once.
+/// Aggregates `kept` and writes agents.csv, teams.csv, assessment.csv, rules.csv,
+/// report.html and ruleset.toml; agents missing from the roster are named once.
 pub(super) fn finish(
     sink: &mut DirSink,
     ruleset: &Ruleset,
@@ -257,6 +257,12 @@ pub(super) fn finish(
     sink.set_excel(assess.excel);
     let summary = RunSummary::new(&ruleset.id(), files, kept.len(), problems);
     sink.finish(&aggregates, kept, &summary)?;
+    if !crate::output::ruleset_file::write(sink.dir(), ruleset)? {
+        reporter.status(&format!(
+            "warning: the rule files do not read as one file (does each end with a newline?), so {} was not written; merging these outputs needs --rules",
+            crate::output::ruleset_file::RULESET_TOML
+        ));
+    }
     Ok(())
 }
 

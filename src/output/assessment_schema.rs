@@ -129,20 +129,13 @@ pub fn row_as_json(header: &[String], row: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn the_checked_in_schema_is_current() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(ASSESSMENT_SCHEMA_PATH);
-        let want = assessment_schema_text();
-        if std::env::var_os("CALLQA_BLESS").is_some() {
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "{} is stale: run `CALLQA_BLESS=1 cargo test --lib assessment_schema` and commit it",
-            path.display()
+        crate::scan::schema::assert_checked_in(
+            ASSESSMENT_SCHEMA_PATH,
+            &assessment_schema_text(),
+            "assessment_schema",
         );
     }
 

@@ -1,7 +1,7 @@
 //! `agents.csv`, `teams.csv`, `assessment.csv` and `rules.csv`: the aggregates as
 //! flat tables for spreadsheets and HR/BI imports. Rates are fractions (0..1) with 4
 //! decimals; an undefined value (no interval for zero interactions, no band) is an
-//! empty cell. Every column is described in README.md; `docs/assessment.schema.json`
+//! empty cell. Every column is described in README.md and docs/assessment.md; `docs/assessment.schema.json`
 //! is the schema of an assessment row.
 
 use crate::aggregate::{AgentPeriod, Assessment, RuleStat, Stats, TeamPeriod};

@@ -5,12 +5,17 @@
 //! The merged lists come back in a fixed order, ready for [`crate::aggregate`] and a
 //! [`crate::output::DirSink`].
 //!
+//! The ruleset comes from the shards too: each writes the rules it ran with to
+//! `ruleset.toml` ([`shard_ruleset`]).
+//!
 //! Order: results by (source, interaction_id, then their JSON text), error lines by
 //! (source, error). An unsharded run writes results in input order instead, so to
 //! compare the two, sort the unsharded results the same way ([`sort_results`]); the
 //! aggregates do not depend on order at all.
 
+use crate::output::ruleset_file::RULESET_TOML;
 use crate::output::RESULTS_JSONL;
+use crate::rules::Ruleset;
 use crate::scan::result::{InputErrorLine, InteractionResult};
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -44,6 +49,17 @@ pub enum MergeError {
         source_file: String,
         first: PathBuf,
         second: PathBuf,
+    },
+    #[error("cannot read {path}: {source}; a shard written by an older callqa has no ruleset.toml: give the rules the shards ran with, --rules PATH")]
+    NoRuleset {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not the ruleset the shards' results were scored with (sha256 {file_sha} there, {results_sha} in the results); rerun that shard, or give the rules the shards ran with, --rules PATH")]
+    RulesetFile {
+        path: PathBuf,
+        file_sha: String,
+        results_sha: String,
     },
     #[error("{first} was scored with ruleset {first_sha} but {second} with {second_sha}; rerun every shard with the same rules")]
     Rulesets {
@@ -108,6 +124,32 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
     errors.sort_by(|a, b| (&a.source, &a.error).cmp(&(&b.source, &b.error)));
     errors.dedup();
     Ok(Merged { results, errors })
+}
+
+/// Where the ruleset a shard ran with is: `dir/ruleset.toml`, as the shard wrote
+/// it ([`crate::output::ruleset_file`]); an error when it is not there.
+pub fn shard_ruleset(dir: &Path) -> Result<PathBuf, MergeError> {
+    let path = dir.join(RULESET_TOML);
+    match std::fs::metadata(&path) {
+        Ok(_) => Ok(path),
+        Err(source) => Err(MergeError::NoRuleset { path, source }),
+    }
+}
+
+/// Checks that `ruleset`, read from `path`, is what `merged` was scored with.
+pub fn check_ruleset(merged: &Merged, ruleset: &Ruleset, path: &Path) -> Result<(), MergeError> {
+    match merged.results.first() {
+        Some(r) if r.ruleset.sha256 != ruleset.sha256 => Err(MergeError::RulesetFile {
+            path: path.to_path_buf(),
+            file_sha: short(&ruleset.sha256),
+            results_sha: short(&r.ruleset.sha256),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn short(sha: &str) -> String {
+    sha.chars().take(12).collect()
 }
 
 /// Sorts results into merge order: (source, interaction_id, JSON text).

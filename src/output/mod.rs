@@ -1,7 +1,7 @@
 //! Everything a run leaves behind for people and other systems: `results.jsonl` (the
 //! contract with downstream systems), `agents.csv`, `teams.csv`, `assessment.csv` and
-//! `rules.csv` (the aggregates),
-//! and `report.html` (the page a QA lead opens). Every file is written atomically, so
+//! `rules.csv` (the aggregates), `report.html` (the page a QA lead opens) and
+//! `ruleset.toml` (the rules the run scored with). Every file is written atomically, so
 //! a reader never sees half a file, even when the run is killed.
 
 pub mod assessment_schema;
@@ -13,6 +13,7 @@ pub mod export;
 pub mod html;
 pub mod jsonl;
 pub mod merge;
+pub mod ruleset_file;
 pub mod safe_csv;
 mod sink;
 mod summary;

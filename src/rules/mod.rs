@@ -256,6 +256,9 @@ pub struct Ruleset {
     pub alert_below: f64,
     pub sha256: Arc<str>,
     pub files: Vec<PathBuf>,
+    /// The rule files' texts concatenated in load order: what `sha256` is taken
+    /// over, and loaded as one source, the same ruleset (see [`Ruleset::as_one_file`]).
+    pub text: Arc<str>,
     pub rules: Vec<Rule>,
     pub index: PhraseIndex,
 }
@@ -288,6 +291,35 @@ impl Ruleset {
             }
         }
         Self::from_sources(&sources)
+    }
+
+    /// [`Ruleset::text`] when it reads back as this same ruleset (same sha256, same
+    /// rules, dimensions and bands): always for one file; for several, unless the
+    /// files do not join into one TOML document (e.g. a file without a final newline,
+    /// or top-level keys after another file's tables). `None` then.
+    pub fn as_one_file(&self) -> Option<&str> {
+        if self.files.len() == 1 {
+            return Some(&self.text);
+        }
+        let name = self.files.first().cloned().unwrap_or_default();
+        let again = Self::from_sources(&[(name, self.text.to_string())]).ok()?;
+        let ids = |r: &Ruleset| -> Vec<String> { r.rules.iter().map(Rule::summary).collect() };
+        let same = again.sha256 == self.sha256
+            && ids(&again) == ids(self)
+            && again.bands == self.bands
+            && again.dimensions == self.dimensions
+            && (
+                again.name.as_ref(),
+                again.version.as_ref(),
+                again.pass_score,
+                again.alert_below,
+            ) == (
+                self.name.as_ref(),
+                self.version.as_ref(),
+                self.pass_score,
+                self.alert_below,
+            );
+        same.then_some(&*self.text)
     }
 
     /// Compiles rules from (file name, contents) pairs.
@@ -433,6 +465,11 @@ impl Ruleset {
             alert_below,
             sha256: format!("{:x}", hasher.finalize()).into(),
             files: sources.iter().map(|s| s.0.clone()).collect(),
+            text: sources
+                .iter()
+                .map(|s| s.1.as_str())
+                .collect::<String>()
+                .into(),
             rules,
             index,
         })

@@ -1,6 +1,8 @@
 //! `sample.csv`: the audit trail of a sampling decision, one row per interaction of
-//! the sampled strata (interaction_id, agent_id, week, selected, rank), in the order
-//! [`super::select`] returns. Written atomically like every other output.
+//! the sampled strata (interaction_id, agent_id, week, selected, rank, key), in the
+//! order [`super::select`] returns: `rank` is the review order within the agent-week
+//! stratum (1 first; the selected ones come first), `key` the keyed hash the order
+//! is drawn from. Written atomically like every other output.
 
 use super::Selection;
 use crate::output::atomic::AtomicFile;
@@ -13,15 +15,23 @@ pub const SAMPLE_CSV: &str = "sample.csv";
 /// Writes the rows to any writer (for `callqa sample`, which prints them).
 pub fn write_rows<W: Write>(out: W, selections: &[Selection]) -> Result<(), ::csv::Error> {
     let mut w = crate::output::safe_csv::SafeWriter::new(out);
-    w.write_record(["interaction_id", "agent_id", "week", "selected", "rank"])?;
+    w.write_record([
+        "interaction_id",
+        "agent_id",
+        "week",
+        "selected",
+        "rank",
+        "key",
+    ])?;
     for s in selections {
-        let rank = s.rank.to_string();
+        let (rank, key) = (s.rank.to_string(), s.key.to_string());
         w.write_record([
             s.id.as_str(),
             s.agent_id.as_str(),
             s.week.as_str(),
             if s.selected { "true" } else { "false" },
             rank.as_str(),
+            key.as_str(),
         ])?;
     }
     w.flush()?;

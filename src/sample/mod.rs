@@ -94,8 +94,10 @@ pub fn check_rate(rate: f64) -> Result<f64, SampleError> {
 /// among `items` are ignored: a caller that wants earlier interactions counted in `n`
 /// passes them in `items` (see [`plan`]).
 ///
-/// Items are de-duplicated by id (the first occurrence wins). The result is ordered
-/// by (agent_id, week, rank, id) and does not depend on the order of `items`.
+/// Items are de-duplicated by id (the first occurrence wins). Each selection's
+/// `rank` is its review order in the stratum, from 1: the selected ones first, then
+/// the others, each part by keyed hash (`key`), then id. The result is ordered by
+/// (agent_id, week, rank) and does not depend on the order of `items`.
 pub fn select(
     items: &[SampleItem],
     rate: f64,
@@ -115,12 +117,13 @@ pub fn select(
             agent_id: item.agent_id.clone(),
             week: item.week.clone(),
             selected: previously.contains(&item.id),
-            rank: rank(&key, &item.id),
+            rank: 0,
+            key: rank(&key, &item.id),
         });
     }
     let mut out = Vec::with_capacity(seen.len());
     for (_, mut members) in strata {
-        members.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(&b.id)));
+        members.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.id.cmp(&b.id)));
         let want = quota(rate, members.len());
         let mut have = members.iter().filter(|m| m.selected).count();
         for m in members.iter_mut() {
@@ -131,6 +134,12 @@ pub fn select(
                 m.selected = true;
                 have += 1;
             }
+        }
+        // Review order: the selected first (an earlier selection may have a higher
+        // key than an unselected newcomer), each part by key.
+        members.sort_by_key(|m| !m.selected);
+        for (i, m) in members.iter_mut().enumerate() {
+            m.rank = i + 1;
         }
         out.extend(members);
     }
@@ -191,4 +200,32 @@ pub fn preview(
         }
     }
     select(&all, rate, seed, &previously)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_selection_ranks_before_an_unselected_lower_key() {
+        let items = [
+            SampleItem::new("c-1", "a", "2026-W47"),
+            SampleItem::new("c-2", "a", "2026-W47"),
+        ];
+        let key = seed_key(0);
+        let (low, high) = if rank(&key, "c-1") < rank(&key, "c-2") {
+            ("c-1", "c-2")
+        } else {
+            ("c-2", "c-1")
+        };
+        // A rate of 0.5 selects one of the two; an earlier run selected `high`.
+        let sel = select(&items, 0.5, 0, &HashSet::from([high.to_string()])).unwrap();
+        let order: Vec<(&str, bool, usize)> = sel
+            .iter()
+            .map(|s| (s.id.as_str(), s.selected, s.rank))
+            .collect();
+        assert_eq!(order, [(high, true, 1), (low, false, 2)]);
+        let fresh = select(&items, 0.5, 0, &HashSet::new()).unwrap();
+        assert_eq!((fresh[0].id.as_str(), fresh[0].rank), (low, 1));
+    }
 }

@@ -130,6 +130,23 @@ pub fn results_line_schema_text() -> String {
     s
 }
 
+/// Asserts that the file at `rel` (from the crate root) holds `want`; with
+/// `CALLQA_BLESS` set, writes it first. `filter` is the test filter that reruns the
+/// check, for the message.
+#[cfg(test)]
+pub(crate) fn assert_checked_in(rel: &str, want: &str, filter: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if std::env::var_os("CALLQA_BLESS").is_some() {
+        std::fs::write(&path, want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale: run `CALLQA_BLESS=1 cargo test --lib {filter}` and commit it",
+        path.display()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,16 +329,6 @@ mod tests {
 
     #[test]
     fn the_checked_in_schema_is_current() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCHEMA_PATH);
-        let want = results_line_schema_text();
-        if std::env::var_os("CALLQA_BLESS").is_some() {
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "{} is stale: run `CALLQA_BLESS=1 cargo test --lib schema::` and commit it",
-            path.display()
-        );
+        assert_checked_in(SCHEMA_PATH, &results_line_schema_text(), "schema::");
     }
 }

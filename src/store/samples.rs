@@ -19,8 +19,12 @@ pub struct Selection {
     pub agent_id: String,
     pub week: String,
     pub selected: bool,
-    /// The keyed hash of the id; lower ranks are selected first.
-    pub rank: u64,
+    /// Review order within the stratum, from 1: the selected interactions first,
+    /// then the others, each by [`Selection::key`].
+    pub rank: usize,
+    /// The keyed hash of the id and the sample's seed; lower keys are selected
+    /// first.
+    pub key: u64,
 }
 
 /// An interaction recorded in a stratum.
@@ -28,8 +32,8 @@ pub struct Selection {
 pub struct SampleMember {
     pub id: String,
     pub selected: bool,
-    /// The rank it had when last recorded (ranks depend on the seed).
-    pub rank: u64,
+    /// The keyed hash it had when last recorded (keys depend on the seed).
+    pub key: u64,
 }
 
 impl Store {
@@ -41,11 +45,12 @@ impl Store {
             .map_err(self.sql("read sample selections"))?;
         let rows = stmt
             .query_map([&stratum.agent_id, &stratum.week], |r| {
-                let rank: String = r.get(2)?;
+                // The column is named `rank` but holds the keyed hash.
+                let key: String = r.get(2)?;
                 Ok(SampleMember {
                     id: r.get(0)?,
                     selected: r.get::<_, i64>(1)? != 0,
-                    rank: rank.parse().unwrap_or(u64::MAX),
+                    key: key.parse().unwrap_or(u64::MAX),
                 })
             })
             .map_err(self.sql("read sample selections"))?;
@@ -94,7 +99,7 @@ impl Store {
                     s.id,
                     s.agent_id,
                     s.week,
-                    s.rank.to_string(),
+                    s.key.to_string(),
                     i64::from(s.selected),
                     now
                 ])

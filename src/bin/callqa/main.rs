@@ -1,6 +1,7 @@
 //! The `callqa` binary: parse arguments, run the library, map the outcome to an exit
 //! code. All user-facing messages go through one reporter writing to stderr.
 
+mod eta;
 mod term_reporter;
 
 use callqa::cli::{self, args::Cli, exit};

@@ -47,25 +47,32 @@ impl Frame {
     }
 }
 
-fn open_svg(out: &mut String, height: f64, label: &str) {
-    put!(
-        out,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height:.0}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(label)
-    );
+impl Frame {
+    /// Opens the chart's `<svg>` for `rows` rows and draws the grid.
+    fn open(&self, out: &mut String, rows: usize, label: &str) {
+        let height = self.height(rows);
+        put!(
+            out,
+            r#"<svg class="chart" viewBox="0 0 {WIDTH} {height:.0}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+            esc(label)
+        );
+        self.grid(out, rows);
+    }
+}
+
+/// Sorts rows by `rate` (none counts as 0), highest first, ties by `id`.
+fn best_first<T>(rows: &mut [&T], rate: impl Fn(&T) -> Option<f64>, id: impl Fn(&T) -> &str) {
+    rows.sort_by(|a, b| {
+        let (ra, rb) = (rate(a).unwrap_or(0.0), rate(b).unwrap_or(0.0));
+        rb.total_cmp(&ra).then_with(|| id(a).cmp(id(b)))
+    });
 }
 
 /// Adherence rate per agent, best first, with the Wilson interval and the pass count;
 /// a dashed line marks the overall rate.
 pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
     let mut rows: Vec<&AgentTotal> = agents.iter().filter(|a| a.stats.assessed > 0).collect();
-    rows.sort_by(|a, b| {
-        let (ra, rb) = (
-            a.stats.adherence_rate.unwrap_or(0.0),
-            b.stats.adherence_rate.unwrap_or(0.0),
-        );
-        rb.total_cmp(&ra).then_with(|| a.agent_id.cmp(&b.agent_id))
-    });
+    best_first(&mut rows, |a| a.stats.adherence_rate, |a| &a.agent_id);
     let f = Frame {
         label_w: 150.0,
         bar_x: 160.0,
@@ -73,9 +80,7 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
         row_h: 30.0,
         top: 28.0,
     };
-    let height = f.height(rows.len());
-    open_svg(out, height, "坐席达标率 Adherence by agent");
-    f.grid(out, rows.len());
+    f.open(out, rows.len(), "坐席达标率 Adherence by agent");
     for (i, a) in rows.iter().enumerate() {
         let s = &a.stats;
         let rate = s.adherence_rate.unwrap_or(0.0);
@@ -157,10 +162,7 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
 /// coloured by severity. Rules never checked are left out.
 pub fn rules(out: &mut String, rules: &[RuleStat]) {
     let mut rows: Vec<&RuleStat> = rules.iter().filter(|r| r.assessed > 0).collect();
-    rows.sort_by(|a, b| {
-        let (ra, rb) = (a.hit_rate.unwrap_or(0.0), b.hit_rate.unwrap_or(0.0));
-        rb.total_cmp(&ra).then_with(|| a.rule_id.cmp(&b.rule_id))
-    });
+    best_first(&mut rows, |r| r.hit_rate, |r| &r.rule_id);
     let f = Frame {
         label_w: 290.0,
         bar_x: 300.0,
@@ -168,9 +170,7 @@ pub fn rules(out: &mut String, rules: &[RuleStat]) {
         row_h: 38.0,
         top: 28.0,
     };
-    let height = f.height(rows.len());
-    open_svg(out, height, "规则命中率 Rule hit rates");
-    f.grid(out, rows.len());
+    f.open(out, rows.len(), "规则命中率 Rule hit rates");
     for (i, r) in rows.iter().enumerate() {
         let rate = r.hit_rate.unwrap_or(0.0);
         let y = f.top + f.row_h * i as f64;
