@@ -101,8 +101,8 @@ def profiles(rng):
         }
         out.append(p)
     # A few agents are clearly failing, two months running (alerts).
-    for i in rng.sample(range(AGENTS), 6):
-        out[i].update(no_greeting=0.8, no_closing=0.8, no_apology=0.9, slow=0.7, forbidden=0.7, drift=0.1)
+    for i in rng.sample(range(AGENTS), 8):
+        out[i].update(no_greeting=0.6, no_closing=0.6, no_apology=0.7, slow=0.6, forbidden=0.55, drift=0.2)
     return out
 
 

@@ -114,7 +114,7 @@ fn alerts(out: &mut String, a: &Aggregates) {
     out.push_str("</div>");
 }
 
-const RANK_HEAD: &str = r#"<tr><th class="num">名次 Rank</th><th>坐席 Agent</th><th>团队 Team</th><th class="num">团队名次 Team rank</th><th class="num">百分位 Pctl.</th><th>分组 Group</th><th class="num">质检 Assessed</th><th>达标率 Adherence · 95% CI</th><th class="num">平均分 Mean</th><th>档位 Band</th><th class="num">系数 Coef.</th><th>预警 Alert</th></tr>"#;
+const RANK_HEAD: &str = r#"<tr><th class="num">名次 Rank</th><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>分组 Group</th><th>达标率 Adherence · 95% CI</th><th>团队 Team</th><th class="num">团队名次 Team rank</th><th class="num">百分位 Pctl.</th><th class="num">质检 Assessed</th><th>档位 Band</th><th class="num">系数 Coef.</th><th>预警 Alert</th></tr>"#;
 
 fn ranking(out: &mut String, rows: &[&Assessment]) {
     let mut shown = Vec::new();
@@ -135,17 +135,18 @@ fn ranking(out: &mut String, rows: &[&Assessment]) {
             x.centre_rank.of
         );
         cells::agent(&mut row, &x.agent_id, &x.name);
+        cells::mean(&mut row, s);
+        put!(row, r#"<td><span class="group {gc}">{g}</span></td>"#);
+        cells::adherence(&mut row, s);
         put!(
             row,
-            r#"<td class="team">{}</td><td class="num">{}<span class="muted">/{}</span></td><td class="num">{:.1}</td><td><span class="group {gc}">{g}</span></td><td class="num">{}</td>"#,
+            r#"<td class="team">{}</td><td class="num">{}<span class="muted">/{}</span></td><td class="num">{:.1}</td><td class="num">{}</td>"#,
             esc(&x.team),
             x.team_rank.rank,
             x.team_rank.of,
             x.centre_rank.percentile,
             s.assessed
         );
-        cells::adherence(&mut row, s);
-        cells::mean(&mut row, s);
         cells::band(&mut row, s, true);
         match &x.alert {
             Some(code) => put!(
@@ -182,7 +183,7 @@ fn whole_run(out: &mut String, a: &Aggregates) {
         &format!("{} 位坐席 agents · 按平均分 by mean score", agents.len()),
     );
     let mut head = String::from(
-        r#"<tr><th class="num">#</th><th>坐席 Agent</th><th>团队 Team</th><th class="num">质检 Assessed</th><th class="num">达标 Passed</th><th>达标率 Adherence · 95% CI</th><th class="num">平均分 Mean</th><th class="num">致命 Fatal</th><th>档位 Band</th><th class="num">系数 Coef.</th>"#,
+        r#"<tr><th class="num">#</th><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>达标率 Adherence · 95% CI</th><th>团队 Team</th><th class="num">质检 Assessed</th><th class="num">达标 Passed</th><th class="num">致命 Fatal</th><th>档位 Band</th><th class="num">系数 Coef.</th>"#,
     );
     if !a.dimensions.is_empty() {
         head.push_str("<th>最弱维度 Weakest</th>");
@@ -196,6 +197,8 @@ fn whole_run(out: &mut String, a: &Aggregates) {
             let mut row = String::new();
             put!(row, r#"<tr><td class="num muted">{}</td>"#, i + 1);
             cells::agent(&mut row, &t.agent_id, &t.name);
+            cells::mean(&mut row, s);
+            cells::adherence(&mut row, s);
             put!(
                 row,
                 r#"<td class="team">{}</td><td class="num">{}</td><td class="num">{}</td>"#,
@@ -203,8 +206,6 @@ fn whole_run(out: &mut String, a: &Aggregates) {
                 s.assessed,
                 s.passed
             );
-            cells::adherence(&mut row, s);
-            cells::mean(&mut row, s);
             put!(
                 row,
                 r#"<td class="num{}">{}</td>"#,

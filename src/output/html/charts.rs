@@ -177,7 +177,7 @@ pub fn rules(out: &mut String, rules: &[RuleStat]) {
     let f = Frame {
         label_w: 290.0,
         bar_x: 300.0,
-        bar_w: 460.0,
+        bar_w: 340.0,
         row_h: 38.0,
         top: 28.0,
     };

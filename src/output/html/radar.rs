@@ -13,10 +13,10 @@ use super::weakness::{ranked, short_title};
 use crate::aggregate::{AgentTotal, Aggregates};
 use std::f64::consts::PI;
 
-const W: f64 = 240.0;
-const H: f64 = 200.0;
-const CX: f64 = 120.0;
-const CY: f64 = 102.0;
+const W: f64 = 320.0;
+const H: f64 = 190.0;
+const CX: f64 = 160.0;
+const CY: f64 = 100.0;
 const R: f64 = 66.0;
 /// Fewer axes than this make no polygon.
 pub const MIN_DIMENSIONS: usize = 3;
@@ -64,7 +64,7 @@ fn defs(out: &mut String, titles: &[&str], centre: &[f64]) {
             out,
             r##"<line x1="{CX}" y1="{CY}" x2="{x:.0}" y2="{y:.0}" stroke="#dfe5ec" stroke-width="1"/>"##
         );
-        let (lx, ly) = at(k, n, R + 12.0);
+        let (lx, ly) = at(k, n, R + 8.0);
         let anchor = if (lx - CX).abs() < 4.0 {
             "middle"
         } else if lx > CX {
@@ -74,7 +74,7 @@ fn defs(out: &mut String, titles: &[&str], centre: &[f64]) {
         };
         put!(
             out,
-            r##"<text x="{lx:.0}" y="{:.0}" text-anchor="{anchor}" font-size="11" fill="#5b6776">{}</text>"##,
+            r##"<text x="{lx:.0}" y="{:.0}" text-anchor="{anchor}" font-size="15" fill="#3b4856">{}</text>"##,
             ly + 4.0,
             esc(t)
         );

@@ -62,7 +62,7 @@ pub fn section(out: &mut String, a: &Aggregates) {
 
 fn table(out: &mut String, a: &Aggregates, teams: &[&TeamPeriod]) {
     let mut head = String::from(
-        r#"<tr><th class="num">#</th><th>团队 Team</th><th class="num">坐席 Agents</th><th class="num">质检 Assessed</th><th>达标率 Adherence · 95% CI</th><th class="num">平均分 Mean</th>"#,
+        r#"<tr><th class="num">#</th><th>团队 Team</th><th class="num">平均分 Mean</th><th>达标率 Adherence · 95% CI</th><th class="num">坐席 Agents</th><th class="num">质检 Assessed</th>"#,
     );
     cells::dimension_heads(&mut head, &a.dimensions);
     head.push_str("<th>档位 Band</th></tr>");
@@ -74,14 +74,18 @@ fn table(out: &mut String, a: &Aggregates, teams: &[&TeamPeriod]) {
             let mut row = String::new();
             put!(
                 row,
-                r#"<tr><td class="num muted">{}</td><td class="who"><b>{}</b></td><td class="num">{}</td><td class="num">{}</td>"#,
+                r#"<tr><td class="num muted">{}</td><td class="who"><b>{}</b></td>"#,
                 i + 1,
-                esc(&t.team),
+                esc(&t.team)
+            );
+            cells::mean(&mut row, s);
+            cells::adherence(&mut row, s);
+            put!(
+                row,
+                r#"<td class="num">{}</td><td class="num">{}</td>"#,
                 t.agents,
                 s.assessed
             );
-            cells::adherence(&mut row, s);
-            cells::mean(&mut row, s);
             cells::dimensions(&mut row, &s.dimension_means, a.dimensions.len(), None);
             cells::band(&mut row, s, false);
             row.push_str("</tr>");
@@ -114,7 +118,7 @@ fn members(out: &mut String, a: &Aggregates, teams: &[&TeamPeriod]) {
             super::text::opt_pct(t.stats.adherence_rate)
         );
         let mut head = String::from(
-            r#"<tr><th>坐席 Agent</th><th class="num">质检 Assessed</th><th>达标率 Adherence · 95% CI</th><th class="num">平均分 Mean</th>"#,
+            r#"<tr><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>达标率 Adherence · 95% CI</th><th class="num">质检 Assessed</th>"#,
         );
         cells::dimension_heads(&mut head, &a.dimensions);
         head.push_str("<th>档位 Band</th></tr>");
@@ -124,9 +128,9 @@ fn members(out: &mut String, a: &Aggregates, teams: &[&TeamPeriod]) {
                 let s = &m.stats;
                 let mut row = String::from("<tr>");
                 cells::agent(&mut row, &m.agent_id, &m.name);
-                put!(row, r#"<td class="num">{}</td>"#, s.assessed);
-                cells::adherence(&mut row, s);
                 cells::mean(&mut row, s);
+                cells::adherence(&mut row, s);
+                put!(row, r#"<td class="num">{}</td>"#, s.assessed);
                 let weak = super::order::weakest(&s.dimension_means).map(|w| w.0);
                 cells::dimensions(&mut row, &s.dimension_means, a.dimensions.len(), weak);
                 cells::band(&mut row, s, false);

@@ -39,26 +39,23 @@ pub fn section(out: &mut String, a: &Aggregates) {
         return;
     }
     let mut head = String::from(
-        r#"<tr><th class="num">#</th><th>坐席 Agent</th><th>团队 Team</th><th class="num">质检 Assessed</th><th class="num">平均分 Mean</th>"#,
+        r#"<tr><th class="num">#</th><th>坐席 Agent</th><th class="num">平均分 Mean</th>"#,
     );
-    for d in dims {
-        put!(
-            head,
-            r#"<th class="num" title="{}">{}</th>"#,
-            esc(&d.title),
-            esc(&d.title)
-        );
-    }
-    head.push_str(r#"<th>最弱维度 Weakest</th></tr>"#);
+    cells::dimension_heads(&mut head, dims);
+    head.push_str(
+        r#"<th>最弱维度 Weakest</th><th>团队 Team</th><th class="num">质检 Assessed</th></tr>"#,
+    );
     let mut rows = Vec::with_capacity(agents.len() + 1);
     let centre = &a.totals.stats;
-    let mut row = String::from(
-        r#"<tr class="centre"><td></td><td class="who"><b>中心平均 Centre</b></td><td></td>"#,
-    );
-    put!(row, r#"<td class="num">{}</td>"#, centre.assessed);
+    let mut row =
+        String::from(r#"<tr class="centre"><td></td><td class="who"><b>中心平均 Centre</b></td>"#);
     cells::mean(&mut row, centre);
     cells::dimensions(&mut row, &centre.dimension_means, dims.len(), None);
-    row.push_str("<td></td></tr>");
+    put!(
+        row,
+        r#"<td></td><td></td><td class="num">{}</td></tr>"#,
+        centre.assessed
+    );
     rows.push(row);
     for (i, t) in agents.iter().enumerate() {
         let s = &t.stats;
@@ -66,18 +63,18 @@ pub fn section(out: &mut String, a: &Aggregates) {
         let mut row = String::new();
         put!(row, r#"<tr><td class="num muted">{}</td>"#, i + 1);
         cells::agent(&mut row, &t.agent_id, &t.name);
-        put!(
-            row,
-            r#"<td class="team">{}</td><td class="num">{}</td>"#,
-            esc(&t.team),
-            s.assessed
-        );
         cells::mean(&mut row, s);
         cells::dimensions(&mut row, &s.dimension_means, dims.len(), weak.map(|w| w.0));
         match weak.and_then(|(k, _)| dims.get(k)) {
-            Some(d) => put!(row, r#"<td class="weakest">{}</td></tr>"#, esc(&d.title)),
-            None => row.push_str(r#"<td class="muted">–</td></tr>"#),
+            Some(d) => put!(row, r#"<td class="weakest">{}</td>"#, esc(&d.title)),
+            None => row.push_str(r#"<td class="muted">–</td>"#),
         }
+        put!(
+            row,
+            r#"<td class="team">{}</td><td class="num">{}</td></tr>"#,
+            esc(&t.team),
+            s.assessed
+        );
         rows.push(row);
     }
     let (shown, rest) = pager::split(&rows, SHOWN + 1);
