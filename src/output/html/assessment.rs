@@ -34,7 +34,7 @@ pub fn alert_text(code: &str) -> String {
 /// One period's rows, worst first.
 fn period_rows(a: &Aggregates, p: Period) -> Vec<&Assessment> {
     let mut v: Vec<&Assessment> = a.assessment.iter().filter(|x| x.period == p).collect();
-    v.sort_by(|x, y| y.centre_rank.rank.cmp(&x.centre_rank.rank));
+    v.sort_by_key(|x| std::cmp::Reverse(x.centre_rank.rank));
     v
 }
 
