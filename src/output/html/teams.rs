@@ -101,7 +101,8 @@ fn members(out: &mut String, a: &Aggregates, teams: &[&TeamPeriod]) {
     let agents = ranked(a);
     put!(
         out,
-        r#"<h4>各团队坐席 Agents of each team <span class="muted">（点击团队展开 click a team to open）</span></h4><div class="teamlist">"#
+        r#"<details class="rest members"><summary>各团队坐席 · Agents of each team（{n} 个团队 teams）</summary><div class="teamlist">"#,
+        n = teams.len()
     );
     for t in teams {
         let mine: Vec<&AgentTotal> = agents
@@ -141,5 +142,5 @@ fn members(out: &mut String, a: &Aggregates, teams: &[&TeamPeriod]) {
         pager::table(out, "members", &head, &rows, &[], ("", ""));
         out.push_str("</details>");
     }
-    out.push_str("</div>");
+    out.push_str("</div></details>");
 }
