@@ -107,14 +107,14 @@ fn alerts(out: &mut String, a: &Aggregates) {
         put!(
             out,
             " · {} · {}</span>",
-            x.period,
+            esc(&x.period.to_string()),
             cells::score(x.stats.mean_score)
         );
     }
     out.push_str("</div>");
 }
 
-const RANK_HEAD: &str = r#"<tr><th class="num">名次 Rank</th><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>分组 Group</th><th>达标率 Adherence · 95% CI</th><th>团队 Team</th><th class="num">团队名次 Team rank</th><th class="num">百分位 Pctl.</th><th class="num">质检 Assessed</th><th>档位 Band</th><th class="num">系数 Coef.</th><th>预警 Alert</th></tr>"#;
+const RANK_HEAD: &str = r#"<tr><th class="num">名次 Rank</th><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>分组 Group</th><th>达标率 Adherence</th><th>团队 Team</th><th class="num">团队名次 Team rank</th><th class="num">百分位 Pctl.</th><th class="num">质检 Assessed</th><th>档位 Band</th><th class="num">系数 Coef.</th><th>预警 Alert</th></tr>"#;
 
 fn ranking(out: &mut String, rows: &[&Assessment]) {
     let mut shown = Vec::new();
@@ -137,7 +137,7 @@ fn ranking(out: &mut String, rows: &[&Assessment]) {
         cells::agent(&mut row, &x.agent_id, &x.name);
         cells::mean(&mut row, s);
         put!(row, r#"<td><span class="group {gc}">{g}</span></td>"#);
-        cells::adherence(&mut row, s);
+        cells::adherence_tip(&mut row, s);
         put!(
             row,
             r#"<td class="team">{}</td><td class="num">{}<span class="muted">/{}</span></td><td class="num">{:.1}</td><td class="num">{}</td>"#,
@@ -151,7 +151,7 @@ fn ranking(out: &mut String, rows: &[&Assessment]) {
         match &x.alert {
             Some(code) => put!(
                 row,
-                r#"<td><span class="tag sev-fatal">{}</span></td></tr>"#,
+                r#"<td><span class="tag sev-fatal" title="{}">预警 alert</span></td></tr>"#,
                 esc(&alert_text(code))
             ),
             None => row.push_str(r#"<td class="muted">–</td></tr>"#),

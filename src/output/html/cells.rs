@@ -52,6 +52,22 @@ pub fn adherence(out: &mut String, s: &Stats) {
     out.push_str("</td>");
 }
 
+/// Adherence as meter and percentage, the interval only as tooltip (for the
+/// widest tables).
+pub fn adherence_tip(out: &mut String, s: &Stats) {
+    let tip = s
+        .wilson
+        .map(|w| format!("95% CI {}–{}", pct(w.low), pct(w.high)))
+        .unwrap_or_default();
+    put!(
+        out,
+        r#"<td class="adh" title="{}"><div class="meter"><div style="width:{:.0}%"></div></div>{}</td>"#,
+        esc(&tip),
+        s.adherence_rate.unwrap_or(0.0) * 100.0,
+        opt_pct(s.adherence_rate)
+    );
+}
+
 /// The mean score, one decimal.
 pub fn mean(out: &mut String, s: &Stats) {
     put!(
