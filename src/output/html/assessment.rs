@@ -17,9 +17,9 @@ use crate::aggregate::{Aggregates, Assessment, Group, Period};
 /// 前 20% top20, 中间 middle, 后 20% bottom20, and the CSS class of each.
 fn group(g: Group) -> (&'static str, &'static str) {
     match g {
-        Group::Top20 => ("前 20% top 20%", "top"),
+        Group::Top20 => ("前 20% top", "top"),
         Group::Middle => ("中间 middle", "mid"),
-        Group::Bottom20 => ("后 20% bottom 20%", "bottom"),
+        Group::Bottom20 => ("后 20% bottom", "bottom"),
     }
 }
 
@@ -114,7 +114,7 @@ fn alerts(out: &mut String, a: &Aggregates) {
     out.push_str("</div>");
 }
 
-const RANK_HEAD: &str = r#"<tr><th class="num">名次 Rank</th><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>分组 Group</th><th>达标率 Adherence</th><th>团队 Team</th><th class="num">团队名次 Team rank</th><th class="num">百分位 Pctl.</th><th class="num">质检 Assessed</th><th>档位 Band</th><th class="num">系数 Coef.</th><th>预警 Alert</th></tr>"#;
+const RANK_HEAD: &str = r#"<tr><th class="num">名次 Rank</th><th>坐席 Agent</th><th class="num">平均分 Mean</th><th>分组 Group</th><th>达标率 Adherence</th><th>团队 Team</th><th class="num">团队名次 In team</th><th class="num">百分位 Pctl.</th><th class="num">质检 Assessed</th><th>档位 Band</th><th class="num">系数 Coef.</th><th>预警 Alert</th></tr>"#;
 
 fn ranking(out: &mut String, rows: &[&Assessment]) {
     let mut shown = Vec::new();
