@@ -14,6 +14,12 @@ use callqa::scan::result::{
     Evidence, InputErrorLine, InteractionResult, RuleKind, Severity, Violation, SCHEMA_VERSION,
 };
 use std::path::Path;
+use std::sync::Arc;
+
+use callqa::input::roster::Roster;
+use callqa::output::html::{self, evidence::MAX_LISTED, pager::SHOWN, Report};
+use callqa::output::DEFAULT_SAMPLE_TARGET;
+use callqa::rules::Dimension;
 
 use crate::common;
 use common::ruleset_id as ruleset;
@@ -302,14 +308,7 @@ fn sample_report_for_docs() {
         "numbers in evidence are masked"
     );
     assert!(!html.contains("13812345678"));
-    for needle in [
-        "src=", "href=", "url(", "@import", "<link", "<script", "<iframe", "<img",
-    ] {
-        assert!(
-            !html.contains(needle),
-            "report must be self-contained, found {needle}"
-        );
-    }
+    self_contained(&html);
 }
 
 #[test]
@@ -396,10 +395,12 @@ fn report_escapes_what_people_said() {
     r.interaction_id = "c-\"quoted\"-id".into();
     write_run(dir.path(), &results, &[]);
     let html = std::fs::read_to_string(dir.path().join(REPORT_HTML)).unwrap();
-    assert!(
-        !html.contains("<script") && !html.contains("<img"),
-        "data must not become markup"
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "data must not become markup: the period script is the only one"
     );
+    assert!(!html.contains("<img"), "data must not become markup");
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;我<mark>不知道</mark> &amp; &quot;quoted&quot;"));
     assert!(html.contains("c-&quot;quoted&quot;-id"));
     assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>"));
@@ -435,4 +436,335 @@ fn an_output_directory_that_cannot_be_created_is_named() {
     std::fs::write(&file, "x").unwrap();
     let err = DirSink::create(&file.join("out")).unwrap_err().to_string();
     assert!(err.contains("a-file") && err.contains("--out"), "{err}");
+}
+
+/// Nothing from the network: one inline script without `src=`, links only to
+/// anchors of the page.
+fn self_contained(html: &str) {
+    for needle in [
+        "src=",
+        "href=http",
+        "href=\"http",
+        "href=\"//",
+        "url(",
+        "@import",
+        "<link",
+        "<iframe",
+        "<img",
+        "<object",
+        "<embed",
+    ] {
+        assert!(
+            !html.contains(needle),
+            "report must be self-contained, found {needle}"
+        );
+    }
+    assert_eq!(html.matches("<script").count(), 1, "one inline script");
+    for (i, _) in html.match_indices("href=\"") {
+        assert_eq!(&html[i + 6..i + 7], "#", "links stay on the page");
+    }
+}
+
+fn dimensions() -> Vec<Dimension> {
+    [
+        ("attitude", "服务态度 Attitude", 50.0),
+        ("script", "服务规范 Service script", 30.0),
+        ("timeliness", "时效 Timeliness", 20.0),
+    ]
+    .into_iter()
+    .map(|(id, title, weight)| Dimension {
+        id: id.into(),
+        title: title.into(),
+        weight,
+    })
+    .collect()
+}
+
+/// One chat of `agent` on `day` with an overall score and a score per dimension
+/// (attitude, script, timeliness); it passes from 80 on.
+fn scored(id: &str, agent: &str, day: &str, score: u32, dims: [u32; 3]) -> InteractionResult {
+    InteractionResult {
+        schema_version: SCHEMA_VERSION,
+        interaction_id: id.into(),
+        kind: InteractionKind::Chat,
+        source: "chats.jsonl".into(),
+        agent_id: agent.into(),
+        started_at: Some(format!("{day}T10:00:00+08:00")),
+        duration_s: 60.0,
+        roles: Roles::Known,
+        ruleset: ruleset(),
+        score,
+        dimension_scores: ["attitude", "script", "timeliness"]
+            .into_iter()
+            .zip(dims)
+            .map(|(d, s)| (Arc::from(d), s))
+            .collect(),
+        passed: score >= 80,
+        fatal: false,
+        violations: Vec::new(),
+        passed_rules: vec!["required.greeting".into()],
+        metrics: Default::default(),
+        turns: Vec::new(),
+    }
+}
+
+fn page(results: &[InteractionResult], dims: &[Dimension], roster: Option<&Roster>) -> String {
+    let (rules, bands) = (rules(), bands());
+    let mut setup = Setup::new(&rules, &bands);
+    setup.dimensions = dims;
+    setup.roster = roster;
+    let aggregates = aggregate(results, &setup);
+    let summary = RunSummary::new(&ruleset(), 1, results.len(), 0).at("2026-11-23T01:00:00Z");
+    html::render(&Report {
+        summary: &summary,
+        aggregates: &aggregates,
+        results,
+        input_errors: &[],
+        sample_coverage: &[],
+        sample_target: DEFAULT_SAMPLE_TARGET,
+    })
+}
+
+/// The section with `id`, up to its end.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!(r#"<section class="card" id="{id}">"#))
+        .unwrap_or_else(|| panic!("section {id}"));
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+/// What comes before the collapsed rest (all of `s` when nothing is collapsed).
+fn before_rest(s: &str) -> &str {
+    &s[..s.find(r#"<details class="rest">"#).unwrap_or(s.len())]
+}
+
+/// Four agents over two weeks; A03 is the weakest, in timeliness.
+fn four_agents() -> Vec<InteractionResult> {
+    let mut r = Vec::new();
+    for (agent, score, dims) in [
+        ("A01", 95, [100, 95, 85]),
+        ("A02", 85, [90, 70, 95]),
+        ("A03", 55, [80, 60, 10]),
+        ("A04", 75, [60, 80, 90]),
+    ] {
+        for (w, day) in ["2026-11-09", "2026-11-16"].into_iter().enumerate() {
+            for k in 0..3 {
+                r.push(scored(&format!("{agent}-{w}-{k}"), agent, day, score, dims));
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn weakness_table_and_radars_come_with_dimensions_only() {
+    let r = four_agents();
+    let with = page(&r, &dimensions(), None);
+    self_contained(&with);
+    let weak = section(&with, "weakness");
+    assert!(weak.contains(r#"<table class="data weakness">"#));
+    // Rows worst first: A03 (55), A04 (75), A02 (85), A01 (95), after the centre row.
+    let at = |id: &str| weak.find(&format!("<b>{id}</b>")).unwrap();
+    assert!(at("中心平均 Centre") < at("A03") && at("A03") < at("A04"));
+    assert!(at("A04") < at("A02") && at("A02") < at("A01"));
+    let row = |id: &str| {
+        let s = &weak[at(id)..];
+        &s[..s.find("</tr>").unwrap()]
+    };
+    assert!(
+        row("A03").contains(r#"<td class="num dim lv5 weak">10.0<i>▼</i></td>"#),
+        "A03's timeliness is marked: {}",
+        row("A03")
+    );
+    assert!(row("A03").contains(r#"<td class="weakest">时效 Timeliness</td>"#));
+    assert!(row("A04").contains(r#"<td class="weakest">服务态度 Attitude</td>"#));
+    assert_eq!(row("A03").matches(" weak\"").count(), 1, "one weakest each");
+    assert!(
+        row("A03").contains(r#"<td class="num dim lv2">80.0</td>"#),
+        "cells shaded by level"
+    );
+
+    let radar = section(&with, "radar");
+    assert_eq!(radar.matches(r#"<figure class="radar">"#).count(), 4);
+    assert!(
+        with.contains(r#"<g id="radar-grid">"#) && radar.contains(r##"<use href="#radar-grid"/>"##)
+    );
+    let first = &radar[radar.find(r#"<figure class="radar">"#).unwrap()..];
+    assert!(
+        first[..first.find("</figure>").unwrap()].contains("<b>A03</b>"),
+        "worst first"
+    );
+    assert!(
+        radar.contains("时效 Timeliness 10.0"),
+        "values in the tooltip"
+    );
+
+    let without = page(&r, &[], None);
+    self_contained(&without);
+    for needle in [
+        r#"id="weakness""#,
+        r#"id="radar""#,
+        "坐席短板",
+        r#"class="data weakness""#,
+        r#"<figure class="radar">"#,
+        "radar-grid",
+    ] {
+        assert!(!without.contains(needle), "no dimensions, yet {needle}");
+    }
+    assert!(without.contains(r#"id="assessment""#) && without.contains(r#"id="agents""#));
+}
+
+#[test]
+fn at_400_agents_only_the_worst_20_are_drawn_outside_the_collapsed_part() {
+    let mut r = Vec::new();
+    for k in 0..400u32 {
+        let agent = format!("A{:03}", k + 1);
+        // A spread of scores in no particular order of ids; A400 alone scores 30.
+        let score = if k == 399 { 30 } else { 40 + (k * 37) % 60 };
+        for j in 0..2 {
+            let passed_or_not = if j == 0 { score } else { score.min(79) };
+            r.push(scored(
+                &format!("{agent}-{j}"),
+                &agent,
+                "2026-11-16",
+                passed_or_not,
+                [score, 100 - score / 2, 90],
+            ));
+        }
+    }
+    let html = page(&r, &dimensions(), None);
+    self_contained(&html);
+
+    let radar = section(&html, "radar");
+    assert_eq!(radar.matches(r#"<figure class="radar">"#).count(), 400);
+    let shown = before_rest(radar);
+    assert_eq!(shown.matches(r#"<figure class="radar">"#).count(), SHOWN);
+    assert!(shown.contains("<b>A400</b>"), "the worst agent is drawn");
+    assert!(radar.contains("其余 380 位坐席的雷达图"));
+
+    let agents = section(&html, "agents");
+    assert_eq!(agents.matches(r#"<rect class="bar""#).count(), SHOWN);
+    assert!(agents.contains("（共 400 位）") && agents.contains("of 400"));
+    let first_label = &agents[agents.find(r#"<text class="label""#).unwrap()..];
+    assert!(first_label[..first_label.find("</text>").unwrap()].ends_with(">A400"));
+
+    let weak = section(&html, "weakness");
+    assert_eq!(before_rest(weak).matches("<tr><td").count(), SHOWN);
+    assert_eq!(weak.matches("<tr><td").count(), 400);
+
+    let ranking = section(&html, "assessment");
+    assert_eq!(before_rest(ranking).matches("<tr><td").count(), SHOWN);
+    assert!(before_rest(ranking).contains("<b>400</b><span class=\"muted\">/400</span>"));
+
+    let trend = section(&html, "trend");
+    assert!(trend.matches(r#"<g class="series agent"#).count() <= 5);
+    assert!(html.len() < 3_000_000, "page weight {}", html.len());
+}
+
+#[test]
+fn the_failing_list_is_capped_and_says_how_many_more_there_are() {
+    let extra = 57;
+    let r: Vec<InteractionResult> = (0..MAX_LISTED + extra)
+        .map(|k| {
+            let score = 20 + (k % 50) as u32;
+            scored(&format!("f-{k:04}"), "A01", "2026-11-16", score, [score; 3])
+        })
+        .chain((0..10).map(|k| scored(&format!("p-{k}"), "A02", "2026-11-16", 100, [100; 3])))
+        .collect();
+    let html = page(&r, &dimensions(), None);
+    let failing = section(&html, "failing");
+    assert!(failing.contains(&format!("不达标会话 ({})", MAX_LISTED + extra)));
+    assert_eq!(
+        failing.matches(r#"<details class="interaction""#).count(),
+        MAX_LISTED
+    );
+    assert_eq!(
+        before_rest(failing)
+            .matches(r#"<details class="interaction""#)
+            .count(),
+        SHOWN
+    );
+    assert!(failing.contains(&format!("另有 {extra} 个不达标会话未列出")));
+    assert!(failing.contains(&format!("{extra} more failing interactions")));
+    assert!(failing.contains("results.jsonl"));
+    // Lowest score first: 20 is the lowest, 69 is not listed before 20.
+    let first = &failing[failing.find(r#"<span class="score">"#).unwrap()..];
+    assert!(first.starts_with(r#"<span class="score">20</span>"#));
+}
+
+#[test]
+fn the_period_selector_lists_every_period_and_blocks_carry_them() {
+    let r = four_agents();
+    let html = page(&r, &dimensions(), None);
+    let bar = &html[html.find(r#"<div class="periodbar""#).unwrap()..];
+    let bar = &bar[..bar.find("</div>").unwrap()];
+    assert!(bar.contains(" hidden>"), "hidden until the script shows it");
+    let options: Vec<&str> = bar
+        .split(r#"<option value=""#)
+        .skip(1)
+        .map(|o| &o[..o.find('"').unwrap()])
+        .collect();
+    assert_eq!(options, ["all", "2026-W47", "2026-W46"], "latest first");
+    let assessment = section(&html, "assessment");
+    for p in ["2026-W47", "2026-W46", "all"] {
+        assert!(
+            assessment.contains(&format!(r#"data-period="{p}""#)),
+            "assessment block {p}"
+        );
+    }
+    assert!(
+        assessment.contains(r#"<details class="pblock" data-period="2026-W47" open>"#),
+        "the latest period is open without script"
+    );
+    let script = &html[html.find("<script>").unwrap()..];
+    assert!(script.contains(r#"getElementById("period")"#) && script.contains("data-period"));
+
+    let one: Vec<InteractionResult> = r
+        .into_iter()
+        .filter(|x| x.started_at.as_deref().unwrap().starts_with("2026-11-16"))
+        .collect();
+    let html = page(&one, &dimensions(), None);
+    assert!(
+        !html.contains(r#"id="periodbar""#),
+        "one period: nothing to choose"
+    );
+}
+
+#[test]
+fn teams_are_listed_worst_first_with_their_agents() {
+    let roster = Roster::from_members([
+        ("A01", "张敏", "甲组 Alpha"),
+        ("A02", "李强", "乙组 <i>Bravo"),
+        ("A03", "王芳", "乙组 <i>Bravo"),
+        ("A04", "陈杰", "丙组 Charlie"),
+    ]);
+    let html = page(&four_agents(), &dimensions(), Some(&roster));
+    assert!(!html.contains("<i>Bravo"), "team names are escaped");
+    let teams = section(&html, "teams");
+    let whole = &teams[teams.find(r#"data-period="all""#).unwrap()..];
+    let table = &whole[..whole.find("</table>").unwrap()];
+    let at = |team: &str| table.find(&format!("<b>{team}</b>")).unwrap();
+    // Bravo: A02 85 and A03 55 -> 70; Charlie 75; Alpha 95.
+    assert!(at("乙组 &lt;i&gt;Bravo") < at("丙组 Charlie"));
+    assert!(at("丙组 Charlie") < at("甲组 Alpha"));
+    let bravo = &whole[whole
+        .find(r#"<details class="team"><summary><b>乙组 &lt;i&gt;Bravo"#)
+        .unwrap()..];
+    let bravo = &bravo[..bravo.find("</details>").unwrap()];
+    assert!(bravo.contains("2 位 agents"));
+    assert!(
+        bravo.find("<b>A03</b>").unwrap() < bravo.find("<b>A02</b>").unwrap(),
+        "agents of a team worst first"
+    );
+    assert!(!bravo.contains("<b>A01</b>"));
+    for p in ["2026-W46", "2026-W47"] {
+        assert!(teams.contains(&format!(r#"<details class="pblock" data-period="{p}">"#)));
+    }
+
+    let none = page(&four_agents(), &dimensions(), None);
+    assert!(
+        section(&none, "teams").contains("--roster"),
+        "no roster, no teams"
+    );
 }

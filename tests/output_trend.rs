@@ -5,6 +5,7 @@
 
 use callqa::aggregate::{aggregate, RuleInfo, Setup};
 use callqa::interaction::{InteractionKind, Roles};
+use callqa::output::html::trend::MAX_AGENT_LINES;
 use callqa::output::html::{self, Report};
 use callqa::output::{
     coverage_from_rows, sample_coverage_from_csv, DirSink, ReportSink, RunSummary, SampleCoverage,
@@ -146,7 +147,7 @@ fn trend_has_the_team_and_one_line_per_agent_with_a_point_per_week() {
         "the unknown week is not on the axis"
     );
     // Team, week 47: A01 2/5, A02 3/6, B07 2/2 = 7/13.
-    assert!(svg.contains("<title>团队 Team · 2026-W47: 53.8% (7/13)</title>"));
+    assert!(svg.contains("<title>中心 Centre · 2026-W47: 53.8% (7/13)</title>"));
     assert!(svg.contains("<title>A02 · 2026-W45: 100.0% (5/5)</title>"));
     // Points go down as adherence does: A01 in week 47 (40%) is below week 46 (100%).
     let y = |title: &str| -> f64 {
@@ -164,8 +165,35 @@ fn trend_has_the_team_and_one_line_per_agent_with_a_point_per_week() {
         html.contains(r#"<span class="key s1"></span>A02</span>"#),
         "legend"
     );
-    assert!(svg.contains(r#"<polygon class="ci""#) && html.contains("Team interval"));
+    assert!(svg.contains(r#"<polygon class="ci""#) && html.contains("Centre interval"));
     assert!(!html.contains("Only one week so far"));
+}
+
+#[test]
+fn only_the_worst_agents_get_a_line_and_the_rest_are_counted() {
+    let mut r = Vec::new();
+    // A00 passes nothing, A11 passes 11 of 12: A00..A04 are the worst five.
+    for k in 0..12 {
+        for day in ["2026-11-09", "2026-11-16"] {
+            batch(&mut r, &format!("A{k:02}"), Some(day), 12, k);
+        }
+    }
+    let html = render(&r, &[]);
+    assert_eq!(lines(trend_svg(&html)).len(), MAX_AGENT_LINES + 1);
+    let legend = &html[html.find(r#"<p class="legend trend-legend">"#).unwrap()..];
+    let legend = &legend[..legend.find("</p>").unwrap()];
+    for k in 0..12 {
+        assert_eq!(
+            legend.contains(&format!("</span>A{k:02}</span>")),
+            k < MAX_AGENT_LINES,
+            "A{k:02} in the legend"
+        );
+    }
+    assert!(
+        legend.find("</span>A00</span>") < legend.find("</span>A01</span>"),
+        "worst first"
+    );
+    assert!(html.contains(&format!("另有 {} 位未画出", 12 - MAX_AGENT_LINES)));
 }
 
 #[test]
@@ -185,7 +213,7 @@ fn a_single_week_draws_points_and_says_a_trend_needs_more() {
     assert!(html.contains("Only one week so far"));
     assert!(!html.contains("without a usable start time"));
     assert!(
-        !html.contains("Team interval") && !html.contains(r#"class="ci""#),
+        !html.contains("Centre interval") && !trend_svg(&html).contains(r#"class="ci""#),
         "no interval band for one week"
     );
 }
@@ -394,12 +422,16 @@ fn sample_trend_report() {
     sink.set_sample_coverage(coverage);
     sink.finish(&aggregates, &r, &summary).unwrap();
     let html = std::fs::read_to_string(dir.join(REPORT_HTML)).unwrap();
-    assert_eq!(lines(trend_svg(&html)).len(), agents.len() + 1);
+    assert_eq!(
+        lines(trend_svg(&html)).len(),
+        agents.len().min(MAX_AGENT_LINES) + 1,
+        "the worst few agents and the centre"
+    );
     assert!(
         html.contains(r#"<td class="cov low""#),
         "A04 in 2026-W47 got more calls than sampled for"
     );
-    for needle in ["src=", "href=", "url(", "<script", "<img"] {
+    for needle in ["src=", "href=\"http", "url(", "<img", "<link"] {
         assert!(!html.contains(needle), "self-contained, found {needle}");
     }
 }

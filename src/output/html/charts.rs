@@ -1,8 +1,10 @@
 //! The report's two inline SVG bar charts: adherence per agent with its 95% interval
-//! as an error bar, and hit rate per rule. Plain SVG, no script, so the page renders
+//! as an error bar (the lowest few only: at 400 agents a bar each would be a page
+//! of its own), and hit rate per rule. Plain SVG, no script, so the page renders
 //! anywhere, prints, and works offline.
 
 use super::escape::esc;
+use super::order::worst_first;
 use super::text::{fit, pct, put, severity};
 use crate::aggregate::{AgentTotal, RuleStat};
 
@@ -68,11 +70,22 @@ fn best_first<T>(rows: &mut [&T], rate: impl Fn(&T) -> Option<f64>, id: impl Fn(
     });
 }
 
-/// Adherence rate per agent, best first, with the Wilson interval and the pass count;
-/// a dashed line marks the overall rate.
-pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
+/// Adherence rate of the `max` agents with the lowest rate, lowest first, with the
+/// Wilson interval and the pass count; a dashed line marks the overall rate. Returns
+/// how many agents had interactions (drawn or not).
+pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>, max: usize) -> usize {
     let mut rows: Vec<&AgentTotal> = agents.iter().filter(|a| a.stats.assessed > 0).collect();
-    best_first(&mut rows, |a| a.stats.adherence_rate, |a| &a.agent_id);
+    rows.sort_by(|a, b| {
+        let (ra, rb) = (
+            a.stats.adherence_rate.unwrap_or(0.0),
+            b.stats.adherence_rate.unwrap_or(0.0),
+        );
+        ra.total_cmp(&rb)
+            .then_with(|| worst_first(&a.stats, &b.stats))
+            .then_with(|| a.agent_id.cmp(&b.agent_id))
+    });
+    let all = rows.len();
+    rows.truncate(max);
     let f = Frame {
         label_w: 150.0,
         bar_x: 160.0,
@@ -98,6 +111,11 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
             ),
             None => a.agent_id.clone(),
         };
+        let label = if a.name.is_empty() {
+            a.agent_id.clone()
+        } else {
+            format!("{} {}", a.agent_id, a.name)
+        };
         put!(out, r#"<g><title>{}</title>"#, esc(&tip));
         if i % 2 == 1 {
             put!(
@@ -111,7 +129,7 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
             r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
             f.label_w,
             mid + 4.5,
-            esc(&fit(&a.agent_id, f.label_w - 8.0))
+            esc(&fit(&label, f.label_w - 8.0))
         );
         put!(
             out,
@@ -156,6 +174,7 @@ pub fn agents(out: &mut String, agents: &[AgentTotal], overall: Option<f64>) {
         );
     }
     out.push_str("</svg>");
+    all
 }
 
 /// Share of assessed interactions that broke each rule, most broken first; bars are
@@ -166,7 +185,7 @@ pub fn rules(out: &mut String, rules: &[RuleStat]) {
     let f = Frame {
         label_w: 290.0,
         bar_x: 300.0,
-        bar_w: 460.0,
+        bar_w: 340.0,
         row_h: 38.0,
         top: 28.0,
     };

@@ -1,8 +1,10 @@
 //! The report's list of failing interactions: each one collapsible, showing every
 //! violation with its evidence — who said what, when, with the matched words marked
-//! inside the turn text.
+//! inside the turn text. The worst [`SHOWN`] are in the page, up to [`MAX_LISTED`]
+//! more behind one click; beyond that a note counts them (all are in results.jsonl).
 
 use super::escape::esc;
+use super::pager::SHOWN;
 use super::text::{clock, kind, put, severity, speaker, when};
 use crate::scan::result::{Evidence, InteractionResult, Violation};
 use std::collections::HashMap;
@@ -56,14 +58,27 @@ pub fn section(out: &mut String, results: &[InteractionResult], titles: &HashMap
         );
         return;
     }
-    for (i, r) in failing.iter().take(MAX_LISTED).enumerate() {
+    let listed = &failing[..failing.len().min(MAX_LISTED)];
+    let (shown, rest) = listed.split_at(listed.len().min(SHOWN));
+    for (i, r) in shown.iter().enumerate() {
         // The worst one is open, so the page shows what evidence looks like.
         interaction(out, r, titles, i == 0);
+    }
+    if !rest.is_empty() {
+        put!(
+            out,
+            r#"<details class="rest"><summary>再列出 {n} 个 · {n} more listed</summary>"#,
+            n = rest.len()
+        );
+        for r in rest {
+            interaction(out, r, titles, false);
+        }
+        out.push_str("</details>");
     }
     if failing.len() > MAX_LISTED {
         put!(
             out,
-            r#"<p class="more">另有 {n} 个不达标会话未列出，详见 results.jsonl。 {n} more failing interactions are not listed here; see results.jsonl.</p>"#,
+            r#"<p class="more">另有 {n} 个不达标会话未列出；results.jsonl 中有全部结果。 {n} more failing interactions are not listed here; results.jsonl has them all.</p>"#,
             n = failing.len() - MAX_LISTED
         );
     }

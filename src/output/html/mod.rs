@@ -1,24 +1,40 @@
 //! `report.html`: one self-contained page a QA lead opens every Monday — run header,
-//! totals, adherence per agent, the weekly trend, rule hit rates, agents per week,
+//! totals, the assessment of each period (alerts on top), teams, each agent's
+//! weakest dimension and radar, adherence per agent, the trend, rule hit rates,
 //! sample coverage (when the run sampled), and the failing interactions with their
-//! evidence. Inline CSS and SVG only: no script, no fonts or images from the network,
-//! so it can be mailed, archived and opened offline.
+//! evidence. Inline CSS, SVG and one small inline script (the period selector, see
+//! [`periods`]); nothing from the network, so it can be mailed, archived and opened
+//! offline, and without script it shows everything.
+//!
+//! It has to stay usable at archive size (400 agents, 30 teams, 200,000
+//! interactions) and on a phone: every list is worst first with the worst
+//! [`pager::SHOWN`] in the page and the rest collapsed, charts draw only the worst
+//! few, and wide tables scroll inside their card.
 //!
 //! The page is assembled with `write!` into a `String`; every piece of data passes
 //! through [`escape::esc`]. A template crate would add a build-time dependency and a
 //! second language for a page this small; the sections are plain functions instead.
 
+pub mod assessment;
+pub mod cells;
 pub mod charts;
 pub mod coverage;
 pub mod escape;
 pub mod evidence;
+pub mod order;
+pub mod pager;
+pub mod periods;
+pub mod radar;
+pub mod teams;
 pub mod text;
 pub mod trend;
+pub mod weakness;
 
 use self::escape::esc;
-use self::text::{coefficient, opt_pct, pct, put, target_pct, when};
+use self::periods::kind_names;
+use self::text::{opt_pct, pct, put, target_pct, when};
 use super::{RunSummary, SampleCoverage};
-use crate::aggregate::{Aggregates, Period, Stats};
+use crate::aggregate::{Aggregates, Period};
 use crate::scan::result::{InputErrorLine, InteractionResult};
 use std::collections::HashMap;
 
@@ -39,10 +55,37 @@ pub struct Report<'a> {
     pub sample_target: f64,
 }
 
+/// The sections in page order: (id, Chinese, English); those the run has.
+fn sections(r: &Report<'_>) -> Vec<(&'static str, &'static str, &'static str)> {
+    let dims = !r.aggregates.dimensions.is_empty();
+    let mut v = vec![
+        ("assessment", "考核", "Assessment"),
+        ("teams", "团队", "Teams"),
+    ];
+    if dims {
+        v.push(("weakness", "短板", "Weakness"));
+        v.push(("radar", "雷达图", "Radar"));
+    }
+    v.extend([
+        ("agents", "达标率", "Adherence"),
+        ("trend", "趋势", "Trend"),
+        ("rules", "规则", "Rules"),
+    ]);
+    if !r.sample_coverage.is_empty() {
+        v.push(("coverage", "抽检", "Coverage"));
+    }
+    v.push(("failing", "不达标", "Failing"));
+    if !r.input_errors.is_empty() {
+        v.push(("errors", "无法读取", "Unreadable"));
+    }
+    v
+}
+
 /// The complete HTML document.
 pub fn render(r: &Report<'_>) -> String {
-    let mut out = String::with_capacity(64 * 1024);
+    let mut out = String::with_capacity(1 << 20);
     let s = r.summary;
+    let a = r.aggregates;
     put!(
         out,
         r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>客服质检报告 QA Report · {} {}</title><style>{STYLE}</style></head><body>"#,
@@ -50,36 +93,77 @@ pub fn render(r: &Report<'_>) -> String {
         esc(&s.ruleset.version)
     );
     header(&mut out, r);
-    out.push_str("<main>");
+    out.push_str(r#"<nav class="toc">"#);
+    for (id, zh, en) in sections(r) {
+        put!(out, r##"<a href="#{id}">{zh} <span>{en}</span></a>"##);
+    }
+    out.push_str("</nav><main>");
+    let periods: Vec<Period> = a.periods.iter().map(|p| p.period).collect();
+    periods::selector(&mut out, a.period_kind, &periods);
     kpis(&mut out, r);
 
-    section_open(&mut out, "agents", "坐席达标率", "Adherence by agent", "条形为达标率，横线为 95% Wilson 置信区间，虚线为整体达标率。Bar: share of interactions passed; whiskers: 95% Wilson interval; dashed line: overall rate.");
-    if r.aggregates.agent_totals.is_empty() {
+    section_open(
+        &mut out,
+        "assessment",
+        "考核排名",
+        "Assessment by period",
+        assessment::NOTE,
+    );
+    assessment::section(&mut out, a);
+    out.push_str("</section>");
+
+    section_open(&mut out, "teams", "团队", "Teams", "团队按平均分从低到高排列；达标率后为 95% Wilson 区间。展开各团队可看其坐席。Teams worst first by mean score; adherence with its 95% Wilson interval. Open a team to see its agents.");
+    teams::section(&mut out, a);
+    out.push_str("</section>");
+
+    if !a.dimensions.is_empty() {
+        section_open(&mut out, "weakness", "坐席短板", "Weakness by agent and dimension", "全期各维度平均分（满分 100），坐席按平均分从低到高排列；颜色越深分越低，▼ 为该坐席最弱的维度。Mean score per dimension over the whole run (out of 100), agents worst first; darker is lower, ▼ marks each agent's weakest dimension.");
+        weakness::section(&mut out, a);
+        out.push_str("</section>");
+
+        section_open(&mut out, "radar", "维度雷达图", "Dimension radar", "实线为坐席各维度平均分，虚线为中心平均，刻度 0–100；先列出平均分最低的 20 位。Solid: the agent's mean per dimension; dashed: the centre average; axes 0–100. The 20 agents with the lowest mean score come first.");
+        radar::section(&mut out, a);
+        out.push_str("</section>");
+    }
+
+    section_open(&mut out, "agents", "坐席达标率", "Adherence by agent", "条形为达标率，横线为 95% Wilson 置信区间，虚线为整体达标率；达标率最低者在上。Bar: share of interactions passed; whiskers: 95% Wilson interval; dashed line: overall rate; lowest first.");
+    if a.agent_totals.is_empty() {
         empty(&mut out);
     } else {
-        charts::agents(
+        out.push_str(r#"<div class="chartwrap">"#);
+        let all = charts::agents(
             &mut out,
-            &r.aggregates.agent_totals,
-            r.aggregates.totals.stats.adherence_rate,
+            &a.agent_totals,
+            a.totals.stats.adherence_rate,
+            pager::SHOWN,
         );
+        out.push_str("</div>");
+        if all > pager::SHOWN {
+            put!(
+                out,
+                r#"<p class="note">只显示达标率最低的 {shown} 位坐席（共 {all} 位）；全部坐席见考核表与 agents.csv。 Only the {shown} agents with the lowest adherence are drawn, of {all}; all of them are in the assessment tables and agents.csv.</p>"#,
+                shown = pager::SHOWN
+            );
+        }
     }
     out.push_str("</section>");
 
-    section_open(&mut out, "trend", "达标率周趋势", "Weekly adherence trend", "按 ISO 周统计：粗线为团队整体，细线为各坐席；将指针移到点上可查看数值。Per ISO week: the bold line is the team, thin lines are agents; point at a dot to see its value.");
-    trend::section(&mut out, r.aggregates);
+    let (pzh, pen) = kind_names(a.period_kind);
+    section_open(&mut out, "trend", &format!("达标率趋势（按{pzh}）"), &format!("Adherence trend by {pen}"), &format!("粗线为中心整体，细线为平均分最低的几位坐席；将指针移到点上可查看数值。Per {pen}: the bold line is the whole centre, thin lines the agents with the lowest mean score; point at a dot to see its value."));
+    out.push_str(r#"<div class="chartwrap">"#);
+    trend::section(&mut out, a);
+    out.push_str("</div>");
     out.push_str("</section>");
 
     section_open(&mut out, "rules", "规则命中率", "Rule hit rates", "违反该规则的会话占已检查会话的比例；颜色表示严重程度。Share of checked interactions that broke the rule; colour shows severity.");
-    if r.aggregates.rules.iter().all(|x| x.assessed == 0) {
+    if a.rules.iter().all(|x| x.assessed == 0) {
         empty(&mut out);
     } else {
-        charts::rules(&mut out, &r.aggregates.rules);
+        out.push_str(r#"<div class="chartwrap">"#);
+        charts::rules(&mut out, &a.rules);
+        out.push_str("</div>");
         out.push_str(r#"<p class="legend"><span class="swatch sev-fatal"></span>致命 Fatal <span class="swatch sev-major"></span>严重 Major <span class="swatch sev-minor"></span>轻微 Minor</p>"#);
     }
-    out.push_str("</section>");
-
-    section_open(&mut out, "weeks", "坐席周明细", "Agents by week", "");
-    agent_table(&mut out, r.aggregates);
     out.push_str("</section>");
 
     if !r.sample_coverage.is_empty() {
@@ -89,9 +173,8 @@ pub fn render(r: &Report<'_>) -> String {
     }
 
     let failing = r.results.iter().filter(|x| !x.passed).count();
-    section_open(&mut out, "failing", &format!("不达标会话 ({failing})"), "Failing interactions", "按致命、得分从低到高排列；点击展开查看证据。Fatal first, then lowest score; click to see the evidence.");
-    let titles: HashMap<&str, &str> = r
-        .aggregates
+    section_open(&mut out, "failing", &format!("不达标会话 ({failing})"), "Failing interactions", &format!("按致命、得分从低到高排列；点击展开查看证据。最多列出 {} 个。Fatal first, then lowest score; click to see the evidence. At most {} are listed.", evidence::MAX_LISTED, evidence::MAX_LISTED));
+    let titles: HashMap<&str, &str> = a
         .rules
         .iter()
         .map(|x| (x.rule_id.as_str(), x.title.as_str()))
@@ -107,27 +190,33 @@ pub fn render(r: &Report<'_>) -> String {
             "Unreadable inputs",
             "这些输入未被评分。These inputs were not scored.",
         );
-        out.push_str(r#"<table class="data"><thead><tr><th>来源 Source</th><th>原因 Reason</th></tr></thead><tbody>"#);
-        for e in r.input_errors {
-            put!(
-                out,
-                r#"<tr><td><code>{}</code></td><td>{}</td></tr>"#,
-                esc(&e.source),
-                esc(&e.error)
-            );
-        }
-        out.push_str("</tbody></table></section>");
+        let head = r#"<tr><th>来源 Source</th><th>原因 Reason</th></tr>"#;
+        let rows: Vec<String> = r
+            .input_errors
+            .iter()
+            .map(|e| {
+                format!(
+                    r#"<tr><td><code>{}</code></td><td>{}</td></tr>"#,
+                    esc(&e.source),
+                    esc(&e.error)
+                )
+            })
+            .collect();
+        let (shown, rest) = pager::split(&rows, pager::SHOWN);
+        pager::table(&mut out, "errors", head, shown, rest, ("个输入", "inputs"));
+        out.push_str("</section>");
     }
     out.push_str("</main>");
     put!(
         out,
-        r#"<footer>callqa {} · 规则集 {} {} · sha256 <code>{}</code> · 生成于 Generated {} · 明细见 results.jsonl, agents.csv, rules.csv</footer></body></html>"#,
+        r#"<footer>callqa {} · 规则集 {} {} · sha256 <code>{}</code> · 生成于 Generated {} · 明细见 Details in results.jsonl, agents.csv, teams.csv, assessment.csv, rules.csv</footer>"#,
         esc(&s.callqa_version),
         esc(&s.ruleset.name),
         esc(&s.ruleset.version),
         esc(&s.ruleset.sha256),
         esc(&s.generated_at)
     );
+    put!(out, "<script>{}</script></body></html>", periods::SCRIPT);
     out
 }
 
@@ -157,8 +246,10 @@ fn header(out: &mut String, r: &Report<'_>) {
     );
     put!(
         out,
-        r#"<div><dt>周次 Weeks</dt><dd>{}</dd></div>"#,
-        esc(&span)
+        r#"<div><dt>周期 Periods</dt><dd>{} <span class="muted">（按{} by {}）</span></dd></div>"#,
+        esc(&span),
+        kind_names(r.aggregates.period_kind).0,
+        kind_names(r.aggregates.period_kind).1
     );
     put!(
         out,
@@ -249,54 +340,4 @@ fn section_open(out: &mut String, id: &str, zh: &str, en: &str, note: &str) {
 
 fn empty(out: &mut String) {
     out.push_str(r#"<p class="empty">暂无数据 No data.</p>"#);
-}
-
-fn agent_table(out: &mut String, a: &Aggregates) {
-    if a.agents.is_empty() {
-        empty(out);
-        return;
-    }
-    out.push_str(
-        r#"<table class="data"><thead><tr><th>坐席 Agent</th><th>周 Week</th><th class="num">质检 Assessed</th><th class="num">达标 Passed</th><th>达标率 Adherence</th><th class="num">95% 区间 CI</th><th class="num">平均分 Mean</th><th>档位 Band</th><th class="num">系数 Coef.</th></tr></thead><tbody>"#,
-    );
-    for row in &a.agents {
-        let s: &Stats = &row.stats;
-        let rate = s.adherence_rate.unwrap_or(0.0);
-        let ci = s
-            .wilson
-            .map(|w| format!("{}–{}", pct(w.low), pct(w.high)))
-            .unwrap_or_else(|| "–".into());
-        put!(
-            out,
-            r#"<tr><td><b>{}</b></td><td>{}</td><td class="num">{}</td><td class="num">{}</td>"#,
-            esc(&row.agent_id),
-            row.period,
-            s.assessed,
-            s.passed
-        );
-        put!(
-            out,
-            r#"<td><div class="meter"><div style="width:{:.1}%"></div></div>{}</td><td class="num muted">{}</td>"#,
-            rate * 100.0,
-            opt_pct(s.adherence_rate),
-            ci
-        );
-        put!(
-            out,
-            r#"<td class="num">{}</td>"#,
-            s.mean_score
-                .map(|m| format!("{m:.1}"))
-                .unwrap_or_else(|| "–".into())
-        );
-        match &s.band {
-            Some(b) => put!(
-                out,
-                r#"<td><span class="band">{}</span></td><td class="num">{}</td></tr>"#,
-                esc(&b.label),
-                coefficient(b.coefficient)
-            ),
-            None => out.push_str(r#"<td class="muted">–</td><td class="num muted">–</td></tr>"#),
-        }
-    }
-    out.push_str("</tbody></table>");
 }

@@ -1,14 +1,23 @@
-//! The weekly trend: adherence per ISO week for the team (a bold line with its 95%
-//! interval as a shaded band) and for each agent (thin lines, one colour each, with a
-//! legend), as an inline SVG line chart. Every point carries its value in an SVG
-//! `<title>`, shown on hover; CSS alone highlights the line under the pointer, so
-//! there is no script. Interactions without a usable start time (week `unknown`) have
-//! no place on a time axis: they are left out, and a note says how many.
+//! The trend: adherence per period (ISO week, month or quarter) for the whole centre
+//! (a bold line with its 95% interval as a shaded band) and for the worst
+//! [`MAX_AGENT_LINES`] agents (thin lines, one colour each, with a legend), as an
+//! inline SVG line chart; at 400 agents, 400 lines and a 400-entry legend would say
+//! nothing, so a note counts the agents left out. Every point carries its value in an
+//! SVG `<title>`, shown on hover; CSS alone highlights the line under the pointer.
+//! Interactions without a usable start time (period `unknown`) have no place on a
+//! time axis: they are left out, and a note says how many.
 
 use super::escape::esc;
+use super::order::worst_first;
+use super::periods::kind_names;
 use super::text::{pct, put};
 use crate::aggregate::{Aggregates, Period, Stats};
 use std::collections::HashMap;
+
+/// At most this many agents get a line: the worst over the whole run.
+pub const MAX_AGENT_LINES: usize = 5;
+/// The label of the centre's line.
+pub const CENTRE: &str = "中心 Centre";
 
 const WIDTH: f64 = 920.0;
 /// Plot area: left of it the y labels, below it the week labels.
@@ -21,9 +30,6 @@ const BOTTOM: f64 = 44.0;
 const INSET: f64 = 28.0;
 /// Agent line colours (CSS classes `s0`…`s9`), reused in turn.
 pub const PALETTE: usize = 10;
-/// From this many agents on, their lines are fainter so the team line stays readable
-/// (the line under the pointer still comes forward).
-const CROWDED: usize = 7;
 /// At most about this many weeks are labelled on the x axis (always the latest);
 /// every week keeps its points.
 const MAX_X_LABELS: usize = 13;
@@ -83,7 +89,7 @@ pub fn section(out: &mut String, a: &Aggregates) {
             .map(|(i, (w, _))| (*w, i))
             .collect();
         let team = Series {
-            label: "团队 Team",
+            label: CENTRE,
             points: weeks
                 .iter()
                 .enumerate()
@@ -109,17 +115,42 @@ pub fn section(out: &mut String, a: &Aggregates) {
         for s in &mut agents {
             s.points.sort_by_key(|(i, _)| *i);
         }
+        let drawn_of = agents.len();
+        let totals: HashMap<&str, &Stats> = a
+            .agent_totals
+            .iter()
+            .map(|t| (t.agent_id.as_str(), &t.stats))
+            .collect();
+        agents.sort_by(|x, y| match (totals.get(x.label), totals.get(y.label)) {
+            (Some(sx), Some(sy)) => worst_first(sx, sy).then_with(|| x.label.cmp(y.label)),
+            _ => x.label.cmp(y.label),
+        });
+        agents.truncate(MAX_AGENT_LINES);
         let labels: Vec<String> = weeks.iter().map(|(w, _)| w.to_string()).collect();
         let banded = chart(out, &labels, &team, &agents);
         legend(out, &agents, banded);
+        if drawn_of > agents.len() {
+            put!(
+                out,
+                r#"<p class="note">只画出平均分最低的 {} 位坐席；另有 {} 位未画出，见下方考核表。 Only the {} agents with the lowest mean score are drawn; {} more are in the assessment tables below.</p>"#,
+                agents.len(),
+                drawn_of - agents.len(),
+                agents.len(),
+                drawn_of - agents.len()
+            );
+        }
         if weeks.len() == 1 {
-            out.push_str(r#"<p class="note">目前只有一周的数据；至少两周才能看出趋势。 Only one week so far: a trend needs two or more.</p>"#);
+            let (zh, en) = kind_names(a.period_kind);
+            put!(
+                out,
+                r#"<p class="note">目前只有一{zh}的数据；至少两{zh}才能看出趋势。 Only one {en} so far: a trend needs two or more.</p>"#
+            );
         }
     }
     if unknown > 0 {
         put!(
             out,
-            r#"<p class="note">另有 {unknown} 个会话没有可用的开始时间（周次 unknown），未计入趋势。 {unknown} interactions without a usable start time (week unknown) are left out of the trend.</p>"#
+            r#"<p class="note">另有 {unknown} 个会话没有可用的开始时间（周期 unknown），未计入趋势。 {unknown} interactions without a usable start time (period unknown) are left out of the trend.</p>"#
         );
     }
 }
@@ -128,14 +159,9 @@ pub fn section(out: &mut String, a: &Aggregates) {
 fn chart(out: &mut String, weeks: &[String], team: &Series<'_>, agents: &[Series<'_>]) -> bool {
     let ax = Axes { n: weeks.len() };
     let height = TOP + PLOT_H + BOTTOM;
-    let crowded = if agents.len() >= CROWDED {
-        " crowded"
-    } else {
-        ""
-    };
     put!(
         out,
-        r#"<svg class="chart trend{crowded}" viewBox="0 0 {WIDTH} {height:.0}" width="100%" role="img" aria-label="达标率周趋势 Weekly adherence trend" xmlns="http://www.w3.org/2000/svg">"#
+        r#"<svg class="chart trend" viewBox="0 0 {WIDTH} {height:.0}" width="100%" role="img" aria-label="达标率趋势 Adherence trend" xmlns="http://www.w3.org/2000/svg">"#
     );
     for i in 0..=4 {
         let rate = f64::from(i) / 4.0;
@@ -218,7 +244,7 @@ fn band(out: &mut String, ax: &Axes, team: &Series<'_>) -> bool {
     }
     put!(
         out,
-        r#"<polygon class="ci" points="{}"><title>团队 95% 置信区间 Team 95% interval</title></polygon>"#,
+        r#"<polygon class="ci" points="{}"><title>中心 95% 置信区间 Centre 95% interval</title></polygon>"#,
         pts.trim_end()
     );
     true
@@ -261,10 +287,13 @@ fn series(out: &mut String, ax: &Axes, weeks: &[String], s: &Series<'_>, class: 
 }
 
 fn legend(out: &mut String, agents: &[Series<'_>], banded: bool) {
-    out.push_str(r#"<p class="legend trend-legend"><span class="item"><span class="key team"></span>团队 Team</span>"#);
+    put!(
+        out,
+        r#"<p class="legend trend-legend"><span class="item"><span class="key team"></span>{CENTRE}</span>"#
+    );
     if banded {
         out.push_str(
-            r#"<span class="item"><span class="key ci"></span>团队 95% 区间 Team interval</span>"#,
+            r#"<span class="item"><span class="key ci"></span>中心 95% 区间 Centre interval</span>"#,
         );
     }
     for (k, s) in agents.iter().enumerate() {
