@@ -2,7 +2,7 @@
 //! W3C WebDriver protocol by chromedriver (plain JSON over HTTP, so no WebDriver
 //! crate). A reviewer opens the worst agent, opens a failing call, clicks a hit and
 //! the player jumps there, marks a hit false and sees the rule's precision change;
-//! the agent appeals; the lead overturns. Screenshots land in docs/. Without
+//! the agent appeals; the lead overturns. With CALLQA_SCREENSHOTS=1 the screenshots land in docs/. Without
 //! chromium the test fails when CALLQA_REQUIRE_BROWSER is set (scripts/test.sh sets
 //! it) and says it did not run otherwise.
 
@@ -165,8 +165,15 @@ impl Driver {
         }
     }
 
-    fn screenshot(&self, path: &str) {
+    /// Saves a screenshot as docs/NAME with CALLQA_SCREENSHOTS=1 (to commit), else
+    /// in the temp directory (still taken, so a broken page still fails here).
+    fn screenshot(&self, name: &str) {
         use std::io::Write;
+        let path = if std::env::var_os("CALLQA_SCREENSHOTS").is_some() {
+            std::path::Path::new("docs").join(name)
+        } else {
+            std::env::temp_dir().join(name)
+        };
         let b64 = send("GET", &self.url("/screenshot"), None);
         let bytes = base64_decode(b64.as_str().unwrap());
         std::fs::File::create(path)
@@ -245,7 +252,7 @@ fn review_appeal_and_ruling_in_a_real_browser() {
         (at.as_f64().unwrap() - seek).abs() < 0.6,
         "currentTime {at} vs hit at {seek}"
     );
-    driver.screenshot("docs/workbench-interaction.png");
+    driver.screenshot("workbench-interaction.png");
 
     // Mark the first hit false; the rule's precision page shows it.
     let rule = driver
@@ -261,7 +268,7 @@ fn review_appeal_and_ruling_in_a_real_browser() {
     driver.go(&format!("{base}/rules"));
     let precision = driver.wait_for(&format!("var r=document.querySelector('#precision tr[data-rule=\"{rule}\"] td.precision'); return r && r.textContent"), "the precision row");
     assert_eq!(precision, json!("0.0%"), "one reviewed hit, false");
-    driver.screenshot("docs/workbench-precision.png");
+    driver.screenshot("workbench-precision.png");
 
     // The agent appeals the violation (the page asks for the reason).
     driver.login(&base, "a01", "agent-one-pass");
@@ -288,5 +295,5 @@ fn review_appeal_and_ruling_in_a_real_browser() {
     driver.go(&format!("{base}/interactions/call-x"));
     driver.click("button[data-ruling=overturned]");
     driver.wait_for(&format!("var v=document.querySelector('.v[data-rule=\"{rule}\"]'); return v && v.classList.contains('overturned')"), "the overturned violation");
-    driver.screenshot("docs/workbench-ruling.png");
+    driver.screenshot("workbench-ruling.png");
 }
