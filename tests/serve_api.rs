@@ -553,3 +553,82 @@ fn docs_api_md_documents_every_route_and_no_other() {
         "docs/api.md headings (### `METHOD /path`) must list the server's routes in order"
     );
 }
+
+#[test]
+fn verdicts_survive_a_rescore_that_still_finds_the_hit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = archive(dir.path(), "A03");
+    let out = db.parent().unwrap().to_path_buf();
+    let hit_key = |v: &Value, k: usize| {
+        let e = &v["result"]["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule_id"] == "forbidden.dont-know")
+            .unwrap()["evidence"][k];
+        format!("{}:{}-{}", e["turn"], e["start_byte"], e["end_byte"])
+    };
+    let key_before;
+    {
+        let server = serve(&db, None);
+        let url = format!("{}/api/interactions/c-0002", server.base);
+        assert_eq!(
+            call(
+                "POST",
+                &format!("{url}/verdicts"),
+                None,
+                Some(
+                    json!({"rule_id": "forbidden.dont-know", "evidence": 1, "verdict": "false_hit"})
+                )
+            )
+            .0,
+            201
+        );
+        key_before = hit_key(&call("GET", &url, None, None).1, 1);
+    }
+    // A new version of the rules: another rule changes, 不知道 is still forbidden.
+    let rules = dir.path().join("rules-v2");
+    std::fs::create_dir_all(&rules).unwrap();
+    let text = std::fs::read_to_string("rules/default.toml").unwrap();
+    let changed = text
+        .replace("version = \"2026.12.1\"", "version = \"2026.12.9\"")
+        .replace("\"你自己看\",", "\"你自己看\", \"自己查\",");
+    assert_ne!(changed, text);
+    std::fs::write(rules.join("default.toml"), changed).unwrap();
+    callqa_ok(&["rescore", "--rules", s(&rules), "--out", s(&out)], 0);
+
+    let server = serve(&db, None);
+    let (_, one) = call(
+        "GET",
+        &format!("{}/api/interactions/c-0002", server.base),
+        None,
+        None,
+    );
+    assert_eq!(
+        one["result"]["ruleset"]["version"], "2026.12.9",
+        "the server shows the rescored results"
+    );
+    assert_eq!(hit_key(&one, 1), key_before, "the same hit");
+    let verdicts = one["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(
+        (
+            verdicts[0]["hit_key"].as_str(),
+            verdicts[0]["verdict"].as_str()
+        ),
+        (Some(key_before.as_str()), Some("false_hit"))
+    );
+    // The page still marks that hit false.
+    let page = agent()
+        .get(&format!("{}/interactions/c-0002", server.base))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert_eq!(
+        page.matches("<mark class=\"false\"").count(),
+        1,
+        "one hit shown as a false hit"
+    );
+}
