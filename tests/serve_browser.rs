@@ -175,7 +175,10 @@ impl Driver {
             std::env::temp_dir().join(name)
         };
         let b64 = send("GET", &self.url("/screenshot"), None);
-        let bytes = base64_decode(b64.as_str().unwrap());
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
         std::fs::File::create(path)
             .unwrap()
             .write_all(&bytes)
@@ -190,28 +193,6 @@ impl Driver {
         self.click("#login");
         self.wait_for(&format!("return document.getElementById('who') && document.getElementById('who').textContent.startsWith('{user} ')"), "the login");
     }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use super::audio;
 use super::auth::{Denied, Principal, COOKIE, SESSION_TTL};
-use super::index::{Filter, MAX_PER_PAGE};
+use super::index::Filter;
 use super::precision::precision;
 use super::users::Role;
 use super::State;
@@ -108,13 +108,8 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let me = who(&state, &headers, false)?;
     let index = state.index.read().unwrap_or_else(|p| p.into_inner());
-    let only = match me.role {
-        Role::Agent => Some(me.agent_id.as_deref().unwrap_or("")),
-        _ => None,
-    };
-    let selected = index.select(&filter, only);
-    let per_page = filter.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
-    let page = filter.page.unwrap_or(1).max(1);
+    let selected = index.select(&filter, me.only_agent());
+    let (page, per_page) = filter.paging(50);
     let items: Vec<Value> = selected
         .iter()
         .skip((page - 1) * per_page)

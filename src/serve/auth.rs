@@ -46,6 +46,11 @@ impl Principal {
         self.role == Role::Lead
     }
 
+    /// Agents: the only agent whose interactions they may list.
+    pub fn only_agent(&self) -> Option<&str> {
+        (self.role == Role::Agent).then(|| self.agent_id.as_deref().unwrap_or(""))
+    }
+
     /// Whether the user may see an interaction of `agent_id`.
     pub fn may_see(&self, agent_id: &str) -> bool {
         match self.role {

@@ -127,6 +127,17 @@ pub struct Filter {
 /// Most interactions one page returns.
 pub const MAX_PER_PAGE: usize = 500;
 
+impl Filter {
+    /// (page from 1, interactions per page) as asked, within limits.
+    pub fn paging(&self, default_per_page: usize) -> (usize, usize) {
+        let per_page = self
+            .per_page
+            .unwrap_or(default_per_page)
+            .clamp(1, MAX_PER_PAGE);
+        (self.page.unwrap_or(1).max(1), per_page)
+    }
+}
+
 impl Index {
     /// The interactions `filter` selects, worst first (fatal, then lowest score, then
     /// id); `only_agent` restricts to one agent's own.

@@ -205,10 +205,8 @@ pub async fn interactions(
         return login_required();
     };
     let index = state.index.read().unwrap_or_else(|p| p.into_inner());
-    let only = (me.role == Role::Agent).then(|| me.agent_id.as_deref().unwrap_or(""));
-    let selected = index.select(&filter, only);
-    let per_page = filter.per_page.unwrap_or(100).clamp(1, 500);
-    let page_no = filter.page.unwrap_or(1).max(1);
+    let selected = index.select(&filter, me.only_agent());
+    let (page_no, per_page) = filter.paging(100);
     let mut body = format!("<h1>会话 Interactions ({})</h1>", selected.len());
     body.push_str(&filters(&index, &filter));
     body.push_str("<div class=\"wrap\"><table id=\"interactions\"><thead><tr><th>会话 Interaction</th><th>坐席 Agent</th><th>周 Week</th><th class=\"num\">得分 Score</th><th>状态 Status</th><th>违反 Violated</th></tr></thead><tbody>");

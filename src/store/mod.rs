@@ -105,16 +105,7 @@ impl Store {
     /// tables (verdicts, appeals) beside a run, so it takes no process lock (SQLite
     /// serializes the writes); migrates it when needed.
     pub fn open_shared(path: &Path) -> Result<Store, StoreError> {
-        if !path.is_file() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        let mut conn = Self::connect(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        quick_check(&conn, path)?;
+        let mut conn = Self::connect_existing(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         migrate::migrate(&mut conn, path)?;
         Ok(Store {
             conn,
@@ -126,16 +117,7 @@ impl Store {
     /// Opens an existing database for reading only (export, listing); takes no lock
     /// and works while a run writes to it.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        if !path.is_file() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        let conn = Self::connect(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        quick_check(&conn, path)?;
+        let conn = Self::connect_existing(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let sql = |source| StoreError::Sql {
             path: path.to_path_buf(),
             what: "read the schema version",
@@ -156,6 +138,18 @@ impl Store {
             path,
             _lock: None,
         })
+    }
+
+    /// Connects to a database that must already exist, and checks it for damage.
+    fn connect_existing(path: &Path, mode: OpenFlags) -> Result<Connection, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = Self::connect(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        quick_check(&conn, path)?;
+        Ok(conn)
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {

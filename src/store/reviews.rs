@@ -54,6 +54,14 @@ impl Ruling {
             Ruling::Overturned => "overturned",
         }
     }
+
+    fn parse(s: &str) -> Option<Ruling> {
+        match s {
+            "upheld" => Some(Ruling::Upheld),
+            "overturned" => Some(Ruling::Overturned),
+            _ => None,
+        }
+    }
 }
 
 /// One interaction as the review records name it.
@@ -137,13 +145,7 @@ fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Appeal> {
         reason: r.get(4)?,
         user: r.get(5)?,
         created_at: r.get(6)?,
-        ruling: ruling.as_deref().map(|x| {
-            if x == "overturned" {
-                Ruling::Overturned
-            } else {
-                Ruling::Upheld
-            }
-        }),
+        ruling: ruling.as_deref().and_then(Ruling::parse),
         ruling_note: r.get(8)?,
         ruled_by: r.get(9)?,
         ruled_at: r.get(10)?,
@@ -151,6 +153,19 @@ fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Appeal> {
 }
 
 impl Store {
+    /// Every row `sql` selects, mapped by `row`.
+    fn rows<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        what: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.sql(what))?;
+        let rows = stmt.query_map(params, row).map_err(self.sql(what))?;
+        rows.collect::<Result<_, _>>().map_err(self.sql(what))
+    }
+
     /// Records a verdict (now); one on the same hit replaces the earlier one.
     pub fn verdict_put(&mut self, on: Reviewed<'_>, v: &NewVerdict<'_>) -> Result<i64, StoreError> {
         self.conn
@@ -179,23 +194,18 @@ impl Store {
     /// The verdicts on one interaction, oldest first.
     pub fn verdicts_of(&self, on: Reviewed<'_>) -> Result<Vec<Verdict>, StoreError> {
         let sql = format!("SELECT {VERDICT_COLUMNS} FROM verdicts WHERE interaction_id = ?1 AND source = ?2 ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql).map_err(self.sql("read verdicts"))?;
-        let rows = stmt
-            .query_map([on.interaction_id, on.source], verdict_row)
-            .map_err(self.sql("read verdicts"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(self.sql("read verdicts"))
+        self.rows(
+            &sql,
+            [on.interaction_id, on.source],
+            verdict_row,
+            "read verdicts",
+        )
     }
 
     /// Every verdict, oldest first (rule precision, export).
     pub fn all_verdicts(&self) -> Result<Vec<Verdict>, StoreError> {
         let sql = format!("SELECT {VERDICT_COLUMNS} FROM verdicts ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql).map_err(self.sql("read verdicts"))?;
-        let rows = stmt
-            .query_map([], verdict_row)
-            .map_err(self.sql("read verdicts"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(self.sql("read verdicts"))
+        self.rows(&sql, [], verdict_row, "read verdicts")
     }
 
     /// Records an appeal (now) and returns its id.
@@ -255,22 +265,17 @@ impl Store {
     /// The appeals on one interaction, oldest first.
     pub fn appeals_of(&self, on: Reviewed<'_>) -> Result<Vec<Appeal>, StoreError> {
         let sql = format!("SELECT {APPEAL_COLUMNS} FROM appeals WHERE interaction_id = ?1 AND source = ?2 ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql).map_err(self.sql("read appeals"))?;
-        let rows = stmt
-            .query_map([on.interaction_id, on.source], appeal_row)
-            .map_err(self.sql("read appeals"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(self.sql("read appeals"))
+        self.rows(
+            &sql,
+            [on.interaction_id, on.source],
+            appeal_row,
+            "read appeals",
+        )
     }
 
     /// Every appeal, oldest first.
     pub fn all_appeals(&self) -> Result<Vec<Appeal>, StoreError> {
         let sql = format!("SELECT {APPEAL_COLUMNS} FROM appeals ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql).map_err(self.sql("read appeals"))?;
-        let rows = stmt
-            .query_map([], appeal_row)
-            .map_err(self.sql("read appeals"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(self.sql("read appeals"))
+        self.rows(&sql, [], appeal_row, "read appeals")
     }
 }
