@@ -54,6 +54,7 @@ fn evidence() -> Evidence {
         start_byte: 0,
         end_byte: 1,
         fuzzy: false,
+        dismissed: false,
     }
 }
 
@@ -81,6 +82,7 @@ fn build(i: usize, (agent, day, score, hits): &Spec) -> InteractionResult {
                 limit: None,
                 outside_window: vec![],
                 detail: None,
+                added_by_verdict: None,
             }),
         }
     }
@@ -114,6 +116,7 @@ fn build(i: usize, (agent, day, score, hits): &Spec) -> InteractionResult {
         violations,
         passed_rules,
         metrics: Default::default(),
+        review: None,
         turns: vec![],
     }
 }

@@ -51,6 +51,7 @@ fn result(i: usize, (agent, at, score, passed): &(String, String, u32, bool)) ->
         violations: vec![],
         passed_rules: vec![],
         metrics: Default::default(),
+        review: None,
         turns: vec![],
     }
 }

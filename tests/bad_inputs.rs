@@ -151,6 +151,13 @@ fn check(case: &Case) -> Result<(), String> {
             .into_iter()
             .filter(|(p, _)| !p.ends_with("ruleset.toml"))
         {
+            // The database keeps the rule text too (table rulesets), whose patterns
+            // spell numerals out; everything else in it is scanned byte by byte.
+            let bytes = if path.ends_with("callqa.db") {
+                without_rule_text(&path)
+            } else {
+                bytes
+            };
             for text in &case.absent {
                 let needle = text.as_bytes();
                 if bytes.windows(needle.len()).any(|w| w == needle) {
@@ -168,6 +175,22 @@ fn check(case: &Case) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The bytes of a copy of the database at `path` with its rule texts deleted
+/// (and the file vacuumed, so no freed page keeps them).
+fn without_rule_text(path: &Path) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+            .unwrap();
+    }
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute_batch("DELETE FROM rulesets; VACUUM;").unwrap();
+    drop(conn);
+    std::fs::read(&copy).unwrap()
 }
 
 #[test]

@@ -111,6 +111,7 @@ fn ev(turn: usize, speaker: Speaker, at: f64, text: &str, matched: &str) -> Evid
         start_byte: start,
         end_byte: start + matched.len(),
         fuzzy: false,
+        dismissed: false,
     }
 }
 
@@ -125,6 +126,7 @@ fn violation(rule: &RuleInfo, deduct: u32, evidence: Vec<Evidence>) -> Violation
         limit: None,
         outside_window: Vec::new(),
         detail: None,
+        added_by_verdict: None,
     }
 }
 
@@ -254,6 +256,7 @@ fn sample_results() -> Vec<InteractionResult> {
                     metrics: [("agent_first_response_s".to_string(), 12.0)]
                         .into_iter()
                         .collect(),
+                    review: None,
                     turns: vec![
                         Turn::new(
                             Speaker::Customer,
@@ -504,6 +507,7 @@ fn scored(id: &str, agent: &str, day: &str, score: u32, dims: [u32; 3]) -> Inter
         violations: Vec::new(),
         passed_rules: vec!["required.greeting".into()],
         metrics: Default::default(),
+        review: None,
         turns: Vec::new(),
     }
 }

@@ -55,6 +55,7 @@ fn result(id: &str, agent: &str, day: Option<&str>, passed: bool) -> Interaction
         violations: Vec::new(),
         passed_rules: vec!["forbidden.dont-know".into()],
         metrics: Default::default(),
+        review: None,
         turns: Vec::new(),
     }
 }

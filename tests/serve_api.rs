@@ -55,7 +55,7 @@ fn agent() -> ureq::Agent {
         .new_agent()
 }
 
-fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+pub fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
     let a = agent();
     let auth = token.map(|t| format!("Bearer {t}"));
     let response = match (method, body) {

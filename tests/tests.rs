@@ -36,6 +36,7 @@ mod sample_store;
 mod scan_cases;
 mod serve_api;
 mod serve_browser;
+mod serve_review;
 mod shard_merge;
 mod shard_props;
 mod store_basic;

@@ -13,6 +13,7 @@ fn ev(turn: usize) -> Evidence {
         start_byte: 3,
         end_byte: 12,
         fuzzy: false,
+        dismissed: false,
     }
 }
 
@@ -27,6 +28,7 @@ fn violation(rule_id: &str, kind: RuleKind, evidence: usize) -> Violation {
         limit: None,
         outside_window: Vec::new(),
         detail: None,
+        added_by_verdict: None,
     }
 }
 
@@ -68,6 +70,7 @@ fn result(
         violations,
         passed_rules,
         metrics: Default::default(),
+        review: None,
         turns: Vec::new(),
     }
 }

@@ -256,6 +256,9 @@ pub struct ExportArgs {
     /// State database [default: out/callqa.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// The workbench's verdicts and appeals (with rulings) instead of results.
+    #[arg(long)]
+    pub verdicts: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

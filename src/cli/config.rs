@@ -158,6 +158,8 @@ pub struct ExportConfig {
     pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub format: ExportFormat,
     pub db: PathBuf,
+    /// Review records instead of results.
+    pub verdicts: bool,
 }
 
 impl ExportConfig {
@@ -175,6 +177,7 @@ impl ExportConfig {
                 FormatArg::Csv => ExportFormat::Csv,
             },
             db: db_or_default(args.db),
+            verdicts: args.verdicts,
         })
     }
 }

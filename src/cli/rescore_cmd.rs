@@ -6,7 +6,7 @@
 
 use super::args::RescoreArgs;
 use super::config::RescoreConfig;
-use super::scan_cmd::{finish, pool, rule_infos, slim};
+use super::scan_cmd::{finish, pool, record_ruleset, rule_infos, slim};
 use super::{CliError, Outcome};
 use crate::aggregate::{aggregate, RuleStat, Setup};
 use crate::interaction::Interaction;
@@ -17,6 +17,7 @@ use crate::scan::{
     self,
     result::{InputErrorLine, InteractionResult, SCHEMA_VERSION},
 };
+use crate::store::reviewed::Reviews;
 use crate::store::{ResultKey, Store, StoreError};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -40,6 +41,8 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         source,
     })?;
     let mut store = Store::open(&db)?;
+    record_ruleset(&mut store, &ruleset)?;
+    let reviews = Reviews::load(&store)?;
     // "Old" is the ruleset the database was last scored with other than NEW; when
     // there is none, NEW's own results as stored before this rescore.
     let rulesets: Vec<String> = store
@@ -73,7 +76,7 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
             error: p.error.clone(),
         })?;
     }
-    let mut kept = Vec::new();
+    let (mut kept, mut machine) = (Vec::new(), Vec::new());
     let (mut files, mut last_source) = (0, None::<String>);
     let mut after: Option<(String, String)> = None;
     // Page by page in (source, interaction_id) order, which is merge order: the
@@ -106,7 +109,13 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
             }
             Ok::<(), StoreError>(())
         })?;
-        for Rescored { result: r, .. } in scanned {
+        for Rescored { result: mut r, .. } in scanned {
+            // rescore.csv compares what the rules found; the outputs show the review.
+            let before = slim(r.clone());
+            reviews.apply_with(&mut r, &ruleset);
+            if r.review.is_some() {
+                machine.push((kept.len(), before));
+            }
             if last_source.as_deref() != Some(r.source.as_str()) {
                 files += 1;
                 last_source = Some(r.source.clone());
@@ -119,7 +128,10 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
     drop(store);
     let infos = rule_infos(&ruleset);
     let setup = Setup::new(&infos, &ruleset.bands);
+    // The rules' own hit counts: the machine's results, not the reviewed ones.
+    swap_in(&mut kept, &mut machine);
     let new_rules = aggregate(&kept, &setup).rules;
+    swap_in(&mut kept, &mut machine);
     let old_rules = aggregate(&old, &setup).rules;
     let changed = write_comparison(
         &out_dir.join(RESCORE_CSV),
@@ -146,6 +158,13 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         out_dir.display()
     ));
     Ok(Outcome::Done)
+}
+
+/// Swaps the results at the given positions with the ones held beside them.
+fn swap_in(results: &mut [InteractionResult], held: &mut [(usize, InteractionResult)]) {
+    for (i, r) in held {
+        std::mem::swap(&mut results[*i], r);
+    }
 }
 
 /// Scans one stored interaction with the new rules (masked first unless `redact`

@@ -12,7 +12,8 @@ use crate::output::{DirSink, ReportSink, RunSummary};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
 use crate::scan::result::{InputErrorLine, InteractionResult, SCHEMA_VERSION};
-use crate::store::Store;
+use crate::store::reviewed::Reviews;
+use crate::store::{Store, StoreError};
 use std::sync::OnceLock;
 
 pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError> {
@@ -24,6 +25,8 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     })?;
     // Opened first: a second run on the same database stops here, before any work.
     let mut store = Store::open(&config.db)?;
+    record_ruleset(&mut store, &config.ruleset)?;
+    let reviews = Reviews::load(&store)?;
     let has_calls = has_calls(&config);
     let model_fingerprint = if has_calls && config.model.is_file() {
         let key = format!("model:{}", crate::input::display_path(&config.model));
@@ -71,7 +74,10 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
             reporter,
             &mut store,
             &plan,
-            |item| {
+            |mut item| {
+                if let Item::Result(r) = &mut item {
+                    reviews.apply_with(r, &config.ruleset);
+                }
                 if write_error.is_none() {
                     if let Err(e) = write_item(&mut sink, &mut kept, item) {
                         write_error = Some(e);
@@ -368,4 +374,14 @@ fn whisper_transcriber(
     reporter
         .status("warning: built without the `whisper` feature; recordings cannot be transcribed");
     Ok(None)
+}
+
+/// Records the rule text results are scored with, so reviewed results can be
+/// scored again wherever they are read (a ruleset whose files do not join into one
+/// is not recorded: the workbench then shows its results as the machine gave them).
+pub(super) fn record_ruleset(store: &mut Store, ruleset: &Ruleset) -> Result<(), StoreError> {
+    match ruleset.as_one_file() {
+        Some(text) => store.ruleset_put(&ruleset.sha256, text),
+        None => Ok(()),
+    }
 }

@@ -1,6 +1,8 @@
 //! `callqa export`: hands downstream systems (HR performance, BI) the results
 //! recorded in the state store since a time, as JSON Lines (each line exactly as in
-//! `results.jsonl`) or as a flat CSV, streamed to any writer.
+//! `results.jsonl`) or as a flat CSV, streamed to any writer. Results come with
+//! what review and appeals decided ([`crate::scan::review`]); the review records
+//! themselves are exported with `--verdicts` ([`verdicts`]).
 //!
 //! Boundary: `--since T` is **inclusive**: a result recorded at exactly `T` is
 //! exported. Recorded times are stored to the microsecond (UTC); a `T` with finer
@@ -12,6 +14,7 @@
 //! not sent again; a rescore records new lines, which are.
 
 use crate::scan::result::InteractionResult;
+use crate::store::reviewed::Reviews;
 use crate::store::{Store, StoreError, StoredResult};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::io::Write;
@@ -87,11 +90,26 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<usize, ExportError> {
     let since = since.map(|t| t.with_timezone(&Utc));
+    let mut reviews = Reviews::load(store)?;
     let mut n = 0;
     match format {
         ExportFormat::Jsonl => {
             store.for_each_result_since(since, |r: StoredResult| {
-                out.write_all(r.line.as_bytes())?;
+                let line = if reviews.is_empty() {
+                    r.line
+                } else {
+                    let mut result = parse(store, &r.line)?;
+                    if reviews.of(&result.interaction_id, &result.source).is_none() {
+                        r.line
+                    } else {
+                        reviews.apply(store, &mut result)?;
+                        serde_json::to_string(&result).map_err(|source| ExportError::Line {
+                            db: store.path().to_path_buf(),
+                            source,
+                        })?
+                    }
+                };
+                out.write_all(line.as_bytes())?;
                 out.write_all(b"\n")?;
                 n += 1;
                 Ok::<(), ExportError>(())
@@ -102,11 +120,8 @@ pub fn export(
             let mut w = super::safe_csv::SafeWriter::new(&mut *out);
             w.write_record(CSV_COLUMNS)?;
             store.for_each_result_since(since, |r: StoredResult| {
-                let result: InteractionResult =
-                    serde_json::from_str(&r.line).map_err(|source| ExportError::Line {
-                        db: store.path().to_path_buf(),
-                        source,
-                    })?;
+                let mut result = parse(store, &r.line)?;
+                reviews.apply(store, &mut result)?;
                 w.write_record(csv_row(&result, &r.recorded_at))?;
                 n += 1;
                 Ok::<(), ExportError>(())
@@ -115,6 +130,14 @@ pub fn export(
         }
     }
     Ok(n)
+}
+
+/// A stored results line, read.
+fn parse(store: &Store, line: &str) -> Result<InteractionResult, ExportError> {
+    serde_json::from_str(line).map_err(|source| ExportError::Line {
+        db: store.path().to_path_buf(),
+        source,
+    })
 }
 
 /// One CSV row: violated rule ids are distinct, in the order of the violations,
@@ -142,4 +165,110 @@ pub fn csv_row(r: &InteractionResult, recorded_at: &str) -> [String; 10] {
         r.ruleset.version.to_string(),
         recorded_at.to_string(),
     ]
+}
+
+/// The CSV columns of `export --verdicts`: one row per verdict or appeal.
+pub const VERDICT_COLUMNS: [&str; 15] = [
+    "record",
+    "id",
+    "interaction_id",
+    "source",
+    "rule_id",
+    "verdict",
+    "hit_key",
+    "start_s",
+    "text",
+    "user",
+    "created_at",
+    "ruling",
+    "ruling_note",
+    "ruled_by",
+    "ruled_at",
+];
+
+/// Writes the review records given or ruled at or after `since` (all when `None`):
+/// verdicts (`"record": "verdict"`, as `GET /api/interactions/{id}` shows them),
+/// then appeals (`"record": "appeal"`), each oldest first. Returns how many.
+pub fn verdicts(
+    store: &Store,
+    since: Option<DateTime<FixedOffset>>,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<usize, ExportError> {
+    let since = since.map(|t| t.with_timezone(&Utc));
+    let after = |t: Option<&str>| {
+        since.is_none_or(|s| {
+            t.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t.with_timezone(&Utc) >= s)
+        })
+    };
+    let verdicts: Vec<_> = store
+        .all_verdicts()?
+        .into_iter()
+        .filter(|v| after(Some(&v.created_at)))
+        .collect();
+    let appeals: Vec<_> = store
+        .all_appeals()?
+        .into_iter()
+        .filter(|a| after(Some(&a.created_at)) || after(a.ruled_at.as_deref()))
+        .collect();
+    match format {
+        ExportFormat::Jsonl => {
+            for v in &verdicts {
+                let mut line = serde_json::to_value(v).unwrap_or_default();
+                line["record"] = "verdict".into();
+                writeln!(out, "{line}")?;
+            }
+            for a in &appeals {
+                let mut line = serde_json::to_value(a).unwrap_or_default();
+                line["record"] = "appeal".into();
+                writeln!(out, "{line}")?;
+            }
+            out.flush()?;
+        }
+        ExportFormat::Csv => {
+            let mut w = super::safe_csv::SafeWriter::new(&mut *out);
+            w.write_record(VERDICT_COLUMNS)?;
+            for v in &verdicts {
+                w.write_record([
+                    "verdict".to_string(),
+                    v.id.to_string(),
+                    v.interaction_id.clone(),
+                    v.source.clone(),
+                    v.rule_id.clone(),
+                    v.verdict.name().to_string(),
+                    v.hit_key.clone(),
+                    v.start_s.map(|s| s.to_string()).unwrap_or_default(),
+                    v.note.clone(),
+                    v.user.clone(),
+                    v.created_at.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ])?;
+            }
+            for a in &appeals {
+                w.write_record([
+                    "appeal".to_string(),
+                    a.id.to_string(),
+                    a.interaction_id.clone(),
+                    a.source.clone(),
+                    a.rule_id.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    a.reason.clone(),
+                    a.user.clone(),
+                    a.created_at.clone(),
+                    a.ruling.map(|r| r.name().to_string()).unwrap_or_default(),
+                    a.ruling_note.clone().unwrap_or_default(),
+                    a.ruled_by.clone().unwrap_or_default(),
+                    a.ruled_at.clone().unwrap_or_default(),
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(verdicts.len() + appeals.len())
 }

@@ -310,6 +310,7 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 start_byte: range.start,
                 end_byte: range.end,
                 fuzzy: false,
+                dismissed: false,
             });
         }
     }
@@ -509,6 +510,7 @@ fn evidence_for(t: usize, turn: &Turn, norm: &Normalized, c: &Candidate) -> Evid
         start_byte: range.start,
         end_byte: range.end,
         fuzzy: c.fuzzy,
+        dismissed: false,
     }
 }
 

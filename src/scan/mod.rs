@@ -9,6 +9,7 @@ pub mod matcher;
 pub mod metrics;
 pub mod redact;
 pub mod result;
+pub mod review;
 pub mod schema;
 pub mod score;
 

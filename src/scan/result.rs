@@ -28,6 +28,10 @@ pub struct Evidence {
     /// Matched by pronunciation (pinyin), not by the exact characters.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fuzzy: bool,
+    /// A reviewer marked this hit false: it no longer counts (see
+    /// [`InteractionResult::review`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dismissed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,42 @@ pub struct Violation {
     /// A sentence for the QA reviewer saying what was expected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Arc<str>>,
+    /// Added by a reviewer who found what the machine missed: the id of the
+    /// `missed` verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_by_verdict: Option<i64>,
+}
+
+/// Who took a violation back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DismissedBy {
+    /// A lead overturned it on the agent's appeal.
+    Appeal,
+    /// A reviewer marked every one of its hits false.
+    Review,
+}
+
+/// A violation that no longer counts, with who took it back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dismissed {
+    pub by: DismissedBy,
+    /// The appeal's id, or the id of the last false-hit verdict.
+    pub id: i64,
+    #[serde(flatten)]
+    pub violation: Violation,
+}
+
+/// What review and appeals changed: present only when they changed something.
+/// `score`, `passed`, `fatal` and `violations` of the result are then the reviewed
+/// ones; the machine's score and verdict are kept here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewEffect {
+    pub machine_score: u32,
+    pub machine_passed: bool,
+    /// Violations taken back, with their evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dismissed: Vec<Dismissed>,
 }
 
 /// The scored interaction.
@@ -78,6 +118,9 @@ pub struct InteractionResult {
     pub passed_rules: Vec<Arc<str>>,
     /// Measured metrics, snake_case names with unit suffix (agent_first_response_s).
     pub metrics: BTreeMap<String, f64>,
+    /// Present when reviewers' verdicts or an appeal's ruling changed the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewEffect>,
     pub turns: Vec<Turn>,
 }
 

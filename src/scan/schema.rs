@@ -47,8 +47,17 @@ pub fn results_line_schema() -> Value {
                     ("metrics", json!({ "type": "object", "additionalProperties": number })),
                     ("turns", json!({ "type": "array", "items": { "$ref": "#/$defs/Turn" } })),
                 ],
-                &[("dimension_scores", json!({ "type": "object", "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }, "description": "Present when the ruleset has [[dimension]] tables: each dimension's score (100 minus its rules' deductions, never below 0); score is their weighted sum." }))],
+                &[
+                    ("dimension_scores", json!({ "type": "object", "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }, "description": "Present when the ruleset has [[dimension]] tables: each dimension's score (100 minus its rules' deductions, never below 0); score is their weighted sum." })),
+                    ("review", json!({ "$ref": "#/$defs/ReviewEffect" })),
+                ],
             ),
+            "ReviewEffect": object(
+                "Present when reviewers' verdicts or an appeal's ruling changed the result; score, passed, fatal and violations are then the reviewed ones.",
+                &[("machine_score", count.clone()), ("machine_passed", json!({ "type": "boolean" }))],
+                &[("dismissed", json!({ "type": "array", "items": { "$ref": "#/$defs/Dismissed" } }))],
+            ),
+            "Dismissed": dismissed(),
             "InputErrorLine": object(
                 "An input (or part of one) that could not be read.",
                 &[("schema_version", json!({ "const": SCHEMA_VERSION })), ("source", string.clone()), ("error", string.clone())],
@@ -61,19 +70,8 @@ pub fn results_line_schema() -> Value {
             ),
             "Violation": object(
                 "A broken rule.",
-                &[
-                    ("rule_id", string.clone()),
-                    ("kind", json!({ "enum": ["forbidden", "required", "metric"] })),
-                    ("severity", json!({ "enum": ["minor", "major", "fatal"] })),
-                    ("deduct", count.clone()),
-                    ("evidence", json!({ "type": "array", "items": { "$ref": "#/$defs/Evidence" } })),
-                ],
-                &[
-                    ("value", number.clone()),
-                    ("limit", number.clone()),
-                    ("outside_window", json!({ "type": "array", "items": { "$ref": "#/$defs/Evidence" } })),
-                    ("detail", string.clone()),
-                ],
+                &violation_required(),
+                &violation_optional(),
             ),
             "Evidence": object(
                 "A place in the interaction that supports a violation.",
@@ -87,7 +85,10 @@ pub fn results_line_schema() -> Value {
                     ("start_byte", count.clone()),
                     ("end_byte", count.clone()),
                 ],
-                &[("fuzzy", json!({ "type": "boolean", "description": "Present (true) when matched by pronunciation." }))],
+                &[
+                    ("fuzzy", json!({ "type": "boolean", "description": "Present (true) when matched by pronunciation." })),
+                    ("dismissed", json!({ "type": "boolean", "description": "Present (true) when a reviewer marked the hit false: it no longer counts." })),
+                ],
             ),
             "Turn": object(
                 "One utterance or chat message.",
@@ -101,6 +102,59 @@ pub fn results_line_schema() -> Value {
             ),
         }
     })
+}
+
+/// The required properties of a violation.
+fn violation_required() -> Vec<(&'static str, Value)> {
+    let count = json!({ "type": "integer", "minimum": 0 });
+    vec![
+        ("rule_id", json!({ "type": "string" })),
+        (
+            "kind",
+            json!({ "enum": ["forbidden", "required", "metric"] }),
+        ),
+        ("severity", json!({ "enum": ["minor", "major", "fatal"] })),
+        ("deduct", count),
+        (
+            "evidence",
+            json!({ "type": "array", "items": { "$ref": "#/$defs/Evidence" } }),
+        ),
+    ]
+}
+
+/// The optional properties of a violation.
+fn violation_optional() -> Vec<(&'static str, Value)> {
+    let number = json!({ "type": "number" });
+    vec![
+        ("value", number.clone()),
+        ("limit", number),
+        (
+            "outside_window",
+            json!({ "type": "array", "items": { "$ref": "#/$defs/Evidence" } }),
+        ),
+        ("detail", json!({ "type": "string" })),
+        (
+            "added_by_verdict",
+            json!({ "type": "integer", "description": "Added by a reviewer: the id of the `missed` verdict." }),
+        ),
+    ]
+}
+
+/// A violation taken back, with who took it back.
+fn dismissed() -> Value {
+    let mut required = vec![
+        ("by", json!({ "enum": ["appeal", "review"] })),
+        (
+            "id",
+            json!({ "type": "integer", "description": "The appeal's id, or the last false-hit verdict's." }),
+        ),
+    ];
+    required.extend(violation_required());
+    object(
+        "A violation that no longer counts: overturned on appeal, or every hit marked false.",
+        &required,
+        &violation_optional(),
+    )
 }
 
 fn speaker() -> Value {
@@ -152,7 +206,8 @@ mod tests {
     use super::*;
     use crate::interaction::{InteractionKind, Roles, Speaker, TimedSpan, Turn};
     use crate::scan::result::{
-        Evidence, InputErrorLine, InteractionResult, RuleKind, RulesetId, Severity, Violation,
+        Dismissed, DismissedBy, Evidence, InputErrorLine, InteractionResult, ReviewEffect,
+        RuleKind, RulesetId, Severity, Violation,
     };
     use std::collections::BTreeSet;
     use std::path::Path;
@@ -179,6 +234,7 @@ mod tests {
             start_byte: 3,
             end_byte: 12,
             fuzzy: true,
+            dismissed: true,
         }
     }
 
@@ -219,11 +275,13 @@ mod tests {
                 limit: Some(10.0),
                 outside_window: vec![evidence()],
                 detail: Some("say it in the first 10 s".into()),
+                added_by_verdict: Some(7),
             }],
             passed_rules: vec!["greeting".into()],
             metrics: [("agent_first_response_s".to_string(), 3.5)]
                 .into_iter()
                 .collect(),
+            review: None,
             turns: vec![turn],
         }
     }
@@ -238,8 +296,20 @@ mod tests {
 
     #[test]
     fn every_property_is_a_field_serde_writes_and_back() {
-        let r = serde_json::to_value(full_result()).unwrap();
+        let mut full = full_result();
+        full.review = Some(ReviewEffect {
+            machine_score: 70,
+            machine_passed: false,
+            dismissed: vec![Dismissed {
+                by: DismissedBy::Appeal,
+                id: 3,
+                violation: full.violations[0].clone(),
+            }],
+        });
+        let r = serde_json::to_value(full).unwrap();
         let v = &r["violations"][0];
+        assert_eq!(keys(&r["review"]), schema_keys("ReviewEffect"));
+        assert_eq!(keys(&r["review"]["dismissed"][0]), schema_keys("Dismissed"));
         assert_eq!(keys(&r), schema_keys("InteractionResult"));
         assert_eq!(keys(&r["ruleset"]), schema_keys("RulesetId"));
         assert_eq!(keys(v), schema_keys("Violation"));

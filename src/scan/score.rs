@@ -54,17 +54,12 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
             None => passed_rules.push(rule.id.clone()),
         }
     }
-    let fatal = violations.iter().any(|v| v.severity == Severity::Fatal);
-    let dimension_scores = dimension_scores(ruleset, deducted);
-    let score = if fatal {
-        0
-    } else if dimension_scores.is_empty() {
-        let deducted: u32 = violations.iter().map(|v| v.deduct).sum();
-        BASE_SCORE.saturating_sub(deducted)
-    } else {
-        weighted(ruleset, &dimension_scores)
-    };
-    let passed = !fatal && f64::from(score) >= ruleset.pass_score;
+    let Totals {
+        score,
+        dimension_scores,
+        fatal,
+        passed,
+    } = totals(ruleset, &violations, deducted);
     InteractionResult {
         schema_version: SCHEMA_VERSION,
         interaction_id: interaction.id.clone(),
@@ -87,7 +82,40 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
             .iter()
             .map(|(m, v)| (m.output_key().to_string(), round3(*v)))
             .collect::<BTreeMap<_, _>>(),
+        review: None,
         turns: Vec::new(),
+    }
+}
+
+/// What the violations add up to.
+pub(crate) struct Totals {
+    pub score: u32,
+    pub dimension_scores: BTreeMap<Arc<str>, u32>,
+    pub fatal: bool,
+    pub passed: bool,
+}
+
+/// The score of `violations` (`deducted`: their deductions summed per dimension of
+/// the ruleset): 0 with a fatal one, else 100 minus the deductions, or with
+/// dimensions the weighted sum of the dimension scores; passed needs the pass score
+/// and nothing fatal.
+pub(crate) fn totals(ruleset: &Ruleset, violations: &[Violation], deducted: Vec<u32>) -> Totals {
+    let fatal = violations.iter().any(|v| v.severity == Severity::Fatal);
+    let dimension_scores = dimension_scores(ruleset, deducted);
+    let score = if fatal {
+        0
+    } else if dimension_scores.is_empty() {
+        let deducted: u32 = violations.iter().map(|v| v.deduct).sum();
+        BASE_SCORE.saturating_sub(deducted)
+    } else {
+        weighted(ruleset, &dimension_scores)
+    };
+    let passed = !fatal && f64::from(score) >= ruleset.pass_score;
+    Totals {
+        score,
+        dimension_scores,
+        fatal,
+        passed,
     }
 }
 
@@ -115,7 +143,7 @@ fn weighted(ruleset: &Ruleset, scores: &BTreeMap<Arc<str>, u32>) -> u32 {
         .clamp(0.0, f64::from(BASE_SCORE)) as u32
 }
 
-fn base(rule: &Rule, deduct: u32) -> Violation {
+pub(crate) fn base(rule: &Rule, deduct: u32) -> Violation {
     Violation {
         rule_id: rule.id.clone(),
         kind: rule.kind,
@@ -126,7 +154,14 @@ fn base(rule: &Rule, deduct: u32) -> Violation {
         limit: None,
         outside_window: Vec::new(),
         detail: None,
+        added_by_verdict: None,
     }
+}
+
+/// A forbidden rule's deduction for `n` counted hits: per hit, up to `max-deduct`.
+pub(crate) fn forbidden_deduct(rule: &Rule, n: u32) -> u32 {
+    let deduct = rule.deduct.saturating_mul(n);
+    rule.max_deduct.map_or(deduct, |cap| deduct.min(cap))
 }
 
 fn forbidden(rule: &Rule, hits: RuleHits) -> Option<Violation> {
@@ -134,11 +169,7 @@ fn forbidden(rule: &Rule, hits: RuleHits) -> Option<Violation> {
         return None;
     }
     let n = u32::try_from(hits.counted.len()).unwrap_or(u32::MAX);
-    let mut deduct = rule.deduct.saturating_mul(n);
-    if let Some(cap) = rule.max_deduct {
-        deduct = deduct.min(cap);
-    }
-    let mut v = base(rule, deduct);
+    let mut v = base(rule, forbidden_deduct(rule, n));
     v.evidence = hits.counted;
     v.detail = Some(detail::forbidden(&rule.title, n).into());
     Some(v)

@@ -133,24 +133,35 @@ pub(super) fn visible(
     me: &Principal,
     id: &str,
 ) -> Result<(String, InteractionResult), ApiError> {
-    let (source, sha) = {
+    let (source, sha, ruleset) = {
         let index = state.index.read().unwrap_or_else(|p| p.into_inner());
         let s = index.get(id).ok_or_else(not_found)?;
         if !me.may_see(&s.agent_id) {
             return Err(not_found());
         }
-        (s.source.clone(), index.ruleset_sha256.clone())
+        (
+            s.source.clone(),
+            index.ruleset_sha256.clone(),
+            index.ruleset.clone(),
+        )
     };
     let store = state.store.lock().unwrap_or_else(|p| p.into_inner());
     let line = store
         .result_line(id, &source, &sha)?
         .ok_or_else(not_found)?;
-    let result: InteractionResult = serde_json::from_str(&line).map_err(|e| {
+    let mut result: InteractionResult = serde_json::from_str(&line).map_err(|e| {
         ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("stored result does not read: {e}"),
         )
     })?;
+    if let Some(ruleset) = ruleset {
+        let review = store.review_of(Reviewed {
+            interaction_id: id,
+            source: &source,
+        })?;
+        crate::scan::review::apply(&mut result, &ruleset, &review);
+    }
     Ok((source, result))
 }
 
@@ -214,10 +225,13 @@ pub async fn add_verdict(
             format!("missed@{at:.2}")
         }
         _ => {
+            // A violation review took back can be judged again.
+            let dismissed = result.review.iter().flat_map(|e| &e.dismissed);
             let v = result
                 .violations
                 .iter()
-                .find(|v| *v.rule_id == *body.rule_id)
+                .chain(dismissed.map(|d| &d.violation))
+                .find(|v| *v.rule_id == *body.rule_id && v.added_by_verdict.is_none())
                 .ok_or_else(|| {
                     bad(format!(
                         "interaction {id} has no violation of {}",
@@ -251,22 +265,51 @@ pub async fn add_verdict(
         note: &body.note,
         user: &me.name,
     };
-    let vid = state
-        .store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .verdict_put(
-            Reviewed {
-                interaction_id: &id,
-                source: &source,
-            },
-            &new,
-        )?;
+    let mut store = state.store.lock().unwrap_or_else(|p| p.into_inner());
+    let vid = store.verdict_put(
+        Reviewed {
+            interaction_id: &id,
+            source: &source,
+        },
+        &new,
+    )?;
     let mut index = state.index.write().unwrap_or_else(|p| p.into_inner());
     if let Some(i) = index.position(&id) {
         index.reviewed.insert(i);
     }
+    index.refresh(&store, &id)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": vid }))))
+}
+
+/// `POST /api/interactions/{id}/reviewed`: the reviewer went through the whole
+/// interaction (every hit judged, every miss added): what recall is measured on.
+pub async fn mark_reviewed(
+    AxState(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let me = who(&state, &headers, true)?;
+    let (source, _) = visible(&state, &me, &id)?;
+    if !me.can_review() {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "only reviewers and leads review interactions".into(),
+        ));
+    }
+    let mut store = state.store.lock().unwrap_or_else(|p| p.into_inner());
+    store.full_review_put(
+        Reviewed {
+            interaction_id: &id,
+            source: &source,
+        },
+        &me.name,
+    )?;
+    let mut index = state.index.write().unwrap_or_else(|p| p.into_inner());
+    if let Some(i) = index.position(&id) {
+        index.reviewed.insert(i);
+        index.full.insert(i);
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "interaction_id": id }))))
 }
 
 #[derive(Deserialize)]
@@ -350,15 +393,20 @@ pub async fn rule_appeal(
         ));
     }
     let mut store = state.store.lock().unwrap_or_else(|p| p.into_inner());
-    if store.appeal_get(id)?.is_none() {
+    let Some(appeal) = store.appeal_get(id)? else {
         return Err(ApiError(StatusCode::NOT_FOUND, "no such appeal".into()));
-    }
+    };
     if !store.appeal_rule(id, body.ruling, &body.note, &me.name)? {
         return Err(ApiError(
             StatusCode::CONFLICT,
             "this appeal already has a ruling, which is final".into(),
         ));
     }
+    state
+        .index
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .refresh(&store, &appeal.interaction_id)?;
     Ok(Json(json!({ "id": id, "ruling": body.ruling })))
 }
 
@@ -373,9 +421,37 @@ pub async fn rule_precision(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .all_verdicts()?;
+    let recall = state
+        .index
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .recall();
     Ok(Json(
-        serde_json::to_value(precision(&verdicts)).unwrap_or(Value::Null),
+        serde_json::to_value(precision(&verdicts, &recall)).unwrap_or(Value::Null),
     ))
+}
+
+/// `GET /api/agents` filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsQuery {
+    #[serde(default)]
+    pub(super) week: Option<String>,
+}
+
+/// `GET /api/agents`.
+pub async fn agents(
+    AxState(state): Shared,
+    headers: HeaderMap,
+    Query(q): Query<AgentsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let me = who(&state, &headers, false)?;
+    let index = state.index.read().unwrap_or_else(|p| p.into_inner());
+    let rows = index.agents(q.week.as_deref(), me.only_agent());
+    Ok(Json(json!({
+        "calibration": index.calibration(),
+        "agents": rows,
+    })))
 }
 
 /// `GET /audio/{id}`.

@@ -2,10 +2,17 @@
 //! latest ruleset's results (agent, week, score, violated rules), enough to list
 //! and filter 200,000 interactions without reading the database on every request.
 //! The full results line, verdicts and appeals are read from the database when one
-//! interaction is opened. Built when the server starts.
+//! interaction is opened. Summaries are of the reviewed results (overturned and
+//! false violations do not count, [`crate::scan::review`]) and keep the machine's
+//! verdict beside them. Built when the server starts, again when a run has
+//! recorded new results, and per interaction after each verdict or ruling.
 
 use crate::aggregate::Week;
+use crate::rules::Ruleset;
 use crate::scan::result::InteractionResult;
+use crate::scan::review::{apply, Review};
+use crate::store::reviewed::Reviews;
+use crate::store::reviews::Reviewed;
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -26,6 +33,14 @@ pub struct Summary {
     pub fatal: bool,
     /// Rule ids violated, in result order.
     pub violated: Vec<Arc<str>>,
+    /// Of those, the ones a reviewer added (the machine missed them).
+    pub added: Vec<Arc<str>>,
+    /// The machine's score and verdict, before review.
+    pub machine_score: u32,
+    pub machine_passed: bool,
+    /// Every turn's text, one per line, for text search.
+    #[serde(skip)]
+    pub text: Box<str>,
 }
 
 impl Summary {
@@ -47,27 +62,58 @@ pub struct Index {
     pub ruleset_sha256: String,
     pub items: Vec<Summary>,
     by_id: HashMap<String, usize>,
-    /// Interactions with a verdict / with an appeal (by index into `items`).
+    /// Interactions with a verdict / with an appeal / reviewed in full (by index
+    /// into `items`).
     pub reviewed: HashSet<usize>,
     pub appealed: HashSet<usize>,
+    pub full: HashSet<usize>,
+    /// The ruleset the results were scored with, read from the database; `None`
+    /// when it was not recorded there (review then changes no score).
+    pub ruleset: Option<Arc<Ruleset>>,
+    /// What the index was built from: results count and last recorded time.
+    pub stamp: (u64, i64),
 }
 
 impl Index {
     /// Reads the latest ruleset's results (and which interactions have verdicts or
     /// appeals) from `store`.
     pub fn load(store: &Store) -> Result<Index, StoreError> {
-        let mut index = Index::default();
+        let mut index = Index {
+            stamp: store.results_stamp()?,
+            ..Index::default()
+        };
         let Some((sha, _, _)) = store.result_rulesets()?.into_iter().next() else {
             return Ok(index);
         };
+        index.ruleset = store.ruleset_text(&sha)?.and_then(|text| {
+            Ruleset::from_sources(&[(std::path::PathBuf::from("ruleset.toml"), text)])
+                .ok()
+                .filter(|rs| *rs.sha256 == *sha)
+                .map(Arc::new)
+        });
+        let reviews = Reviews::load(store)?;
         store.for_each_result_of_ruleset(&sha, |source, line| {
             // A line that does not read as a result is skipped; `db check` reports damage.
-            if let Ok(r) = serde_json::from_str::<InteractionResult>(line) {
+            if let Ok(mut r) = serde_json::from_str::<InteractionResult>(line) {
+                if let (Some(rs), Some(review)) =
+                    (&index.ruleset, reviews.of(&r.interaction_id, source))
+                {
+                    apply(&mut r, rs, review);
+                }
                 index.push(source, r);
             }
             Ok::<(), StoreError>(())
         })?;
         index.ruleset_sha256 = sha;
+        for (id, source) in store.full_reviews()? {
+            if let Some(i) = index
+                .position(&id)
+                .filter(|&i| index.items[i].source == source)
+            {
+                index.full.insert(i);
+                index.reviewed.insert(i);
+            }
+        }
         for v in store.all_verdicts()? {
             if let Some(i) = index.position(&v.interaction_id) {
                 index.reviewed.insert(i);
@@ -87,18 +133,46 @@ impl Index {
         }
         self.by_id
             .insert(r.interaction_id.clone(), self.items.len());
-        self.items.push(Summary {
-            week: Week::of(r.started_at.as_deref()).to_string(),
-            violated: r.violations.iter().map(|v| v.rule_id.clone()).collect(),
-            interaction_id: r.interaction_id,
-            source: source.to_string(),
-            kind: r.kind,
-            agent_id: r.agent_id,
-            started_at: r.started_at,
-            score: r.score,
-            passed: r.passed,
-            fatal: r.fatal,
-        });
+        self.items.push(summary(source, r));
+    }
+
+    /// The result of interaction `i` as review now has it (the machine's stored
+    /// result with `review` applied); `None` when it is not in the store.
+    pub fn reviewed_result(
+        &self,
+        store: &Store,
+        i: usize,
+        review: &Review,
+    ) -> Result<Option<InteractionResult>, StoreError> {
+        let s = &self.items[i];
+        let Some(line) = store.result_line(&s.interaction_id, &s.source, &self.ruleset_sha256)?
+        else {
+            return Ok(None);
+        };
+        let Ok(mut r) = serde_json::from_str::<InteractionResult>(&line) else {
+            return Ok(None);
+        };
+        if let Some(rs) = &self.ruleset {
+            apply(&mut r, rs, review);
+        }
+        Ok(Some(r))
+    }
+
+    /// Builds interaction `id`'s summary again from the store (after a verdict or
+    /// a ruling changed what counts).
+    pub fn refresh(&mut self, store: &Store, id: &str) -> Result<(), StoreError> {
+        let Some(i) = self.position(id) else {
+            return Ok(());
+        };
+        let source = self.items[i].source.clone();
+        let review = store.review_of(Reviewed {
+            interaction_id: id,
+            source: &source,
+        })?;
+        if let Some(r) = self.reviewed_result(store, i, &review)? {
+            self.items[i] = summary(&source, r);
+        }
+        Ok(())
     }
 
     /// The position of an interaction id.
@@ -111,6 +185,40 @@ impl Index {
     }
 }
 
+/// The list entry of a (reviewed) result.
+fn summary(source: &str, r: InteractionResult) -> Summary {
+    let (machine_score, machine_passed) = r
+        .review
+        .as_ref()
+        .map_or((r.score, r.passed), |e| (e.machine_score, e.machine_passed));
+    let mut text = String::new();
+    for t in &r.turns {
+        text.push_str(&t.text);
+        text.push('\n');
+    }
+    Summary {
+        week: Week::of(r.started_at.as_deref()).to_string(),
+        violated: r.violations.iter().map(|v| v.rule_id.clone()).collect(),
+        added: r
+            .violations
+            .iter()
+            .filter(|v| v.added_by_verdict.is_some())
+            .map(|v| v.rule_id.clone())
+            .collect(),
+        machine_score,
+        machine_passed,
+        text: text.into(),
+        interaction_id: r.interaction_id,
+        source: source.to_string(),
+        kind: r.kind,
+        agent_id: r.agent_id,
+        started_at: r.started_at,
+        score: r.score,
+        passed: r.passed,
+        fatal: r.fatal,
+    }
+}
+
 /// `GET /api/interactions` filters.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +228,8 @@ pub struct Filter {
     pub week: Option<String>,
     /// failed | deductions | clean | reviewed | appealed
     pub status: Option<String>,
+    /// Words the conversation contains (as written, case-sensitive).
+    pub q: Option<String>,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
 }
@@ -146,12 +256,22 @@ impl Index {
             .filter(|&i| {
                 let s = &self.items[i];
                 only_agent.is_none_or(|a| s.agent_id == a)
-                    && filter.agent.as_deref().is_none_or(|a| s.agent_id == a)
-                    && filter.week.as_deref().is_none_or(|w| s.week == w)
+                    && filter
+                        .agent
+                        .as_deref()
+                        .is_none_or(|a| a.is_empty() || s.agent_id == a)
+                    && filter
+                        .week
+                        .as_deref()
+                        .is_none_or(|w| w.is_empty() || s.week == w)
+                    && filter
+                        .q
+                        .as_deref()
+                        .is_none_or(|q| q.is_empty() || s.text.contains(q))
                     && filter
                         .rule
                         .as_deref()
-                        .is_none_or(|r| s.violated.iter().any(|v| &**v == r))
+                        .is_none_or(|r| r.is_empty() || s.violated.iter().any(|v| &**v == r))
                     && match filter.status.as_deref() {
                         None | Some("") => true,
                         Some("reviewed") => self.reviewed.contains(&i),

@@ -7,9 +7,11 @@
 //! Without a users file the server only listens on 127.0.0.1 (one local user);
 //! with one, every request needs a login.
 
+pub mod agents;
 pub mod api;
 pub mod audio;
 pub mod auth;
+pub mod estimate;
 pub mod index;
 pub mod pages;
 pub mod precision;
@@ -31,6 +33,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/interactions/{id}/verdicts"),
     ("POST", "/api/interactions/{id}/appeals"),
     ("POST", "/api/appeals/{id}/ruling"),
+    ("POST", "/api/interactions/{id}/reviewed"),
+    ("GET", "/api/agents"),
     ("GET", "/api/rules/precision"),
     ("GET", "/audio/{id}"),
 ];
@@ -40,6 +44,29 @@ pub struct State {
     pub store: Mutex<Store>,
     pub index: RwLock<index::Index>,
     pub auth: auth::Auth,
+    /// The database, for building the index again on a connection of its own.
+    pub db: PathBuf,
+}
+
+/// How often the server looks for results a run recorded since the index was built.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl State {
+    /// Builds the index again when the database holds results it was not built
+    /// from (a nightly run finished); returns whether it did. The new index is
+    /// built on a read-only connection and swapped in whole, so requests are
+    /// answered from the old one meanwhile.
+    pub fn reload_if_changed(&self) -> Result<bool, StoreError> {
+        let reader = Store::open_read_only(&self.db)?;
+        let stamp = reader.results_stamp()?;
+        let current = self.index.read().unwrap_or_else(|p| p.into_inner()).stamp;
+        if stamp == current {
+            return Ok(false);
+        }
+        let fresh = index::Index::load(&reader)?;
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(true)
+    }
 }
 
 /// The checked configuration of `callqa serve`.
@@ -74,6 +101,8 @@ pub fn app(state: Arc<State>) -> Router {
         .route("/api/interactions/{id}", get(api::get))
         .route("/api/interactions/{id}/verdicts", post(api::add_verdict))
         .route("/api/interactions/{id}/appeals", post(api::add_appeal))
+        .route("/api/interactions/{id}/reviewed", post(api::mark_reviewed))
+        .route("/api/agents", get(api::agents))
         .route("/api/appeals/{id}/ruling", post(api::rule_appeal))
         .route("/api/rules/precision", get(api::rule_precision))
         .route("/audio/{id}", get(api::audio_of))
@@ -88,6 +117,7 @@ pub fn open(config: &ServeConfig) -> Result<Arc<State>, ServeError> {
         store: Mutex::new(store),
         index: RwLock::new(index),
         auth: auth::Auth::new(config.users.clone()),
+        db: config.db.clone(),
     }))
 }
 
@@ -108,6 +138,15 @@ pub fn run(config: ServeConfig, ready: impl FnOnce(SocketAddr, usize)) -> Result
             })?;
         let addr = listener.local_addr()?;
         ready(addr, items);
+        let watched = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RELOAD_EVERY).await;
+                let s = watched.clone();
+                // A failed look is tried again next time; the old index stays.
+                let _ = tokio::task::spawn_blocking(move || s.reload_if_changed()).await;
+            }
+        });
         axum::serve(listener, app(state))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -11,7 +11,7 @@ use super::index::{Filter, Index};
 use super::users::Role;
 use super::State;
 use crate::output::html::escape::esc;
-use crate::scan::result::InteractionResult;
+use crate::scan::result::{Dismissed, DismissedBy, InteractionResult, Violation};
 use crate::store::reviews::{Appeal, Reviewed, Verdict};
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
@@ -50,6 +50,9 @@ document.addEventListener('click',function(e){var t=e.target;
  if(t.dataset.verdict){api(location.pathname.replace('/interactions/','/api/interactions/')+'/verdicts',{rule_id:t.dataset.rule,evidence:t.dataset.evidence===''?null:parseInt(t.dataset.evidence),verdict:t.dataset.verdict,note:''})}
  if(t.dataset.appeal){var r=prompt('申诉理由 Reason');if(r){api(location.pathname.replace('/interactions/','/api/interactions/')+'/appeals',{rule_id:t.dataset.appeal,reason:r})}}
  if(t.dataset.ruling){api('/api/appeals/'+t.dataset.id+'/ruling',{ruling:t.dataset.ruling,note:''})}
+ var here=location.pathname.replace('/interactions/','/api/interactions/');
+ if(t.id==='add-missed'){var at=parseFloat(document.getElementById('missed-at').value);if(isNaN(at)){alert('秒数 Seconds?');return}api(here+'/verdicts',{rule_id:document.getElementById('missed-rule').value,verdict:'missed',start_s:at,note:document.getElementById('missed-note').value})}
+ if(t.id==='mark-reviewed'){api(here+'/reviewed',{})}
  if(t.id==='login'){fetch('/api/login',{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify({user:document.getElementById('user').value,password:document.getElementById('password').value})}).then(function(r){if(r.ok){location.href='/'}else{document.getElementById('msg').textContent='登录失败 Login failed ('+r.status+')'}})}
 });
 "#;
@@ -76,49 +79,65 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-/// `GET /`: agents worst first.
-pub async fn agents(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
+/// `GET /`: agents worst first, over all weeks or one.
+pub async fn agents(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Query(q): Query<super::api::AgentsQuery>,
+) -> Response {
     let Some((me, csrf)) = who(&state, &headers) else {
         return login_required();
     };
     let index = state.index.read().unwrap_or_else(|p| p.into_inner());
-    // agent -> (assessed, passed, fatal, score sum)
-    let mut per: BTreeMap<&str, (usize, usize, usize, u64)> = BTreeMap::new();
-    for s in &index.items {
-        if !me.may_see(&s.agent_id) {
-            continue;
-        }
-        let e = per.entry(&s.agent_id).or_default();
-        e.0 += 1;
-        e.1 += usize::from(s.passed);
-        e.2 += usize::from(s.fatal);
-        e.3 += u64::from(s.score);
-    }
-    let mut rows: Vec<_> = per.into_iter().collect();
-    rows.sort_by(|a, b| {
-        let rate = |x: &(usize, usize, usize, u64)| x.1 as f64 / x.0 as f64;
-        rate(&a.1)
-            .total_cmp(&rate(&b.1))
-            .then(b.1 .2.cmp(&a.1 .2))
-            .then(a.0.cmp(b.0))
-    });
+    let week = q.week.as_deref().filter(|w| !w.is_empty());
+    let rows = index.agents(week, me.only_agent());
     let mut body = String::from("<h1>坐席（达标率从低到高） Agents, worst first</h1>");
+    body.push_str("<form class=\"filters\" action=\"/\"><select name=\"week\"><option value=\"\">全部周 All weeks</option>");
+    for w in weeks(&index) {
+        let sel = if week == Some(w) { " selected" } else { "" };
+        let _ = write!(body, "<option{sel}>{}</option>", esc(w));
+    }
+    body.push_str("</select><button>查看 Show</button></form>");
     body.push_str(&filters(&index, &Filter::default()));
-    body.push_str("<div class=\"wrap\"><table id=\"agents\"><thead><tr><th>坐席 Agent</th><th class=\"num\">质检 Assessed</th><th class=\"num\">达标率 Adherence</th><th class=\"num\">致命 Fatal</th><th class=\"num\">平均分 Mean</th></tr></thead><tbody>");
-    for (agent, (n, passed, fatal, sum)) in rows {
+    body.push_str("<p class=\"meta\">达标率按复核后结果；校正值按全量复核样本测得的机器误判率校正，附 95% 区间（见 docs/api.md）。 Adherence as review has it; corrected: adjusted for the machine's error rates measured on interactions reviewed in full, with a 95% interval (docs/api.md).</p>");
+    body.push_str("<div class=\"wrap\"><table id=\"agents\"><thead><tr><th>坐席 Agent</th><th class=\"num\">质检 Assessed</th><th class=\"num\">达标率 Adherence</th><th class=\"num\">机器 Machine</th><th class=\"num\">校正 Corrected</th><th class=\"num\">致命 Fatal</th><th class=\"num\">平均分 Mean</th><th class=\"num\">全量复核 Reviewed</th></tr></thead><tbody>");
+    for r in rows {
+        let corrected = r.corrected.map_or_else(
+            || "<span class=\"meta\">待复核 needs reviews</span>".to_string(),
+            |c| {
+                format!(
+                    "{} <span class=\"meta\">{}–{}</span>",
+                    pct(c.estimate),
+                    pct(c.low),
+                    pct(c.high)
+                )
+            },
+        );
         let _ = write!(
             body,
-            "<tr><td><a href=\"/interactions?agent={0}\">{0}</a></td><td class=\"num\">{n}</td><td class=\"num\">{1}</td><td class=\"num\">{fatal}</td><td class=\"num\">{2:.1}</td></tr>",
-            esc(agent),
-            pct(passed as f64 / n as f64),
-            sum as f64 / n as f64
+            "<tr data-agent=\"{0}\"><td><a href=\"/interactions?{1}\">{0}</a></td><td class=\"num\">{2}</td><td class=\"num adherence\">{3}</td><td class=\"num\">{4}</td><td class=\"num corrected\">{corrected}</td><td class=\"num\">{5}</td><td class=\"num\">{6:.1}</td><td class=\"num\">{7}</td></tr>",
+            esc(&r.agent_id),
+            esc(&query(&[("agent", &r.agent_id), ("week", week.unwrap_or(""))])),
+            r.assessed,
+            pct(r.adherence),
+            pct(r.machine_adherence),
+            r.fatal,
+            r.mean_score,
+            r.reviewed
         );
     }
     body.push_str("</tbody></table></div>");
     page("坐席 Agents", &me, &csrf, &body).into_response()
 }
 
-/// `GET /rules`: rule precision from reviewers' verdicts, lowest first.
+/// Below this precision a rule is listed with its false hits.
+pub const LOW_PRECISION: f64 = 0.8;
+
+/// False hits shown per low-precision rule.
+const FALSE_HIT_EXAMPLES: usize = 5;
+
+/// `GET /rules`: rule precision and recall from reviewers' verdicts, lowest
+/// precision first; rules under [`LOW_PRECISION`] with examples of their false hits.
 pub async fn rules(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
     let Some((me, csrf)) = who(&state, &headers) else {
         return login_required();
@@ -132,31 +151,106 @@ pub async fn rules(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> R
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let mut body = String::from("<h1>规则准确率 Rule precision</h1><p class=\"meta\">由复核结论计算：准确率 = 正确命中 / 已复核，附 95% Wilson 区间。 From reviewers' verdicts: precision = true hits / reviewed hits, with its 95% Wilson interval.</p><div class=\"wrap\"><table id=\"precision\"><thead><tr><th>规则 Rule</th><th class=\"num\">已复核 Reviewed</th><th class=\"num\">正确 True</th><th class=\"num\">误报 False</th><th class=\"num\">准确率 Precision</th><th class=\"num\">95% 区间 CI</th><th class=\"num\">漏检 Missed</th></tr></thead><tbody>");
-    for p in super::precision::precision(&verdicts) {
+    let recall = state
+        .index
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .recall();
+    let rows = super::precision::precision(&verdicts, &recall);
+    let mut body = String::from("<h1>规则准确率 Rule precision</h1><p class=\"meta\">由复核结论计算：准确率 = 正确命中 / 已复核命中；召回率 = 机器命中 / 全量复核会话中真实违规，均附 95% Wilson 区间。 From reviewers' verdicts: precision = true hits / reviewed hits; recall = flagged / true violations in interactions reviewed in full; 95% Wilson intervals.</p><div class=\"wrap\"><table id=\"precision\"><thead><tr><th>规则 Rule</th><th class=\"num\">已复核 Reviewed</th><th class=\"num\">正确 True</th><th class=\"num\">误报 False</th><th class=\"num\">准确率 Precision</th><th class=\"num\">95% 区间 CI</th><th class=\"num\">漏检 Missed</th><th class=\"num\">召回率 Recall</th><th class=\"num\">95% 区间 CI</th></tr></thead><tbody>");
+    let interval = |l: Option<f64>, h: Option<f64>| match (l, h) {
+        (Some(l), Some(h)) => format!("{}–{}", pct(l), pct(h)),
+        _ => String::new(),
+    };
+    for p in &rows {
         let _ = write!(
             body,
-            "<tr data-rule=\"{0}\"><td>{0}</td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num precision\">{4}</td><td class=\"num\">{5}</td><td class=\"num\">{6}</td></tr>",
+            "<tr data-rule=\"{0}\"><td>{0}</td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td><td class=\"num precision\">{4}</td><td class=\"num\">{5}</td><td class=\"num\">{6}</td><td class=\"num recall\">{7}</td><td class=\"num\">{8}</td></tr>",
             esc(&p.rule_id),
             p.reviewed,
             p.true_hits,
             p.false_hits,
             p.precision.map(pct).unwrap_or_default(),
-            match (p.low, p.high) {
-                (Some(l), Some(h)) => format!("{}–{}", pct(l), pct(h)),
-                _ => String::new(),
-            },
-            p.missed
+            interval(p.low, p.high),
+            p.missed,
+            p.recall.map(pct).unwrap_or_default(),
+            interval(p.recall_low, p.recall_high),
         );
     }
     body.push_str("</tbody></table></div>");
+    let low: Vec<_> = rows
+        .iter()
+        .filter(|p| p.precision.is_some_and(|x| x < LOW_PRECISION))
+        .collect();
+    if !low.is_empty() {
+        let _ = write!(
+            body,
+            "<h2>准确率低于 {0:.0}% 的规则 Rules under {0:.0}% precision</h2><div id=\"low\">",
+            LOW_PRECISION * 100.0
+        );
+        for p in low {
+            let _ = write!(
+                body,
+                "<h3 data-rule=\"{0}\">{0} · {1}</h3><ul>",
+                esc(&p.rule_id),
+                p.precision.map(pct).unwrap_or_default()
+            );
+            let false_hits = verdicts.iter().rev().filter(|v| {
+                v.rule_id == p.rule_id && v.verdict == crate::store::reviews::VerdictKind::FalseHit
+            });
+            for v in false_hits.take(FALSE_HIT_EXAMPLES) {
+                let said = quote_hit(&state, v).unwrap_or_default();
+                let _ = write!(
+                    body,
+                    "<li class=\"false-hit\"><a href=\"/interactions/{0}\">{0}</a> <q>{1}</q> <span class=\"meta\">{2} · {3}</span></li>",
+                    esc(&v.interaction_id),
+                    esc(&said),
+                    esc(&v.user),
+                    esc(&v.note)
+                );
+            }
+            body.push_str("</ul>");
+        }
+        body.push_str("</div>");
+    }
     page("规则准确率 Rule precision", &me, &csrf, &body).into_response()
 }
 
-fn filters(index: &Index, f: &Filter) -> String {
+/// The words of the hit a verdict names, from the stored result.
+fn quote_hit(state: &State, v: &Verdict) -> Option<String> {
+    let (line, key) = {
+        let index = state.index.read().unwrap_or_else(|p| p.into_inner());
+        let store = state.store.lock().unwrap_or_else(|p| p.into_inner());
+        let line = store
+            .result_line(&v.interaction_id, &v.source, &index.ruleset_sha256)
+            .ok()??;
+        (line, v.hit_key.clone())
+    };
+    let r: InteractionResult = serde_json::from_str(&line).ok()?;
+    let hit = r
+        .violations
+        .iter()
+        .filter(|x| *x.rule_id == *v.rule_id)
+        .flat_map(|x| &x.evidence)
+        .find(|e| crate::scan::review::hit_key(e) == key)?;
+    Some(hit.matched.clone())
+}
+
+/// A URL query string of `pairs` (percent-encoded; HTML-escape it for a page).
+fn query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// The weeks the index holds, in order.
+fn weeks(index: &Index) -> Vec<&str> {
     let mut weeks: Vec<&str> = index.items.iter().map(|s| s.week.as_str()).collect();
     weeks.sort_unstable();
     weeks.dedup();
+    weeks
+}
+
+fn filters(index: &Index, f: &Filter) -> String {
+    let weeks = weeks(index);
     let mut out = String::from("<form class=\"filters\" action=\"/interactions\">");
     let _ = write!(
         out,
@@ -167,6 +261,11 @@ fn filters(index: &Index, f: &Filter) -> String {
         out,
         "<input name=\"rule\" placeholder=\"规则 Rule id\" value=\"{}\">",
         esc(f.rule.as_deref().unwrap_or(""))
+    );
+    let _ = write!(
+        out,
+        "<input name=\"q\" placeholder=\"对话内容 Text\" value=\"{}\">",
+        esc(f.q.as_deref().unwrap_or(""))
     );
     out.push_str("<select name=\"week\"><option value=\"\">全部周 All weeks</option>");
     for w in weeks {
@@ -228,23 +327,31 @@ pub async fn interactions(
             esc(&s.interaction_id),
             esc(&s.agent_id),
             esc(&s.week),
-            s.score,
+            if s.score == s.machine_score {
+                s.score.to_string()
+            } else {
+                format!("{} <span class=\"meta\">({})</span>", s.score, s.machine_score)
+            },
             esc(&violated.join(", "))
         );
     }
     body.push_str("</tbody></table></div>");
     if selected.len() > page_no * per_page {
-        let mut next = format!("/interactions?page={}", page_no + 1);
+        let page = (page_no + 1).to_string();
+        let mut pairs: Vec<(&str, &str)> = vec![("page", &page)];
         for (k, v) in [
             ("agent", &filter.agent),
             ("rule", &filter.rule),
             ("week", &filter.week),
             ("status", &filter.status),
+            ("q", &filter.q),
         ] {
             if let Some(v) = v {
-                let _ = write!(next, "&{k}={}", esc(v));
+                pairs.push((k, v));
             }
         }
+        let next = format!("/interactions?{}", query(&pairs));
+        let next = esc(&next);
         let _ = write!(body, "<p><a href=\"{next}\">下一页 Next page</a></p>");
     }
     page("会话 Interactions", &me, &csrf, &body).into_response()
@@ -272,8 +379,40 @@ pub async fn interaction(
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
-    let body = conversation(&me, &result, &verdicts, &appeals);
+    let (rule_ids, full) = {
+        let index = state.index.read().unwrap_or_else(|p| p.into_inner());
+        let rules: Vec<String> = index
+            .ruleset
+            .iter()
+            .flat_map(|rs| rs.rules.iter().map(|r| r.id.to_string()))
+            .collect();
+        (
+            rules,
+            index.position(&id).is_some_and(|i| index.full.contains(&i)),
+        )
+    };
+    let mut body = conversation(&me, &result, &verdicts, &appeals);
+    if me.can_review() {
+        body.push_str(&review_tools(&rule_ids, full));
+    }
     page(&format!("会话 {id}"), &me, &csrf, &body).into_response()
+}
+
+/// The reviewer's tools under a conversation: add a violation the machine missed,
+/// and mark the interaction reviewed in full.
+fn review_tools(rule_ids: &[String], full: bool) -> String {
+    let mut out =
+        String::from("<h2>复核 Review</h2><div class=\"filters\"><select id=\"missed-rule\">");
+    for id in rule_ids {
+        let _ = write!(out, "<option>{}</option>", esc(id));
+    }
+    out.push_str("</select><input id=\"missed-at\" type=\"number\" min=\"0\" step=\"0.1\" placeholder=\"秒 Seconds\"><input id=\"missed-note\" placeholder=\"说明 Note\"><button id=\"add-missed\">补充漏检 Add missed</button></div>");
+    if full {
+        out.push_str("<p id=\"full\" class=\"ok\">已全量复核 Reviewed in full</p>");
+    } else {
+        out.push_str("<p><button id=\"mark-reviewed\">全部复核完成 Reviewed in full</button> <span class=\"meta\">每条命中已判定、漏检已补充 every hit judged, every miss added</span></p>");
+    }
+    out
 }
 
 fn conversation(
@@ -285,11 +424,15 @@ fn conversation(
     let mut out = String::new();
     let _ = write!(
         out,
-        "<h1>会话 Interaction {}</h1><p class=\"meta\">坐席 Agent {} · {} · 得分 Score <b id=\"score\">{}</b> · {}</p>",
+        "<h1>会话 Interaction {}</h1><p class=\"meta\">坐席 Agent {} · {} · 得分 Score <b id=\"score\">{}</b>{} · {}</p>",
         esc(&r.interaction_id),
         esc(&r.agent_id),
         esc(r.started_at.as_deref().unwrap_or("")),
         r.score,
+        r.review.as_ref().map_or(String::new(), |e| format!(
+            " <span id=\"machine-score\">（复核前 before review {}）</span>",
+            e.machine_score
+        )),
         if r.passed { "<span class=\"ok\">达标 passed</span>" } else { "<span class=\"bad\">不达标 failed</span>" }
     );
     if r.kind == crate::interaction::InteractionKind::Call {
@@ -300,8 +443,15 @@ fn conversation(
         );
     }
     // Hits by turn: (start, end, rule, evidence index, start_s).
+    let dismissed = r.review.iter().flat_map(|e| &e.dismissed);
+    let all: Vec<(&Violation, Option<&Dismissed>)> = r
+        .violations
+        .iter()
+        .map(|v| (v, None))
+        .chain(dismissed.map(|d| (&d.violation, Some(d))))
+        .collect();
     let mut marks: BTreeMap<usize, Vec<Mark<'_>>> = BTreeMap::new();
-    for v in &r.violations {
+    for (v, _) in &all {
         for (k, e) in v.evidence.iter().enumerate() {
             marks.entry(e.turn).or_default().push((
                 e.start_byte,
@@ -319,23 +469,31 @@ fn conversation(
             .find(|v| v.rule_id == rule && v.hit_key == key)
     };
     out.push_str("<h2>违规 Violations</h2>");
-    for v in &r.violations {
-        let overturned = appeals.iter().any(|a| {
-            a.rule_id == *v.rule_id && a.ruling == Some(crate::store::reviews::Ruling::Overturned)
-        });
+    for &(v, dismissed) in &all {
         let _ = write!(
             out,
             "<div class=\"v{}\" data-rule=\"{}\"><b>{}</b> −{} <span class=\"meta\">{}</span>",
-            if overturned { " overturned" } else { "" },
+            if dismissed.is_some() {
+                " overturned"
+            } else {
+                ""
+            },
             esc(&v.rule_id),
             esc(&v.rule_id),
             v.deduct,
             esc(v.detail.as_deref().unwrap_or(""))
         );
-        if overturned {
-            out.push_str(" <b>申诉成立，已撤销 Overturned on appeal</b>");
+        match dismissed.map(|d| d.by) {
+            Some(DismissedBy::Appeal) => out.push_str(" <b class=\"dismissed\">申诉成立，已撤销，不计分 Overturned on appeal: no longer counts</b>"),
+            Some(DismissedBy::Review) => out.push_str(" <b class=\"dismissed\">复核为误报，不计分 Every hit false: no longer counts</b>"),
+            None => {}
         }
-        let keys: Vec<(String, String)> = if v.evidence.is_empty() {
+        if v.added_by_verdict.is_some() {
+            out.push_str(" <b class=\"added\">复核补充 Added in review</b>");
+        }
+        let keys: Vec<(String, String)> = if v.added_by_verdict.is_some() {
+            Vec::new()
+        } else if v.evidence.is_empty() {
             vec![(String::new(), String::new())]
         } else {
             v.evidence
@@ -373,7 +531,10 @@ fn conversation(
             }
             out.push_str("</div>");
         }
-        if me.role == Role::Agent && !appeals.iter().any(|a| a.rule_id == *v.rule_id) {
+        if me.role == Role::Agent
+            && dismissed.is_none()
+            && !appeals.iter().any(|a| a.rule_id == *v.rule_id)
+        {
             let _ = write!(
                 out,
                 "<button data-appeal=\"{}\">申诉 Appeal</button>",
@@ -402,7 +563,7 @@ fn conversation(
         }
         out.push_str("</div>");
     }
-    if r.violations.is_empty() {
+    if all.is_empty() {
         out.push_str("<p>无违规 No violations.</p>");
     }
     out.push_str("<h2>对话 Conversation</h2><div id=\"turns\">");

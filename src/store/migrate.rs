@@ -105,6 +105,22 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX appeals_by_interaction ON appeals (interaction_id, source);
     ",
+    // 5: the rule text of each ruleset results were scored with (so reviewed
+    // results can be scored again wherever they are read), and interactions a
+    // reviewer went through in full (what recall is estimated on).
+    "
+    CREATE TABLE rulesets (
+        sha256 TEXT PRIMARY KEY,
+        text   TEXT NOT NULL
+    );
+    CREATE TABLE full_reviews (
+        interaction_id TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        user           TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        PRIMARY KEY (interaction_id, source)
+    );
+    ",
 ];
 
 /// The schema version this build writes.

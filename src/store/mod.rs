@@ -19,6 +19,7 @@ pub mod migrate;
 mod problems;
 pub mod repair;
 mod results;
+pub mod reviewed;
 pub mod reviews;
 pub mod samples;
 mod transcripts;

@@ -42,6 +42,8 @@ const TABLES: &[(&str, &str)] = &[
         "appeals",
         "id, interaction_id, source, rule_id, reason, user, created_at, ruling, ruling_note, ruled_by, ruled_at",
     ),
+    ("rulesets", "sha256, text"),
+    ("full_reviews", "interaction_id, source, user, created_at"),
 ];
 
 /// What [`check`] found.

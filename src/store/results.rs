@@ -193,6 +193,18 @@ impl Store {
         Ok(())
     }
 
+    /// (number of stored results, last recorded time in microseconds): changes
+    /// whenever a run records a new or changed result.
+    pub fn results_stamp(&self) -> Result<(u64, i64), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*), coalesce(max(recorded_us), 0) FROM results",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .map_err(self.sql("read the results' stamp"))
+    }
+
     /// The stored line of one interaction under one ruleset.
     pub fn result_line(
         &self,

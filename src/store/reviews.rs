@@ -6,8 +6,10 @@
 //! replaces the earlier one.
 
 use super::{timestamp, Store, StoreError};
+use crate::scan::review::{Missed, Review};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 /// What a reviewer said about a hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -277,5 +279,105 @@ impl Store {
     pub fn all_appeals(&self) -> Result<Vec<Appeal>, StoreError> {
         let sql = format!("SELECT {APPEAL_COLUMNS} FROM appeals ORDER BY id");
         self.rows(&sql, [], appeal_row, "read appeals")
+    }
+}
+
+impl Store {
+    /// Records the rule text a ruleset's results were scored with (kept once).
+    pub fn ruleset_put(&mut self, sha256: &str, text: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO rulesets (sha256, text) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+                [sha256, text],
+            )
+            .map_err(self.sql("store a ruleset"))?;
+        Ok(())
+    }
+
+    /// The rule text of ruleset `sha256`, when a run recorded it.
+    pub fn ruleset_text(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT text FROM rulesets WHERE sha256 = ?1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql("read a ruleset"))
+    }
+
+    /// Marks an interaction as gone through in full by `user` (now): whatever it
+    /// violates that the machine did not flag, the reviewer added as `missed`.
+    pub fn full_review_put(&mut self, on: Reviewed<'_>, user: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO full_reviews (interaction_id, source, user, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (interaction_id, source) DO UPDATE SET user = excluded.user, created_at = excluded.created_at",
+                rusqlite::params![on.interaction_id, on.source, user, timestamp(chrono::Utc::now())],
+            )
+            .map_err(self.sql("store a full review"))?;
+        Ok(())
+    }
+
+    /// Every interaction reviewed in full: (interaction id, source).
+    pub fn full_reviews(&self) -> Result<HashSet<(String, String)>, StoreError> {
+        let rows = self.rows(
+            "SELECT interaction_id, source FROM full_reviews",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            "read full reviews",
+        )?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// What the review records change, per (interaction id, source): overturned
+    /// appeals, false hits and missed violations.
+    pub fn reviews(&self) -> Result<HashMap<(String, String), Review>, StoreError> {
+        let mut out: HashMap<(String, String), Review> = HashMap::new();
+        for v in self.all_verdicts()? {
+            let key = (v.interaction_id.clone(), v.source.clone());
+            count_verdict(out.entry(key).or_default(), v);
+        }
+        for a in self.all_appeals()? {
+            let key = (a.interaction_id.clone(), a.source.clone());
+            count_appeal(out.entry(key).or_default(), a);
+        }
+        out.retain(|_, r| !r.is_empty());
+        Ok(out)
+    }
+
+    /// The review records of one interaction, as [`Store::reviews`] gives them.
+    pub fn review_of(&self, on: Reviewed<'_>) -> Result<Review, StoreError> {
+        let mut review = Review::default();
+        for v in self.verdicts_of(on)? {
+            count_verdict(&mut review, v);
+        }
+        for a in self.appeals_of(on)? {
+            count_appeal(&mut review, a);
+        }
+        Ok(review)
+    }
+}
+
+/// What a verdict changes: a false hit, or a violation the machine missed.
+fn count_verdict(review: &mut Review, v: Verdict) {
+    match v.verdict {
+        VerdictKind::TrueHit => {}
+        VerdictKind::FalseHit => {
+            review.false_hits.insert((v.rule_id, v.hit_key), v.id);
+        }
+        VerdictKind::Missed => review.missed.push(Missed {
+            rule_id: v.rule_id,
+            start_s: v.start_s,
+            note: v.note,
+            verdict_id: v.id,
+        }),
+    }
+}
+
+/// What an appeal changes: an overturned violation.
+fn count_appeal(review: &mut Review, a: Appeal) {
+    if a.ruling == Some(Ruling::Overturned) {
+        review.overturned.insert(a.rule_id, a.id);
     }
 }
