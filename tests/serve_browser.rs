@@ -246,6 +246,12 @@ fn review_appeal_and_ruling_in_a_real_browser() {
         "return document.querySelector('mark.false') !== null",
         "the hit marked false",
     );
+    // The reviewer has gone through the whole call.
+    driver.click("#mark-reviewed");
+    driver.wait_for(
+        "return document.getElementById('full') !== null",
+        "the full-review mark",
+    );
     driver.go(&format!("{base}/rules"));
     let precision = driver.wait_for(&format!("var r=document.querySelector('#precision tr[data-rule=\"{rule}\"] td.precision'); return r && r.textContent"), "the precision row");
     assert_eq!(precision, json!("0.0%"), "one reviewed hit, false");
@@ -274,7 +280,36 @@ fn review_appeal_and_ruling_in_a_real_browser() {
     // The lead overturns it; the violation shows as withdrawn.
     driver.login(&base, "lead", "lead-pass-word");
     driver.go(&format!("{base}/interactions/call-x"));
+    let before: u64 = driver
+        .js("return document.getElementById('score').textContent")
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     driver.click("button[data-ruling=overturned]");
     driver.wait_for(&format!("var v=document.querySelector('.v[data-rule=\"{rule}\"]'); return v && v.classList.contains('overturned')"), "the overturned violation");
+    let after: u64 = driver
+        .js("return document.getElementById('score').textContent")
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        after > before,
+        "the overturned violation no longer counts: {before} -> {after}"
+    );
+    let machine = driver.js("return document.getElementById('machine-score').textContent");
+    assert!(
+        machine.as_str().unwrap().contains("before review"),
+        "{machine}"
+    );
     driver.screenshot("workbench-ruling.png");
+
+    // The agents page: adherence after review, the machine's, and the corrected one.
+    driver.go(&format!("{base}/"));
+    driver.wait_for(
+        "return document.querySelector('#agents tr[data-agent=A01] td.corrected') !== null",
+        "the agents table",
+    );
+    driver.screenshot("workbench-agents.png");
 }

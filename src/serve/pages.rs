@@ -98,7 +98,9 @@ pub async fn agents(
         let _ = write!(body, "<option{sel}>{}</option>", esc(w));
     }
     body.push_str("</select><button>查看 Show</button></form>");
+    body.push_str("<details><summary>查找会话 Find interactions</summary>");
     body.push_str(&filters(&index, &Filter::default()));
+    body.push_str("</details>");
     body.push_str("<p class=\"meta\">达标率按复核后结果；校正值按全量复核样本测得的机器误判率校正，附 95% 区间（见 docs/api.md）。 Adherence as review has it; corrected: adjusted for the machine's error rates measured on interactions reviewed in full, with a 95% interval (docs/api.md).</p>");
     body.push_str("<div class=\"wrap\"><table id=\"agents\"><thead><tr><th>坐席 Agent</th><th class=\"num\">质检 Assessed</th><th class=\"num\">达标率 Adherence</th><th class=\"num\">机器 Machine</th><th class=\"num\">校正 Corrected</th><th class=\"num\">致命 Fatal</th><th class=\"num\">平均分 Mean</th><th class=\"num\">全量复核 Reviewed</th></tr></thead><tbody>");
     for r in rows {
