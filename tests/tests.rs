@@ -17,6 +17,7 @@ mod cli;
 mod common;
 mod config_file;
 mod export_cli;
+mod export_postgres;
 mod help_golden;
 mod match_props;
 mod merge_cli;

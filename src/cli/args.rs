@@ -256,6 +256,18 @@ pub struct ExportArgs {
     /// State database [default: out/callqa.db].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Upsert into PostgreSQL instead of writing stdout: results, violations,
+    /// verdicts and appeals (docs/postgres.md).
+    #[arg(long, value_name = "URL", conflicts_with = "format")]
+    pub postgres: Option<String>,
+    /// PostgreSQL schema of the tables.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "callqa",
+        requires = "postgres"
+    )]
+    pub pg_schema: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
