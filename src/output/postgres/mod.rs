@@ -5,9 +5,9 @@
 //! and made by versioned migrations ([`schema`]).
 //!
 //! Everything happens in one transaction: a failed export leaves the database as it
-//! was. Rerunning is idempotent: results travel as one binary `COPY` into a staging
-//! table, and only those whose line (by hash) or recorded time differ from the row
-//! already there are written, with their violations replaced, so a rescan of
+//! was. Rerunning is idempotent: the results' keys and line hashes travel first,
+//! and only results whose line (by hash) or recorded time differ from the row
+//! already there are sent and written, with their violations replaced, so a rescan of
 //! changed input updates a result and removes violations it no longer has. Results
 //! are keyed as in the store, by (interaction, source, ruleset): a rescore with a new
 //! ruleset adds rows beside the old ones, and the `current_results` view picks the
