@@ -35,6 +35,7 @@ mod ruleset_file;
 mod sample_props;
 mod sample_store;
 mod scan_cases;
+mod scan_memory;
 mod serve_api;
 mod serve_browser;
 mod shard_merge;

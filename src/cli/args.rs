@@ -34,7 +34,7 @@ pub enum Command {
     Rescore(RescoreArgs),
     /// Combine the output directories of `scan --shard` runs into one.
     Merge(MergeArgs),
-    /// Stream results recorded in the state database since a time, to stdout.
+    /// Stream results recorded since a time to stdout, or upsert them into PostgreSQL.
     Export(ExportArgs),
     /// Check a state database for damage, or rebuild it from what is readable.
     #[command(subcommand)]
