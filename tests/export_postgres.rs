@@ -368,6 +368,21 @@ fn an_older_schema_is_upgraded_and_a_newer_one_refused() {
         0
     );
 
+    // A loader that may only write rows (no CREATE anywhere) exports into the
+    // existing, current schema.
+    pg.batch_execute(
+        "CREATE ROLE loader LOGIN;
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+         GRANT USAGE ON SCHEMA qa_old TO loader;
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA qa_old TO loader;",
+    )
+    .unwrap();
+    let loader = url.replace("postgresql://callqa@", "postgresql://loader@");
+    pg.batch_execute("DELETE FROM qa_old.results").unwrap();
+    let status = export(&db, &loader, &["--pg-schema", "qa_old"]);
+    assert!(status.contains(&format!("{n} new or changed")), "{status}");
+    assert_eq!(count(&mut pg, "SELECT count(*) FROM qa_old.results"), n);
+
     // A schema from a newer callqa is refused, and nothing is written.
     pg.batch_execute(
         "INSERT INTO qa_old.schema_migrations (version, description, callqa_version) VALUES (99, 'future', '9.9.9');

@@ -137,16 +137,27 @@ pub fn migrate(
         &[&schema],
     )
     .map_err(|e| MigrateError::Sql("lock the schema", e))?;
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema};
+    // Only when missing: CREATE ... IF NOT EXISTS would still need the CREATE
+    // privilege, which a loader that only writes rows need not have.
+    let exists: bool = tx
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("{schema}.schema_migrations")],
+        )
+        .map_err(|e| MigrateError::Sql("read the schema version", e))?
+        .get(0);
+    if !exists {
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema};
          CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
              version        integer PRIMARY KEY,
              description    text NOT NULL,
              callqa_version text NOT NULL,
              applied_at     timestamptz NOT NULL DEFAULT now()
          );"
-    ))
-    .map_err(|e| MigrateError::Sql("create the schema", e))?;
+        ))
+        .map_err(|e| MigrateError::Sql("create the schema", e))?;
+    }
     let found: i32 = tx
         .query_one(
             &format!("SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations"),
