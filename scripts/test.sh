@@ -8,6 +8,8 @@ scripts/setup.sh
 export CALLQA_REQUIRE_MODEL=1
 # The workbench's browser test needs chromium and chromedriver (setup installs them).
 export CALLQA_REQUIRE_BROWSER=1
+# The PostgreSQL export is tested against a throwaway server (setup installs postgresql).
+export CALLQA_REQUIRE_POSTGRES=1
 cargo fmt --all -- --check
 scripts/check_layers.sh
 # --release shares the build (and the whisper.cpp compile) with the tests below.

@@ -34,7 +34,7 @@ pub enum Command {
     Rescore(RescoreArgs),
     /// Combine the output directories of `scan --shard` runs into one.
     Merge(MergeArgs),
-    /// Stream results recorded in the state database since a time, to stdout.
+    /// Stream results recorded since a time to stdout, or upsert them into PostgreSQL.
     Export(ExportArgs),
     /// Check a state database for damage, or rebuild it from what is readable.
     #[command(subcommand)]
@@ -257,8 +257,20 @@ pub struct ExportArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// The workbench's verdicts and appeals (with rulings) instead of results.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "postgres")]
     pub verdicts: bool,
+    /// Upsert into PostgreSQL instead of writing stdout: results, violations,
+    /// verdicts and appeals (docs/postgres.md).
+    #[arg(long, value_name = "URL", conflicts_with = "format")]
+    pub postgres: Option<String>,
+    /// PostgreSQL schema of the tables.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "callqa",
+        requires = "postgres"
+    )]
+    pub pg_schema: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ use crate::batch::{CallOptions, SampleSpec};
 use crate::call::{AsrInput, ChannelLayout};
 use crate::input::roster::Roster;
 use crate::output::export::ExportFormat;
+use crate::output::postgres::PgTarget;
 use crate::rules::Ruleset;
 use std::path::{Path, PathBuf};
 
@@ -160,6 +161,8 @@ pub struct ExportConfig {
     pub db: PathBuf,
     /// Review records instead of results.
     pub verdicts: bool,
+    /// `--postgres URL`: upsert there instead of writing stdout.
+    pub postgres: Option<PgTarget>,
 }
 
 impl ExportConfig {
@@ -170,7 +173,14 @@ impl ExportConfig {
             .map(crate::output::export::parse_since)
             .transpose()
             .map_err(|e| CliError::Usage(e.to_string()))?;
+        let postgres = args
+            .postgres
+            .as_deref()
+            .map(|url| PgTarget::parse(url, &args.pg_schema))
+            .transpose()
+            .map_err(CliError::Usage)?;
         Ok(ExportConfig {
+            postgres,
             since,
             format: match args.format {
                 FormatArg::Jsonl => ExportFormat::Jsonl,

@@ -91,6 +91,8 @@ pub enum CliError {
     #[error(transparent)]
     Export(#[from] crate::output::export::ExportError),
     #[error(transparent)]
+    Postgres(#[from] crate::output::postgres::PgError),
+    #[error(transparent)]
     Asr(#[from] crate::asr::AsrError),
     #[error(transparent)]
     Serve(#[from] crate::serve::ServeError),

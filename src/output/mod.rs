@@ -13,6 +13,7 @@ pub mod export;
 pub mod html;
 pub mod jsonl;
 pub mod merge;
+pub mod postgres;
 pub mod ruleset_file;
 pub mod safe_csv;
 mod sink;

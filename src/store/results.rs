@@ -17,9 +17,12 @@ pub struct ResultKey<'a> {
     pub ruleset_sha256: &'a str,
 }
 
-/// A stored result line with the time it was recorded.
+/// A stored result line with its key and the time it was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResult {
+    pub interaction_id: String,
+    pub source: String,
+    pub ruleset_sha256: String,
     /// The results.jsonl line, without the newline.
     pub line: String,
     /// RFC 3339, UTC, microseconds.
@@ -108,7 +111,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT line, recorded_at FROM results WHERE recorded_us >= ?1
+                "SELECT line, recorded_at, interaction_id, source, ruleset_sha256 FROM results WHERE recorded_us >= ?1
                  ORDER BY recorded_us, interaction_id, source, ruleset_sha256",
             )
             .map_err(self.sql("read stored results"))?;
@@ -119,6 +122,9 @@ impl Store {
             let stored = StoredResult {
                 line: row.get(0).map_err(self.sql("read stored results"))?,
                 recorded_at: row.get(1).map_err(self.sql("read stored results"))?,
+                interaction_id: row.get(2).map_err(self.sql("read stored results"))?,
+                source: row.get(3).map_err(self.sql("read stored results"))?,
+                ruleset_sha256: row.get(4).map_err(self.sql("read stored results"))?,
             };
             f(stored)?;
         }

@@ -2,6 +2,8 @@
 //! binary, reading outputs, and validating every results line against the schema.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
