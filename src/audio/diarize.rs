@@ -7,7 +7,9 @@
 //! described by its median pitch and mean cepstrum ([`super::voice`]), averaged
 //! over enough speech that what is said matters less than who says it; the
 //! pieces are split into two groups by k-means, pitch weighing most (it is the
-//! feature that survives a telephone line best); where a region holds pieces of
+//! feature that survives a telephone line best); then, a few times over, one
+//! Gaussian per group is fitted to its 100 ms cells and every piece goes to the
+//! group that explains its cells better; where a region holds pieces of
 //! both voices, the change point is moved to the 100 ms cell where the pitch
 //! best fits the two voices on either side.
 //!
@@ -31,12 +33,18 @@ pub const MIN_SHARE: f64 = 0.08;
 pub const MIN_VOICE_S: f64 = 1.5;
 /// The least difference between the two voices' mean pitch for the split to be
 /// trusted, semitones.
-pub const MIN_PITCH_GAP_ST: f64 = 2.0;
+pub const MIN_PITCH_GAP_ST: f64 = 2.5;
 
 /// A cell counts when this many of its 10 ms frames were loud enough.
 const MIN_FRAMES: u16 = 3;
-/// Weight of the pitch against one cepstral coefficient in the grouping.
+/// Weight of the pitch against one cepstral coefficient in the first grouping
+/// (of piece means) and in the relabelling (of cells).
 const PITCH_WEIGHT: f64 = 50.0;
+const CELL_PITCH_WEIGHT: f64 = 5.0;
+/// Relabelling passes after the first grouping.
+const REFINE_PASSES: usize = 3;
+/// Added to every variance of the cell-level Gaussians (standardized units).
+const VAR_FLOOR: f64 = 0.05;
 
 const DIMS: usize = CEPS + 1;
 const PITCH: usize = CEPS;
@@ -88,14 +96,18 @@ impl std::fmt::Display for NotTwoVoices {
 }
 
 /// One piece of speech and what it sounds like.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Piece {
     region: usize,
     start: f64,
     end: f64,
-    /// Standardized features (pitch last); `None` when no cell of it counted.
+    /// Its cells that counted: standardized cepstrum, and standardized log2
+    /// pitch when voiced.
+    cells: Vec<([f64; CEPS], Option<f64>)>,
+    /// Mean standardized cepstrum and median standardized pitch (0, the call's
+    /// mean, when no cell is voiced); `None` when no cell counted.
     x: Option<[f64; DIMS]>,
-    /// Median log2 pitch of its voiced cells.
+    /// Median log2 pitch of its voiced cells, not standardized.
     log_f0: Option<f64>,
 }
 
@@ -113,12 +125,18 @@ pub fn two_voices(cells: &[Cell], regions: &[(f64, f64)]) -> Result<Voices, NotT
     if speech_s < MIN_SPEECH_S {
         return Err(NotTwoVoices::TooLittleSpeech { speech_s });
     }
-    let mut pieces = pieces(cells, regions);
+    let pieces = pieces(cells, regions);
     if pieces.iter().filter(|p| p.x.is_some()).count() < 2 {
         return Err(NotTwoVoices::TooLittleSpeech { speech_s });
     }
-    standardize(&mut pieces);
-    let labels = group(&pieces);
+    let mut labels = group(&pieces);
+    for _ in 0..REFINE_PASSES {
+        let relabelled = reclassify(&pieces, &labels);
+        if relabelled == labels {
+            break;
+        }
+        labels = relabelled;
+    }
     let mean_log_f0 = |k: u8| -> Option<f64> {
         let (sum, weight) = pieces
             .iter()
@@ -138,7 +156,10 @@ pub fn two_voices(cells: &[Cell], regions: &[(f64, f64)]) -> Result<Voices, NotT
     };
     let second_s = time(0).min(time(1));
     let (Some(f0_a), Some(f0_b)) = (mean_log_f0(0), mean_log_f0(1)) else {
-        return Err(NotTwoVoices::OneVoice { second_s: 0.0, speech_s });
+        return Err(NotTwoVoices::OneVoice {
+            second_s: 0.0,
+            speech_s,
+        });
     };
     if second_s < MIN_VOICE_S.max(MIN_SHARE * speech_s) {
         return Err(NotTwoVoices::OneVoice { second_s, speech_s });
@@ -175,75 +196,135 @@ fn cells_in(cells: &[Cell], start: f64, end: f64) -> impl Iterator<Item = (usize
         })
 }
 
-/// The regions cut into equal pieces of about [`PIECE_S`], with their raw
-/// features.
+/// Mean and standard deviation.
+fn moments(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut n, mut sum, mut sq) = (0.0, 0.0, 0.0);
+    for v in values {
+        n += 1.0;
+        sum += v;
+        sq += v * v;
+    }
+    if n == 0.0 {
+        return (0.0, 1.0);
+    }
+    let mean = sum / n;
+    (mean, (sq / n - mean * mean).max(0.0).sqrt().max(1e-6))
+}
+
+/// The regions cut into equal pieces of about [`PIECE_S`], their cells' features
+/// standardized over all the speech of the call (each to mean 0, variance 1;
+/// pitch over the voiced cells).
 fn pieces(cells: &[Cell], regions: &[(f64, f64)]) -> Vec<Piece> {
-    let mut out = Vec::new();
-    for (region, &(s, e)) in regions.iter().enumerate() {
-        let parts = ((e - s) / PIECE_S).round().max(1.0) as usize;
-        for k in 0..parts {
-            let start = s + (e - s) * k as f64 / parts as f64;
-            let end = s + (e - s) * (k + 1) as f64 / parts as f64;
-            let mut sum = [0.0; DIMS];
-            let mut n = 0.0;
-            let mut f0s: Vec<f64> = Vec::new();
-            for (_, c) in cells_in(cells, start, end) {
-                if let Some(ceps) = c.mean_ceps() {
-                    for (x, c) in sum.iter_mut().zip(ceps) {
-                        *x += f64::from(c);
+    let raw: Vec<(usize, f64, f64, Vec<([f32; CEPS], Option<f32>)>)> = regions
+        .iter()
+        .enumerate()
+        .flat_map(|(region, &(s, e))| {
+            let parts = ((e - s) / PIECE_S).round().max(1.0) as usize;
+            (0..parts).map(move |k| {
+                let start = s + (e - s) * k as f64 / parts as f64;
+                let end = s + (e - s) * (k + 1) as f64 / parts as f64;
+                let cells: Vec<_> = cells_in(cells, start, end)
+                    .filter_map(|(_, c)| c.mean_ceps().map(|x| (x, c.mean_log_f0())))
+                    .collect();
+                (region, start, end, cells)
+            })
+        })
+        .collect();
+    let all = || raw.iter().flat_map(|p| p.3.iter());
+    let ceps: Vec<(f64, f64)> = (0..CEPS)
+        .map(|d| moments(all().map(|c| f64::from(c.0[d]))))
+        .collect();
+    let pitch = moments(all().filter_map(|c| c.1.map(f64::from)));
+    raw.into_iter()
+        .map(|(region, start, end, raw_cells)| {
+            let cells: Vec<([f64; CEPS], Option<f64>)> = raw_cells
+                .iter()
+                .map(|(x, f0)| {
+                    let mut z = [0.0; CEPS];
+                    for (d, z) in z.iter_mut().enumerate() {
+                        *z = (f64::from(x[d]) - ceps[d].0) / ceps[d].1;
                     }
-                    n += 1.0;
-                }
-                f0s.extend(c.mean_log_f0().map(f64::from));
-            }
+                    (z, f0.map(|f| (f64::from(f) - pitch.0) / pitch.1))
+                })
+                .collect();
+            let mut f0s: Vec<f64> = raw_cells
+                .iter()
+                .filter_map(|c| c.1.map(f64::from))
+                .collect();
             f0s.sort_by(f64::total_cmp);
             let log_f0 = f0s.get(f0s.len() / 2).copied();
-            let x = (n > 0.0).then(|| {
-                let mut x = sum.map(|v| v / n);
-                x[PITCH] = log_f0.unwrap_or(f64::NAN);
+            let x = (!cells.is_empty()).then(|| {
+                let n = cells.len() as f64;
+                let mut x = [0.0; DIMS];
+                for (z, _) in &cells {
+                    for d in 0..CEPS {
+                        x[d] += z[d] / n;
+                    }
+                }
+                x[PITCH] = log_f0.map_or(0.0, |f| (f - pitch.0) / pitch.1);
                 x
             });
-            out.push(Piece {
+            Piece {
                 region,
                 start,
                 end,
+                cells,
                 x,
                 log_f0,
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
-/// Each feature to mean 0, variance 1 over the pieces, weighted by length; a
-/// piece without pitch gets the mean pitch (it then says nothing about it).
-fn standardize(pieces: &mut [Piece]) {
-    for d in 0..DIMS {
-        let (mut sum, mut weight) = (0.0, 0.0);
-        for p in pieces.iter() {
-            if let Some(v) = p.x.map(|x| x[d]).filter(|v| v.is_finite()) {
-                sum += v * p.len();
-                weight += p.len();
-            }
+/// A diagonal Gaussian per voice over the cells' features.
+#[derive(Debug, Clone, Copy)]
+struct Gauss {
+    mean: [f64; DIMS],
+    var: [f64; DIMS],
+}
+
+/// Each piece given to the voice whose cell-level Gaussian (fitted on the
+/// pieces `labels` gives it) explains its cells better. Comparing whole
+/// distributions of 100 ms cells separates pieces the piece means alone leave
+/// near the middle.
+fn reclassify(pieces: &[Piece], labels: &[u8]) -> Vec<u8> {
+    let mut models = [Gauss {
+        mean: [0.0; DIMS],
+        var: [1.0; DIMS],
+    }; 2];
+    for (k, g) in models.iter_mut().enumerate() {
+        let mine = || {
+            pieces
+                .iter()
+                .zip(labels)
+                .filter(move |(_, &l)| usize::from(l) == k)
+                .flat_map(|(p, _)| p.cells.iter())
+        };
+        for d in 0..CEPS {
+            let (m, sd) = moments(mine().map(|c| c.0[d]));
+            g.mean[d] = m;
+            g.var[d] = sd * sd + VAR_FLOOR;
         }
-        if weight == 0.0 {
-            continue;
-        }
-        let mean = sum / weight;
-        let var = pieces
-            .iter()
-            .filter_map(|p| p.x.map(|x| (x[d], p.len())))
-            .filter(|(v, _)| v.is_finite())
-            .map(|(v, w)| w * (v - mean).powi(2))
-            .sum::<f64>()
-            / weight;
-        let sd = var.sqrt().max(1e-6);
-        for p in pieces.iter_mut() {
-            if let Some(x) = &mut p.x {
-                x[d] = if x[d].is_finite() { (x[d] - mean) / sd } else { 0.0 };
-            }
-        }
+        let (m, sd) = moments(mine().filter_map(|c| c.1));
+        g.mean[PITCH] = m;
+        g.var[PITCH] = sd * sd + VAR_FLOOR;
     }
+    let log_likelihood = |g: &Gauss, (x, f0): &([f64; CEPS], Option<f64>)| -> f64 {
+        let term = |d: usize, v: f64| -0.5 * ((v - g.mean[d]).powi(2) / g.var[d] + g.var[d].ln());
+        let ceps: f64 = (0..CEPS).map(|d| term(d, x[d])).sum();
+        ceps + f0.map_or(0.0, |f| CELL_PITCH_WEIGHT * term(PITCH, f))
+    };
+    pieces
+        .iter()
+        .zip(labels)
+        .map(|(p, &l)| {
+            if p.cells.is_empty() {
+                return l;
+            }
+            let score = |g: &Gauss| p.cells.iter().map(|c| log_likelihood(g, c)).sum::<f64>();
+            u8::from(score(&models[1]) > score(&models[0]))
+        })
+        .collect()
 }
 
 fn distance(a: &[f64; DIMS], b: &[f64; DIMS]) -> f64 {
@@ -269,7 +350,14 @@ fn group(pieces: &[Piece]) -> Vec<u8> {
             .max_by(|a, b| distance(a.0, from).total_cmp(&distance(b.0, from)))
             .map_or([0.0; DIMS], |k| *k.0)
     };
-    let c0 = farthest(&[0.0; DIMS]);
+    let total: f64 = known.iter().map(|k| k.1).sum();
+    let mut mean = [0.0; DIMS];
+    for (x, w) in &known {
+        for d in 0..DIMS {
+            mean[d] += x[d] * w / total;
+        }
+    }
+    let c0 = farthest(&mean);
     let mut centres = [c0, farthest(&c0)];
     let mut assign = vec![0u8; known.len()];
     for _ in 0..50 {
@@ -341,10 +429,15 @@ fn regions_of(
             if labels[k] == labels[k - 1] {
                 continue;
             }
-            let at = change_point(cells, pieces[k - 1].start.max(from), pieces[k].end, [
-                log_f0[usize::from(labels[k - 1])],
-                log_f0[usize::from(labels[k])],
-            ]);
+            let at = change_point(
+                cells,
+                pieces[k - 1].start.max(from),
+                pieces[k].end,
+                [
+                    log_f0[usize::from(labels[k - 1])],
+                    log_f0[usize::from(labels[k])],
+                ],
+            );
             if at > from {
                 out[usize::from(labels[k - 1])].push((from, at));
                 from = at;

@@ -275,8 +275,8 @@ fn dct_rows() -> Vec<f32> {
     (1..=CEPS)
         .flat_map(|k| {
             (0..BANDS).map(move |j| {
-                ((std::f64::consts::PI * k as f64 * (j as f64 + 0.5) / n).cos()
-                    * (2.0 / n).sqrt()) as f32
+                ((std::f64::consts::PI * k as f64 * (j as f64 + 0.5) / n).cos() * (2.0 / n).sqrt())
+                    as f32
             })
         })
         .collect()
@@ -317,6 +317,9 @@ mod tests {
     fn silence_counts_no_frames() {
         let mut v = StreamingVoice::new();
         v.push(&vec![0; 16_000]);
-        assert!(v.cells().iter().all(|c| c.frames == 0 && c.mean_ceps().is_none()));
+        assert!(v
+            .cells()
+            .iter()
+            .all(|c| c.frames == 0 && c.mean_ceps().is_none()));
     }
 }

@@ -123,7 +123,10 @@ pub fn transcribe_call(
     if let (Some(voice), [speech]) = (&voice, regions.as_slice()) {
         match two_voices(voice.cells(), speech) {
             Ok(v) => {
-                sources = vec![(Source::Downmix, Speaker::Agent), (Source::Downmix, Speaker::Customer)];
+                sources = vec![
+                    (Source::Downmix, Speaker::Agent),
+                    (Source::Downmix, Speaker::Customer),
+                ];
                 regions = v.regions.to_vec();
                 voices = Some(v.pitch_hz);
             }
@@ -161,7 +164,10 @@ pub fn transcribe_call(
                 per_channel.swap(0, 1);
                 regions.swap(0, 1);
             }
-            for (channel, speaker) in per_channel.iter_mut().zip([Speaker::Agent, Speaker::Customer]) {
+            for (channel, speaker) in per_channel
+                .iter_mut()
+                .zip([Speaker::Agent, Speaker::Customer])
+            {
                 for turn in channel {
                     turn.speaker = speaker;
                 }
