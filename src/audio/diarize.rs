@@ -211,11 +211,15 @@ fn moments(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (mean, (sq / n - mean * mean).max(0.0).sqrt().max(1e-6))
 }
 
+/// A piece before standardizing: region, start, end, and its cells' cepstrum and
+/// log2 pitch.
+type RawPiece = (usize, f64, f64, Vec<([f32; CEPS], Option<f32>)>);
+
 /// The regions cut into equal pieces of about [`PIECE_S`], their cells' features
 /// standardized over all the speech of the call (each to mean 0, variance 1;
 /// pitch over the voiced cells).
 fn pieces(cells: &[Cell], regions: &[(f64, f64)]) -> Vec<Piece> {
-    let raw: Vec<(usize, f64, f64, Vec<([f32; CEPS], Option<f32>)>)> = regions
+    let raw: Vec<RawPiece> = regions
         .iter()
         .enumerate()
         .flat_map(|(region, &(s, e))| {
