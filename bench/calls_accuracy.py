@@ -212,7 +212,7 @@ def prf(tp, fp, fn):
 def score(manifest, expected, timeline, phrases, rules, results, fold):
     calls = sorted(expected)
     rule_ids = [r for r in rules if any(r in expected[c] for c in calls)]
-    counts = {k: [0, 0, 0] for k in ("all", "required", "forbidden", "metric")}
+    counts = {k: [0, 0, 0] for k in ("all", "required", "forbidden", "metric", "stereo calls", "mono calls")}
     per_rule = {r: [0, 0, 0] for r in rule_ids}
     wrong, fully_right, verdicts = [], 0, {}
     for c in calls:
@@ -232,7 +232,8 @@ def score(manifest, expected, timeline, phrases, rules, results, fold):
             tp = want == "violated" and g == "violated"
             fp = want != "violated" and g == "violated"
             fn = want == "violated" and g != "violated"
-            for k in ("all", kind):
+            layout = "mono calls" if manifest[c]["channel_layout"] == "mono" else "stereo calls"
+            for k in ("all", kind, layout):
                 counts[k][0] += tp
                 counts[k][1] += fp
                 counts[k][2] += fn
@@ -361,7 +362,7 @@ def print_table(s, extra):
     print(f"calls: {s['calls']} ({s['calls_scored']} scored), fully right: {s['calls_fully_right']}" + extra)
     print()
     print(f"{'verdicts':<24} {'TP':>4} {'FP':>4} {'FN':>4} {'prec':>6} {'recall':>6} {'F1':>6}")
-    rows = [(k, s["verdicts"][k]) for k in ("all", "required", "forbidden", "metric")]
+    rows = [(k, s["verdicts"][k]) for k in ("all", "required", "forbidden", "metric", "stereo calls", "mono calls")]
     rows += [("  " + r, v) for r, v in s["per_rule"].items()]
     for name, v in rows:
         print(f"{name:<24} {v['tp']:>4} {v['fp']:>4} {v['fn']:>4} {v['precision']:>6.2f} {v['recall']:>6.2f} {v['f1']:>6.2f}")

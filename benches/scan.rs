@@ -161,6 +161,7 @@ fn interactions(total_bytes: usize) -> (Vec<Interaction>, usize) {
             started_at: None,
             duration_s: 220.0,
             roles: Roles::Known,
+            roles_reason: None,
             turns,
             measured: Default::default(),
         });

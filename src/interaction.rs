@@ -36,13 +36,26 @@ pub enum InteractionKind {
     Call,
 }
 
-/// Whether speaker roles are known (chats, stereo calls) or not (mono calls).
+/// Whether speaker roles are known (chats, stereo calls), inferred (mono calls
+/// whose two voices were told apart) or not known at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Roles {
     #[default]
     Known,
+    /// A mono call: its two voices were told apart by how they sound, and the agent
+    /// is the one who spoke the service script (or spoke first). Rules treat the
+    /// turns as attributed, but the attribution can be wrong.
+    Inferred,
+    /// Every turn may be the agent's or the customer's.
     Unknown,
+}
+
+impl Roles {
+    /// Whether each turn has a speaker (known or inferred).
+    pub fn attributed(self) -> bool {
+        self != Roles::Unknown
+    }
 }
 
 /// Time of a piece of a turn's text, from word/token timestamps of the recognizer.
@@ -111,6 +124,9 @@ pub struct Interaction {
     /// Length in seconds (last message minus first, or the recording's length).
     pub duration_s: f64,
     pub roles: Roles,
+    /// Why the roles are unknown, or what they were inferred from (mono calls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_reason: Option<String>,
     /// Turns sorted by `start_s`.
     pub turns: Vec<Turn>,
     /// Metrics measured outside the text (audio: silence, interruptions, ...), keyed

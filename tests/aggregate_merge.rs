@@ -102,6 +102,7 @@ fn build(i: usize, (agent, day, score, hits): &Spec) -> InteractionResult {
         started_at,
         duration_s: 1.0,
         roles: Roles::Known,
+        roles_reason: None,
         ruleset: RulesetId {
             name: "n".into(),
             version: "v".into(),

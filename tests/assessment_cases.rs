@@ -39,6 +39,7 @@ fn result(i: usize, (agent, at, score, passed): &(String, String, u32, bool)) ->
         started_at: Some(at.clone()),
         duration_s: 1.0,
         roles: Roles::Known,
+        roles_reason: None,
         ruleset: RulesetId {
             name: "n".into(),
             version: "v".into(),

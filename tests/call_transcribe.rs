@@ -23,14 +23,21 @@ const WORDS: [(f32, &str); 4] = [
 ];
 
 fn channel(seconds: f64, bursts: &[(f64, f64, usize)]) -> Vec<f32> {
+    let pitched: Vec<(f64, f64, usize, f64)> =
+        bursts.iter().map(|&(a, b, w)| (a, b, w, 140.0)).collect();
+    voices(seconds, &pitched)
+}
+
+/// Like [`channel`], each burst voiced at its own pitch (Hz).
+fn voices(seconds: f64, bursts: &[(f64, f64, usize, f64)]) -> Vec<f32> {
     let mut out = vec![0.0f32; (seconds * RATE) as usize];
-    for &(a, b, word) in bursts {
+    for &(a, b, word, hz) in bursts {
         let level = WORDS[word].0;
         let first = (a * RATE) as usize;
         for (i, sample) in out[first..(b * RATE) as usize].iter_mut().enumerate() {
             let t = (first + i) as f64 / RATE;
             let voiced: f64 = (1..25)
-                .map(|k| (2.0 * PI * 140.0 * f64::from(k) * t).sin() / f64::from(k))
+                .map(|k| (2.0 * PI * hz * f64::from(k) * t).sin() / f64::from(k))
                 .sum();
             // Normalised so the peak is exactly the word's level.
             *sample = level * (voiced / 1.75) as f32;
@@ -273,6 +280,58 @@ fn mono_has_unknown_speakers_and_roles() {
             && !call.measured.contains_key("agent-talk-ratio")
     );
     assert!(call.measured.contains_key("agent-speech-rate-cpm"));
+}
+
+#[test]
+fn mono_with_two_voices_gets_inferred_roles_from_the_script() {
+    // The customer (230 Hz) speaks first; the agent (140 Hz) says the 工号.
+    let (agent, customer) = (140.0, 230.0);
+    let mono = audio(vec![voices(
+        16.0,
+        &[
+            (0.5, 3.0, 1, customer),
+            (3.6, 6.6, 0, agent),
+            (7.2, 9.7, 1, customer),
+            (10.3, 13.0, 2, agent),
+            (13.6, 15.0, 3, agent),
+        ],
+    )]);
+    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
+    assert_eq!(call.roles, Roles::Inferred, "{:?}", call.roles_reason);
+    let got: Vec<(Speaker, &str)> = call
+        .turns
+        .iter()
+        .map(|t| (t.speaker, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Agent, "您好工号"),
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Agent, "请稍等"),
+            (Speaker::Agent, "再见"),
+        ]
+    );
+    let reason = call.roles_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("service script"), "{reason}");
+    // Talk ratio is measured per voice; talking over each other cannot be.
+    let ratio = call.measured["agent-talk-ratio"];
+    assert!((ratio - 7.1 / 12.1).abs() < 0.05, "{ratio}");
+    assert!(!call.measured.contains_key("interruptions"));
+}
+
+#[test]
+fn mono_with_one_voice_keeps_roles_unknown_and_says_why() {
+    let mono = audio(vec![channel(
+        16.0,
+        &[(0.5, 3.0, 1), (3.6, 6.6, 0), (7.2, 9.7, 1), (10.3, 13.0, 2)],
+    )]);
+    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
+    assert_eq!(call.roles, Roles::Unknown);
+    assert!(call.turns.iter().all(|t| t.speaker == Speaker::Unknown));
+    let reason = call.roles_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("mono recording"), "{reason}");
 }
 
 #[test]

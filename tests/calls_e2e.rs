@@ -97,7 +97,18 @@ fn sample_calls_meet_every_expected_outcome() {
         .iter()
         .find(|r| r["interaction_id"] == "call-003")
         .unwrap();
+    // The sample's two voices come from one synthetic speaker with only its
+    // intonation changed: they cannot be told apart, and the result says so
+    // rather than guessing.
     assert_eq!(mono["roles"], "unknown");
+    let reason = mono["roles_reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("mono recording: the voices could not be told apart"),
+        "{reason}"
+    );
+    for r in results.iter().filter(|r| r["roles"] != "unknown") {
+        assert!(r.get("roles_reason").is_none(), "{r}");
+    }
 }
 
 #[test]

@@ -72,6 +72,7 @@ proptest! {
             started_at: None,
             duration_s: 10.0,
             roles: Roles::Known,
+            roles_reason: None,
             turns: turns
                 .iter()
                 .map(|t| Turn::new(Speaker::Agent, 0.0, 1.0, t.clone()))
@@ -110,6 +111,7 @@ fn one_agent_turn(text: &str) -> Interaction {
         started_at: None,
         duration_s: 0.0,
         roles: Roles::Known,
+        roles_reason: None,
         turns: vec![Turn::new(Speaker::Agent, 0.0, 0.0, text)],
         measured: Default::default(),
     }

@@ -246,6 +246,7 @@ fn sample_results() -> Vec<InteractionResult> {
                     started_at: Some(started_at),
                     duration_s: 120.0 + rng.next(600) as f64,
                     roles: Roles::Known,
+                    roles_reason: None,
                     ruleset: ruleset(),
                     score,
                     dimension_scores: Default::default(),
@@ -495,6 +496,7 @@ fn scored(id: &str, agent: &str, day: &str, score: u32, dims: [u32; 3]) -> Inter
         started_at: Some(format!("{day}T10:00:00+08:00")),
         duration_s: 60.0,
         roles: Roles::Known,
+        roles_reason: None,
         ruleset: ruleset(),
         score,
         dimension_scores: ["attitude", "script", "timeliness"]

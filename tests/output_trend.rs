@@ -47,6 +47,7 @@ fn result(id: &str, agent: &str, day: Option<&str>, passed: bool) -> Interaction
         started_at: day.map(|d| format!("{d}T10:00:00+08:00")),
         duration_s: 60.0,
         roles: Roles::Known,
+        roles_reason: None,
         ruleset: ruleset(),
         score: if passed { 100 } else { 60 },
         dimension_scores: Default::default(),

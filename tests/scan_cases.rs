@@ -88,6 +88,7 @@ fn interaction(case: &Case) -> Interaction {
         started_at: None,
         duration_s: duration,
         roles: case.roles,
+        roles_reason: None,
         turns,
         measured: case.measured.clone(),
     }

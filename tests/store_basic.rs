@@ -129,6 +129,7 @@ fn transcripts_are_cached_per_audio_model_and_settings() {
     };
     let t = CachedTranscript {
         roles: Roles::Unknown,
+        roles_reason: None,
         duration_s: 12.345678901234567,
         turns: vec![Turn::new(Speaker::Unknown, 0.1, 2.7, "您好")],
         measured: [("longest-silence-seconds".to_string(), 3.3)]
@@ -267,6 +268,7 @@ fn rich_interaction(id: &str, source: &str) -> Interaction {
         ),
         duration_s: 61.1,
         roles: Roles::Known,
+        roles_reason: None,
         turns: vec![
             turn,
             Turn::new(Speaker::Customer, 3.5, 5.25, "我的快递还没到"),
@@ -290,6 +292,7 @@ fn stored_interactions_rebuild_exactly() {
         kind: None,
         started_at: None,
         roles: Roles::Unknown,
+        roles_reason: None,
         ..rich_interaction("c-1", "calls/a.wav")
     };
     store.interaction_put(&a, "h").unwrap();

@@ -29,6 +29,7 @@ fn workload(db: &Path) {
         if store.transcript_get(&key).unwrap().is_none() {
             let t = CachedTranscript {
                 roles: Default::default(),
+                roles_reason: None,
                 duration_s: i as f64 / 7.0,
                 turns: vec![Turn::new(
                     Speaker::Agent,

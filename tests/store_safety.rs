@@ -19,6 +19,7 @@ fn transcript(n: usize) -> (TranscriptKey, CachedTranscript) {
         },
         CachedTranscript {
             roles: callqa::interaction::Roles::Known,
+            roles_reason: None,
             duration_s: 30.0,
             turns: vec![callqa::interaction::Turn::new(
                 callqa::interaction::Speaker::Agent,

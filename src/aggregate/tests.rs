@@ -58,6 +58,7 @@ fn result(
         started_at: started_at.map(str::to_string),
         duration_s: 60.0,
         roles: Roles::Known,
+        roles_reason: None,
         ruleset: RulesetId {
             name: "t".into(),
             version: "1".into(),

@@ -17,9 +17,12 @@
 //! - `agent-speech-rate-cpm`: Chinese characters in the agent's text per minute of
 //!   agent speech; absent when the agent did not speak.
 //!
-//! Mono calls have unknown roles: all speech counts as the agent's (as agent-only
-//! text rules then apply to all speech), and the two metrics that need both
-//! parties are left out rather than faked.
+//! A mono call whose two voices were told apart is measured like a stereo call,
+//! each voice as a channel (the call stage then leaves out `interruptions`: the
+//! voices' regions of one channel never overlap). A mono call with unknown roles
+//! counts all speech as the agent's (as agent-only text rules then apply to all
+//! speech), and the two metrics that need both parties are left out rather than
+//! faked.
 
 use std::collections::BTreeMap;
 
@@ -36,11 +39,11 @@ pub const INTERRUPTION_MIN_OVERLAP_S: f64 = 0.5;
 /// end_s)`, sorted and disjoint within a channel.
 #[derive(Debug, Clone, Copy)]
 pub struct CallSpeech<'a> {
-    /// Agent regions (stereo), or all speech (mono).
+    /// Agent regions, or all speech (mono, roles unknown).
     pub agent: &'a [(f64, f64)],
-    /// Customer regions; `None` for mono calls.
+    /// Customer regions; `None` for mono calls with unknown roles.
     pub customer: Option<&'a [(f64, f64)]>,
-    /// Everything the agent said (mono: everything said).
+    /// Everything the agent said (mono, roles unknown: everything said).
     pub agent_text: &'a str,
     pub duration_s: f64,
 }

@@ -2,13 +2,15 @@
 //!
 //! `riff` checks WAV headers, `wav` reads the samples (hound for PCM and float,
 //! `g711` for mu-law and A-law), `resample` brings them to 16 kHz, `vad` finds
-//! speech per channel, `pack` lays the speech out for the recognizer and `windows`
+//! speech per channel, `voice` and `diarize` split the speech of a mono channel
+//! between its two voices, `pack` lays the speech out for the recognizer and `windows`
 //! cuts it into recognizer windows as the audio streams past, and `metrics` turns
 //! speech regions into the call metrics rules can test (`longest-silence-seconds`,
 //! `interruptions`, ...). A call is read as a [`CallAudio`]: a recording streamed
 //! from its file, twice (once to find the speech, once to cut the windows), so no
 //! call is ever held in memory whole, however long it is.
 
+pub mod diarize;
 pub mod error;
 pub mod g711;
 pub mod metrics;
@@ -16,6 +18,7 @@ pub mod pack;
 pub mod resample;
 pub mod riff;
 pub mod vad;
+pub mod voice;
 pub mod wav;
 pub mod windows;
 

@@ -30,6 +30,17 @@ pub(super) fn call_input_hash(spec: &CallSpec, audio_hash: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
+/// A mono call's roles depend on the script words the agent is recognized by, so
+/// they are part of its transcript's key (`;cues=` and their hash); other calls'
+/// transcripts do not depend on the ruleset.
+fn mono_cues(spec: &CallSpec) -> String {
+    if !calls::heard_as_mono(spec) {
+        return String::new();
+    }
+    let hash = blake3::hash(spec.agent_cues.join("\n").as_bytes()).to_hex();
+    format!(";cues={}", &hash[..16])
+}
+
 pub(super) fn from_cache(spec: &CallSpec, t: CachedTranscript) -> Interaction {
     Interaction {
         id: spec.id.clone(),
@@ -39,6 +50,7 @@ pub(super) fn from_cache(spec: &CallSpec, t: CachedTranscript) -> Interaction {
         started_at: spec.started_at,
         duration_s: t.duration_s,
         roles: t.roles,
+        roles_reason: t.roles_reason,
         turns: t.turns,
         measured: t.measured,
     }
@@ -47,6 +59,7 @@ pub(super) fn from_cache(spec: &CallSpec, t: CachedTranscript) -> Interaction {
 pub(super) fn to_cache(i: &Interaction) -> CachedTranscript {
     CachedTranscript {
         roles: i.roles,
+        roles_reason: i.roles_reason.clone(),
         duration_s: i.duration_s,
         turns: i.turns.clone(),
         measured: i.measured.clone(),
@@ -102,10 +115,11 @@ pub(super) fn call_results(
             audio_hash: audio,
             model: plan.model_fingerprint.clone(),
             settings: format!(
-                "{};layout={}{}",
+                "{};layout={}{}{}",
                 plan.asr_settings,
                 spec.layout,
-                if plan.redact { "" } else { ";clear" }
+                if plan.redact { "" } else { ";clear" },
+                mono_cues(spec)
             ),
         };
         match store.transcript_get(&tkey)? {

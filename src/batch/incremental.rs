@@ -188,12 +188,18 @@ pub fn run_incremental(
     for p in duplicates {
         emit_problem(p, reporter, &mut outcome, &mut emit);
     }
+    // On a mono call, the voice that speaks the script is the agent.
+    let cues: std::sync::Arc<[String]> = ruleset.agent_script_words().into();
     let specs: Vec<CallSpec> = specs
         .into_iter()
         .filter(|s| {
             let owned = keep.owns(&s.id);
             outcome.stats.skipped += usize::from(!owned);
             owned
+        })
+        .map(|s| CallSpec {
+            agent_cues: cues.clone(),
+            ..s
         })
         .collect();
     let results = call_results(

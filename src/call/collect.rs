@@ -113,6 +113,16 @@ pub fn no_model_problem(spec: &CallSpec) -> InputProblem {
     }
 }
 
+/// Whether the call is transcribed as mono (so its roles depend on the agent's
+/// script words): the `mono` layout, or a one-channel file no manifest gave a
+/// layout. An unreadable header counts as not mono; transcribing says why.
+pub fn heard_as_mono(spec: &CallSpec) -> bool {
+    use audio::CallAudio;
+    spec.layout == ChannelLayout::Mono
+        || (!spec.layout_given
+            && audio::RecordingFile::open(&spec.path).is_ok_and(|r| r.channel_count() == 1))
+}
+
 /// A recording's length in minutes from its header (for progress); 0 when the
 /// header is unreadable, and transcribing it then reports why.
 pub fn call_minutes(path: &Path) -> f64 {

@@ -185,5 +185,6 @@ fn parse_line(
         layout,
         layout_given,
         asr_input: Default::default(),
+        agent_cues: std::sync::Arc::new([]),
     })
 }

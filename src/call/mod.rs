@@ -2,16 +2,20 @@
 //! A call is described ([`spec`]: file, agent, start, channel layout), collected
 //! from manifests and bare recordings ([`collect`], [`manifest`]), transcribed
 //! and measured ([`transcribe`]), and its recognized segments become speaker turns
-//! ([`turns`]). Decoding lives in `audio`, recognition in `asr`; this module is
+//! ([`turns`]); on a mono call, which voice is the agent is decided from what each
+//! said ([`roles`]). Decoding lives in `audio`, recognition in `asr`; this module is
 //! where the two meet.
 
 pub mod collect;
 pub mod manifest;
+pub mod roles;
 pub mod spec;
 pub mod transcribe;
 pub mod turns;
 
-pub use collect::{call_minutes, collect_calls, no_model_problem, transcribe_one, CallOptions};
+pub use collect::{
+    call_minutes, collect_calls, heard_as_mono, no_model_problem, transcribe_one, CallOptions,
+};
 pub use spec::{AsrInput, CallError, CallSpec, ChannelLayout};
 pub use transcribe::{
     transcribe_call, turn_windows, NO_SPEECH_DROP, RECOGNIZER_WINDOW_S, TURN_FORMAT_VERSION,

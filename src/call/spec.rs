@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Which channel holds the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -15,7 +16,8 @@ pub enum ChannelLayout {
     #[default]
     AgentLeft,
     AgentRight,
-    /// One channel, or several carrying the same mix: roles unknown.
+    /// One channel, or several carrying the same mix: the two voices are told
+    /// apart by sound, and the roles are inferred or, failing that, unknown.
     Mono,
 }
 
@@ -84,6 +86,10 @@ pub struct CallSpec {
     /// recording, an empty cell), a one-channel file is simply mono.
     pub layout_given: bool,
     pub asr_input: AsrInput,
+    /// Words of the service script the agent speaks (the ruleset's required agent
+    /// phrases and the literal words of their patterns): on a mono call, the voice
+    /// that says more of them is the agent.
+    pub agent_cues: Arc<[String]>,
 }
 
 impl CallSpec {
@@ -101,6 +107,7 @@ impl CallSpec {
             started_at: None,
             layout,
             layout_given: false,
+            agent_cues: Arc::new([]),
         }
     }
 }

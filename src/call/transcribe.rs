@@ -5,8 +5,15 @@
 //! metrics measured.
 //!
 //! Stereo calls (`agent-left`, `agent-right`) are transcribed per channel, so each
-//! turn's speaker is known. Mono calls are transcribed once, their speakers are
-//! [`Speaker::Unknown`] and their roles [`Roles::Unknown`]. A stereo file whose two
+//! turn's speaker is known. On a mono call the speech is first split between its
+//! two voices ([`crate::audio::diarize`]), and each voice becomes a channel of its
+//! own: the mono audio heard only where that voice speaks. From there on a mono
+//! call goes the way of a stereo one (recognizer windows, turns, speech metrics,
+//! except interruptions, which a single channel cannot show); the voice that
+//! speaks the service script is the agent ([`super::roles`]) and the roles are
+//! [`Roles::Inferred`]. When the voices cannot be told apart, the call is
+//! transcribed as one channel, its speakers are [`Speaker::Unknown`], its roles
+//! [`Roles::Unknown`], and `roles_reason` says why. A stereo file whose two
 //! channels are the same downmix must be given the `mono` layout: as stereo it
 //! would be transcribed twice and every turn would appear for both parties. With
 //! `mono`, channels are averaged into one before anything else.
@@ -14,14 +21,17 @@
 use crate::asr::parallel::transcribe_windows;
 use crate::asr::recovery::transcribe_recovering_skips;
 use crate::asr::{AsrError, RecognizedSegment, Transcriber};
-use crate::audio::metrics::{speech_metrics, CallSpeech};
+use crate::audio::diarize::two_voices;
+use crate::audio::metrics::{speech_metrics, CallSpeech, INTERRUPTIONS};
 use crate::audio::pack::PackedSpeech;
 use crate::audio::vad::{StreamingVad, VadConfig};
+use crate::audio::voice::StreamingVoice;
 use crate::audio::windows::WindowFiller;
 use crate::audio::{AudioError, CallAudio};
 use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
 use std::ops::Range;
 
+use super::roles::agent_voice;
 use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
 use super::turns::{segment_turns, snap_to_speech};
 
@@ -33,7 +43,7 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 6;
+pub const TURN_FORMAT_VERSION: u32 = 7;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
@@ -67,7 +77,7 @@ pub fn transcribe_call(
         _ if n == 1 && !spec.layout_given => ChannelLayout::Mono,
         given => given,
     };
-    let sources = match layout {
+    let mut sources = match layout {
         ChannelLayout::Mono => vec![(Source::Downmix, Speaker::Unknown)],
         _ if n < 2 => {
             return Err(CallError::NotStereo {
@@ -92,17 +102,37 @@ pub fn transcribe_call(
         ],
     };
 
-    // Pass 1: speech regions per channel.
+    // Pass 1: speech regions per channel (and, mono, what the voices sound like).
     let mut vads: Vec<StreamingVad> = sources.iter().map(|_| StreamingVad::new(&vad)).collect();
+    let mut voice = (layout == ChannelLayout::Mono).then(StreamingVoice::new);
     let mut mix = Vec::new();
     let mut samples = 0;
     audio.stream(&mut |block| {
         for ((source, _), v) in sources.iter().zip(&mut vads) {
             v.push(source.samples(block, &mut mix));
         }
+        if let Some(voice) = &mut voice {
+            voice.push(Source::Downmix.samples(block, &mut mix));
+        }
         samples += block.first().map_or(0, |c| c.len());
     })?;
-    let regions: Vec<Vec<(f64, f64)>> = vads.iter().map(StreamingVad::regions).collect();
+    let mut regions: Vec<Vec<(f64, f64)>> = vads.iter().map(StreamingVad::regions).collect();
+    // Mono: two voices become two channels, or the reason they could not.
+    let mut voices = None;
+    let mut roles_reason = None;
+    if let (Some(voice), [speech]) = (&voice, regions.as_slice()) {
+        match two_voices(voice.cells(), speech) {
+            Ok(v) => {
+                sources = vec![
+                    (Source::Downmix, Speaker::Agent),
+                    (Source::Downmix, Speaker::Customer),
+                ];
+                regions = v.regions.to_vec();
+                voices = Some(v.pitch_hz);
+            }
+            Err(why) => roles_reason = Some(format!("mono recording: {why}")),
+        }
+    }
 
     // Pass 2: the recognizer windows, cut as the audio streams past.
     let plans: Vec<ChannelPlan> = sources
@@ -119,30 +149,63 @@ pub fn transcribe_call(
             ChannelPlan::new(source, samples, r, &others, speaker, spec.asr_input)
         })
         .collect();
-    let mut per_channel = transcribe_channels(&plans, audio, transcriber)
-        .map_err(|e| match e {
-            Failure::Audio(e) => CallError::Audio(e),
-            Failure::Asr(source) => CallError::Asr {
-                file: spec.source.clone(),
-                source,
-            },
-        })?
-        .into_iter();
+    let mut per_channel = transcribe_channels(&plans, audio, transcriber).map_err(|e| match e {
+        Failure::Audio(e) => CallError::Audio(e),
+        Failure::Asr(source) => CallError::Asr {
+            file: spec.source.clone(),
+            source,
+        },
+    })?;
+    let roles = match voices {
+        Some(pitch) => {
+            let texts = [joined_text(&per_channel[0]), joined_text(&per_channel[1])];
+            let pick = agent_voice([&texts[0], &texts[1]], &spec.agent_cues);
+            if pick.agent == 1 {
+                per_channel.swap(0, 1);
+                regions.swap(0, 1);
+            }
+            for (channel, speaker) in per_channel
+                .iter_mut()
+                .zip([Speaker::Agent, Speaker::Customer])
+            {
+                for turn in channel {
+                    turn.speaker = speaker;
+                }
+            }
+            let (agent, other) = (pick.agent, 1 - pick.agent);
+            let voices = format!(
+                "mono recording: two voices told apart by pitch (agent {:.0} Hz, customer {:.0} Hz)",
+                pitch[agent], pitch[other]
+            );
+            roles_reason = Some(if pick.by_script() {
+                format!(
+                    "{voices}; the agent is the one who spoke more of the service script ({} characters against {})",
+                    pick.script_chars[agent], pick.script_chars[other]
+                )
+            } else {
+                format!("{voices}; neither spoke more of the service script, so the agent is the one heard first")
+            });
+            Roles::Inferred
+        }
+        None if regions.len() == 2 => Roles::Known,
+        None => Roles::Unknown,
+    };
+    let mut per_channel = per_channel.into_iter();
     let mut turns = per_channel.next().unwrap_or_default();
     let first_text = joined_text(&turns);
     turns.extend(per_channel.flatten());
     let customer = regions.get(1).map(Vec::as_slice);
-    let measured = speech_metrics(&CallSpeech {
+    let mut measured = speech_metrics(&CallSpeech {
         agent: regions.first().map_or(&[][..], Vec::as_slice),
         customer,
         agent_text: &first_text,
         duration_s: audio.duration_s(),
     });
-    let roles = if customer.is_some() {
-        Roles::Known
-    } else {
-        Roles::Unknown
-    };
+    if roles == Roles::Inferred {
+        // The two voices of one channel never overlap in their regions, so
+        // talking over each other cannot be measured.
+        measured.remove(INTERRUPTIONS);
+    }
     turns.sort_by(|x, y| {
         x.start_s
             .total_cmp(&y.start_s)
@@ -157,6 +220,7 @@ pub fn transcribe_call(
         started_at: spec.started_at,
         duration_s: audio.duration_s(),
         roles,
+        roles_reason,
         turns,
         measured,
     })

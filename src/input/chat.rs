@@ -311,6 +311,7 @@ fn group(
             started_at: Some(start),
             duration_s: seconds_between(start, end),
             roles: Roles::Known,
+            roles_reason: None,
             turns,
             measured: Default::default(),
         });

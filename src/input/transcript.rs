@@ -100,6 +100,7 @@ pub fn read(path: &Path, source: &str, bytes: &[u8]) -> TextRead {
             started_at,
             duration_s,
             roles,
+            roles_reason: None,
             turns,
             measured: Default::default(),
         }],

@@ -264,6 +264,27 @@ pub struct Ruleset {
 }
 
 impl Ruleset {
+    /// The words of the service script the agent must say on a call: the phrases
+    /// of the required agent rules that apply to calls, and the literal words of
+    /// their patterns (normalized, sorted, without repeats). On a mono call the
+    /// voice that says more of them is taken for the agent.
+    pub fn agent_script_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|r| r.kind == RuleKind::Required && r.speaker == SpeakerFilter::Agent)
+            .filter(|r| {
+                r.applies_to
+                    .as_ref()
+                    .is_none_or(|kinds| kinds.contains(&InteractionKind::Call))
+            })
+            .flat_map(|r| r.phrases.iter().chain(&r.pattern_words).cloned())
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
     pub fn id(&self) -> RulesetId {
         RulesetId {
             name: self.name.clone(),

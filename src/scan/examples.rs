@@ -60,6 +60,7 @@ pub fn test_examples(ruleset: &Ruleset) -> ExampleReport {
                 started_at: None,
                 duration_s: 0.0,
                 roles: Roles::Known,
+                roles_reason: None,
                 turns: vec![Turn::new(ex.speaker, 0.0, 0.0, ex.text.clone())],
                 measured: Default::default(),
             };

@@ -87,6 +87,7 @@ mod tests {
     fn interaction(turns: &[(Speaker, f64, f64, &str)]) -> Interaction {
         Interaction {
             roles: Roles::Known,
+            roles_reason: None,
             turns: turns
                 .iter()
                 .map(|(s, a, b, t)| Turn::new(*s, *a, *b, *t))

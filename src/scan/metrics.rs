@@ -2,7 +2,7 @@
 //! here from turn times; audio metrics (silence, interruptions, ...) are measured by
 //! the audio stage and arrive in [`Interaction::measured`].
 
-use crate::interaction::{Interaction, Roles, Speaker};
+use crate::interaction::{Interaction, Speaker};
 use std::collections::BTreeMap;
 
 pub use crate::rules::vocab::Metric;
@@ -19,7 +19,7 @@ pub fn compute(interaction: &Interaction) -> BTreeMap<Metric, f64> {
         }
     }
     out.insert(Metric::DurationSeconds, interaction.duration_s);
-    if interaction.roles == Roles::Known {
+    if interaction.roles.attributed() {
         let (first, max) = response_times(interaction);
         if let Some(v) = first {
             out.insert(Metric::AgentFirstResponseSeconds, v);

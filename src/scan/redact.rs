@@ -42,6 +42,7 @@ mod tests {
             started_at: None,
             duration_s: 10.0,
             roles: Roles::Known,
+            roles_reason: None,
             turns: turns
                 .iter()
                 .enumerate()

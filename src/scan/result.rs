@@ -105,6 +105,9 @@ pub struct InteractionResult {
     pub started_at: Option<String>,
     pub duration_s: f64,
     pub roles: Roles,
+    /// Calls: why the roles are unknown, or what they were inferred from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_reason: Option<String>,
     pub ruleset: RulesetId,
     pub score: u32,
     /// With `[[dimension]]` tables: each dimension's score (100 minus its rules'

@@ -37,7 +37,7 @@ pub fn results_line_schema() -> Value {
                     ("agent_id", string.clone()),
                     ("started_at", json!({ "type": ["string", "null"], "description": "RFC 3339 start time, when known." })),
                     ("duration_s", number.clone()),
-                    ("roles", json!({ "enum": ["known", "unknown"] })),
+                    ("roles", json!({ "enum": ["known", "inferred", "unknown"], "description": "known: from the chat or the channels; inferred: a mono call whose two voices were told apart by sound, the agent being the one who spoke the service script (or spoke first); unknown: any turn may be either party's." })),
                     ("ruleset", json!({ "$ref": "#/$defs/RulesetId" })),
                     ("score", count.clone()),
                     ("passed", json!({ "type": "boolean" })),
@@ -48,6 +48,7 @@ pub fn results_line_schema() -> Value {
                     ("turns", json!({ "type": "array", "items": { "$ref": "#/$defs/Turn" } })),
                 ],
                 &[
+                    ("roles_reason", json!({ "type": "string", "description": "Calls: why the roles are unknown, or what inferred roles rest on." })),
                     ("dimension_scores", json!({ "type": "object", "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }, "description": "Present when the ruleset has [[dimension]] tables: each dimension's score (100 minus its rules' deductions, never below 0); score is their weighted sum." })),
                     ("review", json!({ "$ref": "#/$defs/ReviewEffect" })),
                 ],
@@ -256,6 +257,7 @@ mod tests {
             started_at: Some("2026-11-16T09:00:00+08:00".into()),
             duration_s: 61.25,
             roles: Roles::Unknown,
+            roles_reason: Some("one voice".into()),
             ruleset: RulesetId {
                 name: "default".into(),
                 version: "1".into(),

@@ -71,6 +71,7 @@ pub fn score(interaction: &Interaction, ruleset: &Ruleset, mut hits: Hits) -> In
         started_at: interaction.started_at.map(|t| t.to_rfc3339()),
         duration_s: round3(interaction.duration_s),
         roles: interaction.roles,
+        roles_reason: interaction.roles_reason.clone(),
         ruleset: ruleset.id(),
         score,
         dimension_scores,

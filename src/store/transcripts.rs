@@ -24,6 +24,8 @@ pub struct TranscriptKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CachedTranscript {
     pub roles: Roles,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_reason: Option<String>,
     pub duration_s: f64,
     pub turns: Vec<Turn>,
     /// Metrics measured from the audio (silence, interruptions, ...).
