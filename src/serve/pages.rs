@@ -437,6 +437,22 @@ fn conversation(
         )),
         if r.passed { "<span class=\"ok\">达标 passed</span>" } else { "<span class=\"bad\">不达标 failed</span>" }
     );
+    let roles = match r.roles {
+        crate::interaction::Roles::Known => None,
+        crate::interaction::Roles::Inferred => {
+            Some("角色由声音推断，可能有误 Roles inferred from the voices: may be wrong")
+        }
+        crate::interaction::Roles::Unknown => {
+            Some("未区分坐席与客户，坐席规则适用于全部语音 Roles unknown: agent rules apply to all speech")
+        }
+    };
+    if let Some(label) = roles {
+        let _ = write!(
+            out,
+            "<p class=\"meta\" id=\"roles\"><b>{label}</b> {}</p>",
+            esc(r.roles_reason.as_deref().unwrap_or(""))
+        );
+    }
     if r.kind == crate::interaction::InteractionKind::Call {
         let _ = write!(
             out,
