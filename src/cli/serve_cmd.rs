@@ -43,10 +43,14 @@ pub fn run(args: ServeArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError
     } else {
         "no logins (loopback only)"
     };
-    crate::serve::run(config, |addr, n| {
+    crate::serve::run(config, |ready| {
         reporter.status(&format!(
-            "serving {n} interaction(s) at http://{addr}/ ({logins}); Ctrl-C stops"
-        ))
+            "serving {} interaction(s) at http://{}/ ({logins}); Ctrl-C stops",
+            ready.items, ready.addr
+        ));
+        if ready.no_rule_text {
+            reporter.status("the database does not hold the rule text of these results (written by an older callqa): verdicts and rulings are recorded and shown, but scores change only after `callqa rescore` (or a scan) records it");
+        }
     })?;
     Ok(Outcome::Done)
 }

@@ -121,10 +121,27 @@ pub fn open(config: &ServeConfig) -> Result<Arc<State>, ServeError> {
     }))
 }
 
-/// Serves until interrupted (Ctrl-C); `ready` is called with the bound address.
-pub fn run(config: ServeConfig, ready: impl FnOnce(SocketAddr, usize)) -> Result<(), ServeError> {
+/// What the server tells when it is ready.
+pub struct Ready {
+    pub addr: SocketAddr,
+    /// Interactions listed.
+    pub items: usize,
+    /// The database lacks the rule text of the listed results (written by a callqa
+    /// before rule texts were recorded): review is shown, but scores stay the
+    /// machine's until a `scan` or `rescore` records it.
+    pub no_rule_text: bool,
+}
+
+/// Serves until interrupted (Ctrl-C); `ready` is called once listening.
+pub fn run(config: ServeConfig, ready: impl FnOnce(Ready)) -> Result<(), ServeError> {
     let state = open(&config)?;
-    let items = state.index.read().map(|i| i.items.len()).unwrap_or(0);
+    let (items, no_rule_text) = {
+        let index = state.index.read().unwrap_or_else(|p| p.into_inner());
+        (
+            index.items.len(),
+            !index.items.is_empty() && index.ruleset.is_none(),
+        )
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -137,7 +154,11 @@ pub fn run(config: ServeConfig, ready: impl FnOnce(SocketAddr, usize)) -> Result
                 source,
             })?;
         let addr = listener.local_addr()?;
-        ready(addr, items);
+        ready(Ready {
+            addr,
+            items,
+            no_rule_text,
+        });
         let watched = state.clone();
         tokio::spawn(async move {
             loop {
