@@ -93,8 +93,12 @@ fn review_and_rulings_change_scores_aggregates_and_outputs() {
     // c-0006 (A03): 没办法 (90); appealed and overturned: 100.
     let appeal = post(
         "/api/interactions/c-0006/appeals",
-        json!({"rule_id": "forbidden.no-way", "reason": "说的是系统没办法自动退款，已转人工"}),
+        json!({"rule_id": "forbidden.no-way", "reason": "说的是系统没办法自动退款，已转人工，客户电话13812345678"}),
     );
+    // The reason is stored with the customer's number masked, like transcripts.
+    let reason = get("/api/interactions/c-0006")["appeals"][0]["reason"].clone();
+    let reason = reason.as_str().unwrap();
+    assert!(reason.starts_with("说的是系统没办法") && !reason.contains("13812345678"), "{reason}");
     let (status, _) = call(
         "POST",
         &url(&format!("/api/appeals/{}/ruling", appeal["id"])),

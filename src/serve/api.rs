@@ -54,6 +54,12 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+/// A note or reason as stored: customer numbers in it masked, as in every
+/// transcript the database holds (docs/privacy.md).
+fn masked(text: &str) -> String {
+    crate::text::redact::redact(text).into_owned()
+}
+
 fn not_found() -> ApiError {
     ApiError(StatusCode::NOT_FOUND, "no such interaction".into())
 }
@@ -262,7 +268,7 @@ pub async fn add_verdict(
         hit_key,
         verdict: body.verdict,
         start_s: body.start_s,
-        note: &body.note,
+        note: &masked(&body.note),
         user: &me.name,
     };
     let mut store = state.store.lock().unwrap_or_else(|p| p.into_inner());
@@ -360,7 +366,7 @@ pub async fn add_appeal(
                 source: &source,
             },
             &body.rule_id,
-            &body.reason,
+            &masked(&body.reason),
             &me.name,
         )?;
     let mut index = state.index.write().unwrap_or_else(|p| p.into_inner());
@@ -396,7 +402,7 @@ pub async fn rule_appeal(
     let Some(appeal) = store.appeal_get(id)? else {
         return Err(ApiError(StatusCode::NOT_FOUND, "no such appeal".into()));
     };
-    if !store.appeal_rule(id, body.ruling, &body.note, &me.name)? {
+    if !store.appeal_rule(id, body.ruling, &masked(&body.note), &me.name)? {
         return Err(ApiError(
             StatusCode::CONFLICT,
             "this appeal already has a ruling, which is final".into(),
