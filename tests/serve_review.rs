@@ -98,7 +98,10 @@ fn review_and_rulings_change_scores_aggregates_and_outputs() {
     // The reason is stored with the customer's number masked, like transcripts.
     let reason = get("/api/interactions/c-0006")["appeals"][0]["reason"].clone();
     let reason = reason.as_str().unwrap();
-    assert!(reason.starts_with("说的是系统没办法") && !reason.contains("13812345678"), "{reason}");
+    assert!(
+        reason.starts_with("说的是系统没办法") && !reason.contains("13812345678"),
+        "{reason}"
+    );
     let (status, _) = call(
         "POST",
         &url(&format!("/api/appeals/{}/ruling", appeal["id"])),
