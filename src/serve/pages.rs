@@ -204,10 +204,11 @@ pub async fn rules(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> R
                 let said = quote_hit(&state, v).unwrap_or_default();
                 let _ = write!(
                     body,
-                    "<li class=\"false-hit\"><a href=\"/interactions/{0}\">{0}</a> <q>{1}</q> <span class=\"meta\">{2} · {3}</span></li>",
+                    "<li class=\"false-hit\"><a href=\"/interactions/{0}\">{0}</a> <q>{1}</q> <span class=\"meta\">{2}{3}{4}</span></li>",
                     esc(&v.interaction_id),
                     esc(&said),
                     esc(&v.user),
+                    if v.note.is_empty() { "" } else { " · " },
                     esc(&v.note)
                 );
             }
