@@ -82,16 +82,18 @@ fn scans_killed_while_transcribing_rerun_to_the_outputs_of_an_uninterrupted_run(
     let lines = common::result_lines(&clean);
     assert_eq!(lines.len(), 9, "one result per call");
 
-    let transcripts = |out: &Path| {
-        callqa::store::repair::check(&out.join("callqa.db"))
-            .ok()
-            .and_then(|r| {
-                r.rows
-                    .iter()
-                    .find(|(t, _)| *t == "transcripts")
-                    .and_then(|r| r.1)
-            })
-            .unwrap_or(0)
+    // Transcripts committed so far, read on a read-only connection (cheap enough
+    // to poll every few milliseconds; what is not committed is not seen).
+    let transcripts = |out: &Path| -> i64 {
+        rusqlite::Connection::open_with_flags(
+            out.join("callqa.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .and_then(|c| {
+            c.busy_timeout(std::time::Duration::from_millis(20))?;
+            c.query_row("SELECT count(*) FROM transcripts", [], |r| r.get(0))
+        })
+        .unwrap_or(0)
     };
     let mut killed_midway = 0;
     let mut partial_caches = 0;
@@ -107,7 +109,8 @@ fn scans_killed_while_transcribing_rerun_to_the_outputs_of_an_uninterrupted_run(
         let started = Instant::now();
         let deadline = full.mul_f64(3.0);
         loop {
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            // After the last commit only scoring and writing are left: poll often.
+            std::thread::sleep(std::time::Duration::from_millis(5));
             if child.try_wait().unwrap().is_some() || started.elapsed() > deadline {
                 break;
             }
