@@ -111,10 +111,12 @@ pub fn run(args: RescoreArgs, reporter: &dyn Reporter) -> Result<Outcome, CliErr
         })?;
         for Rescored { result: mut r, .. } in scanned {
             // rescore.csv compares what the rules found; the outputs show the review.
-            let before = slim(r.clone());
-            reviews.apply_with(&mut r, &ruleset);
-            if r.review.is_some() {
-                machine.push((kept.len(), before));
+            if reviews.of(&r.interaction_id, &r.source).is_some() {
+                let before = slim(r.clone());
+                reviews.apply_with(&mut r, &ruleset);
+                if r.review.is_some() {
+                    machine.push((kept.len(), before));
+                }
             }
             if last_source.as_deref() != Some(r.source.as_str()) {
                 files += 1;

@@ -95,20 +95,7 @@ pub fn export(
     match format {
         ExportFormat::Jsonl => {
             store.for_each_result_since(since, |r: StoredResult| {
-                let line = if reviews.is_empty() {
-                    r.line
-                } else {
-                    let mut result = parse(store, &r.line)?;
-                    if reviews.of(&result.interaction_id, &result.source).is_none() {
-                        r.line
-                    } else {
-                        reviews.apply(store, &mut result)?;
-                        serde_json::to_string(&result).map_err(|source| ExportError::Line {
-                            db: store.path().to_path_buf(),
-                            source,
-                        })?
-                    }
-                };
+                let line = reviews.reviewed_line(store, &r)?.unwrap_or(r.line);
                 out.write_all(line.as_bytes())?;
                 out.write_all(b"\n")?;
                 n += 1;

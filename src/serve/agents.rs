@@ -59,7 +59,8 @@ impl Index {
     /// `None`), worst adherence first, then most fatal, then agent id.
     pub fn agents(&self, week: Option<&str>, only_agent: Option<&str>) -> Vec<AgentRow> {
         let cal = self.calibration();
-        let mut per: BTreeMap<&str, (Vec<Seen>, usize, usize, usize, u64)> = BTreeMap::new();
+        // agent -> (interactions as seen, passed after review, fatal, score sum)
+        let mut per: BTreeMap<&str, (Vec<Seen>, usize, usize, u64)> = BTreeMap::new();
         for (i, s) in self.items.iter().enumerate() {
             if only_agent.is_some_and(|a| a != s.agent_id)
                 || week.is_some_and(|w| !w.is_empty() && w != s.week)
@@ -67,20 +68,19 @@ impl Index {
                 continue;
             }
             let e = per.entry(&s.agent_id).or_default();
-            let full = self.full.contains(&i);
             e.0.push(Seen {
                 machine_passed: s.machine_passed,
-                reviewed: full.then_some(s.passed),
+                reviewed: self.full.contains(&i).then_some(s.passed),
             });
             e.1 += usize::from(s.passed);
-            e.2 += usize::from(s.machine_passed);
-            e.3 += usize::from(s.fatal);
-            e.4 += u64::from(s.score);
+            e.2 += usize::from(s.fatal);
+            e.3 += u64::from(s.score);
         }
         let mut rows: Vec<AgentRow> = per
             .into_iter()
-            .map(|(agent, (seen, passed, machine, fatal, sum))| {
+            .map(|(agent, (seen, passed, fatal, sum))| {
                 let n = seen.len();
+                let machine = seen.iter().filter(|s| s.machine_passed).count();
                 AgentRow {
                     agent_id: agent.to_string(),
                     assessed: n,

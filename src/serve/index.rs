@@ -85,12 +85,7 @@ impl Index {
         let Some((sha, _, _)) = store.result_rulesets()?.into_iter().next() else {
             return Ok(index);
         };
-        index.ruleset = store.ruleset_text(&sha)?.and_then(|text| {
-            Ruleset::from_sources(&[(std::path::PathBuf::from("ruleset.toml"), text)])
-                .ok()
-                .filter(|rs| *rs.sha256 == *sha)
-                .map(Arc::new)
-        });
+        index.ruleset = store.recorded_ruleset(&sha)?;
         let reviews = Reviews::load(store)?;
         store.for_each_result_of_ruleset(&sha, |source, line| {
             // A line that does not read as a result is skipped; `db check` reports damage.

@@ -221,21 +221,28 @@ pub async fn rules(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> R
 
 /// The words of the hit a verdict names, from the stored result.
 fn quote_hit(state: &State, v: &Verdict) -> Option<String> {
-    let (line, key) = {
-        let index = state.index.read().unwrap_or_else(|p| p.into_inner());
-        let store = state.store.lock().unwrap_or_else(|p| p.into_inner());
-        let line = store
-            .result_line(&v.interaction_id, &v.source, &index.ruleset_sha256)
-            .ok()??;
-        (line, v.hit_key.clone())
-    };
+    // The index's lock is let go before the store's is taken: the verdict and
+    // ruling handlers hold the store while they update the index.
+    let sha = state
+        .index
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .ruleset_sha256
+        .clone();
+    let line = state
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .result_line(&v.interaction_id, &v.source, &sha)
+        .ok()??;
+    let key = &v.hit_key;
     let r: InteractionResult = serde_json::from_str(&line).ok()?;
     let hit = r
         .violations
         .iter()
         .filter(|x| *x.rule_id == *v.rule_id)
         .flat_map(|x| &x.evidence)
-        .find(|e| crate::scan::review::hit_key(e) == key)?;
+        .find(|e| crate::scan::review::hit_key(e) == *key)?;
     Some(hit.matched.clone())
 }
 

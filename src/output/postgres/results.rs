@@ -207,23 +207,15 @@ pub fn sync(
     })
 }
 
-/// `r` as review has it: a result with verdicts or a ruling that change it gets
-/// its reviewed line ([`crate::scan::review`]), like every other output.
+/// `r` as review has it, like every other output ([`crate::scan::review`]).
 fn reviewed(
     store: &Store,
     reviews: &mut Reviews,
     mut r: StoredResult,
 ) -> Result<StoredResult, PgError> {
-    if reviews.of(&r.interaction_id, &r.source).is_none() {
-        return Ok(r);
+    if let Some(line) = reviews.reviewed_line(store, &r)? {
+        r.line = line;
     }
-    let line_error = |source| PgError::Line {
-        db: store.path().to_path_buf(),
-        source,
-    };
-    let mut parsed: InteractionResult = serde_json::from_str(&r.line).map_err(line_error)?;
-    reviews.apply(store, &mut parsed)?;
-    r.line = serde_json::to_string(&parsed).map_err(line_error)?;
     Ok(r)
 }
 
