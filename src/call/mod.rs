@@ -3,7 +3,8 @@
 //! from manifests and bare recordings ([`collect`], [`manifest`]), transcribed
 //! and measured ([`transcribe`]), and its recognized segments become speaker turns
 //! ([`turns`]); on a mono call, which voice is the agent is decided from what each
-//! said ([`roles`]). Decoding lives in `audio`, recognition in `asr`; this module is
+//! said ([`roles`]), or, when the voices sound alike, from the conversation
+//! ([`turn_roles`]). Decoding lives in `audio`, recognition in `asr`; this module is
 //! where the two meet.
 
 pub mod collect;
@@ -11,6 +12,7 @@ pub mod manifest;
 pub mod roles;
 pub mod spec;
 pub mod transcribe;
+pub mod turn_roles;
 pub mod turns;
 
 pub use collect::{

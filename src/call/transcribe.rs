@@ -12,8 +12,10 @@
 //! except interruptions, which a single channel cannot show); the voice that
 //! speaks the service script is the agent ([`super::roles`]) and the roles are
 //! [`Roles::Inferred`]. When the voices cannot be told apart, the call is
-//! transcribed as one channel, its speakers are [`Speaker::Unknown`], its roles
-//! [`Roles::Unknown`], and `roles_reason` says why. A stereo file whose two
+//! transcribed as one channel, one utterance per window, and the roles are read
+//! from the conversation ([`super::turn_roles`]: turn-taking and the service
+//! script); only when that is not sure either are its speakers
+//! [`Speaker::Unknown`] and its roles [`Roles::Unknown`]. `roles_reason` says which. A stereo file whose two
 //! channels are the same downmix must be given the `mono` layout: as stereo it
 //! would be transcribed twice and every turn would appear for both parties. With
 //! `mono`, channels are averaged into one before anything else.
@@ -32,6 +34,7 @@ use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
 use std::ops::Range;
 
 use super::roles::agent_voice;
+use super::turn_roles::{turn_taking, MIN_CONFIDENCE};
 use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
 use super::turns::{segment_turns, snap_to_speech};
 
@@ -43,7 +46,7 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 7;
+pub const TURN_FORMAT_VERSION: u32 = 8;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
@@ -188,11 +191,41 @@ pub fn transcribe_call(
             Roles::Inferred
         }
         None if regions.len() == 2 => Roles::Known,
+        None if layout == ChannelLayout::Mono && per_channel.len() == 1 => {
+            // Voices too alike to split by sound: who speaks when, and what.
+            let why = roles_reason.take().unwrap_or_default();
+            let read = turn_taking(&mut per_channel[0], &regions[0], &spec.agent_cues);
+            if read.sure {
+                roles_reason = Some(format!(
+                    "{why}; roles read from the conversation instead: turn-taking and the service script (agent {} utterances, customer {}, confidence {:.2})",
+                    read.utterances[0], read.utterances[1], read.confidence
+                ));
+                regions = read.regions.to_vec();
+                Roles::Inferred
+            } else {
+                roles_reason = Some(format!(
+                    "{why}; nor does the conversation tell who the agent is (confidence {:.2}, needed {MIN_CONFIDENCE})",
+                    read.confidence
+                ));
+                Roles::Unknown
+            }
+        }
         None => Roles::Unknown,
     };
     let mut per_channel = per_channel.into_iter();
     let mut turns = per_channel.next().unwrap_or_default();
-    let first_text = joined_text(&turns);
+    // The agent's text: the first channel's, or on a mono call whose roles were
+    // read from the conversation, the turns given to the agent.
+    let first_text = if turns.iter().any(|t| t.speaker == Speaker::Customer) {
+        let agent: Vec<Turn> = turns
+            .iter()
+            .filter(|t| t.speaker == Speaker::Agent)
+            .cloned()
+            .collect();
+        joined_text(&agent)
+    } else {
+        joined_text(&turns)
+    };
     turns.extend(per_channel.flatten());
     let customer = regions.get(1).map(Vec::as_slice);
     let mut measured = speech_metrics(&CallSpeech {
@@ -308,7 +341,14 @@ impl ChannelPlan {
             regions
         };
         let packed = PackedSpeech::new(len, regions);
-        let windows = turn_windows(&packed, others);
+        // Both voices of a mono call in one channel: every utterance is a window
+        // of its own, so no turn holds both parties.
+        let gap_s = if speaker == Speaker::Unknown {
+            0.0
+        } else {
+            TURN_GAP_S
+        };
+        let windows = turn_windows_split_at(&packed, others, gap_s);
         ChannelPlan {
             source,
             packed,
@@ -334,9 +374,18 @@ impl ChannelPlan {
 /// utterance is more than [`TURN_GAP_S`] away or where `others` (the other
 /// channel's speech regions, seconds) has speech in between.
 pub fn turn_windows(packed: &PackedSpeech, others: &[(f64, f64)]) -> Vec<Range<usize>> {
+    turn_windows_split_at(packed, others, TURN_GAP_S)
+}
+
+/// [`turn_windows`] with windows also ending at gaps longer than `gap_s`.
+fn turn_windows_split_at(
+    packed: &PackedSpeech,
+    others: &[(f64, f64)],
+    gap_s: f64,
+) -> Vec<Range<usize>> {
     packed.windows_split(RECOGNIZER_WINDOW_S, |a, b| {
         let (gap_start, gap_end) = (a.orig_end_s(), b.orig_start_s());
-        gap_end - gap_start > TURN_GAP_S
+        gap_end - gap_start > gap_s
             || others
                 .iter()
                 .any(|&(s, e)| s < gap_end - OTHER_SPEECH_S && e > gap_start + OTHER_SPEECH_S)

@@ -9,6 +9,7 @@ use crate::rules::{PatternList, PhraseRole, Rule, RuleMatch, Ruleset, SpeakerFil
 use crate::scan::result::{Evidence, RuleKind};
 use crate::text::normalize::{normalize, normalize_str_into_with, Normalized};
 use crate::text::phrase_alphabet::CodeOffsets;
+use crate::text::sound_alike::Corrected;
 
 /// The hits of one rule in one interaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -122,6 +123,31 @@ struct Found {
 }
 
 impl Found {
+    /// Offsets of what the corrected pass found (everything from the given
+    /// lengths on) as offsets of the normalized text.
+    fn to_normalized(
+        &mut self,
+        corrected: &Corrected,
+        candidates: usize,
+        (excepts, nears, triggers): (usize, usize, usize),
+    ) {
+        let at = |o: usize| corrected.to_normalized(o);
+        for c in self.candidates[candidates..]
+            .iter_mut()
+            .chain(&mut self.triggers[triggers..])
+        {
+            let end = at(c.end());
+            c.start = at(c.start);
+            c.neg_end = std::cmp::Reverse(end);
+        }
+        for x in &mut self.excepts[excepts..] {
+            (x.1, x.2) = (at(x.1), at(x.2));
+        }
+        for n in &mut self.nears[nears..] {
+            (n.1, n.2) = (at(n.1), at(n.2));
+        }
+    }
+
     fn clear(&mut self) {
         self.candidates.clear();
         self.excepts.clear();
@@ -217,6 +243,7 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
         if let Some(corrected) = &corrected {
             let shadow_codes = index.alphabet.encode(&corrected.text);
             let before = found.candidates.len();
+            let before_other = (found.excepts.len(), found.nears.len(), found.triggers.len());
             collect_candidates(
                 &corrected.text,
                 &shadow_codes,
@@ -226,6 +253,9 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 &sees,
                 found,
             );
+            if corrected.moves_offsets() {
+                found.to_normalized(corrected, before, before_other);
+            }
             for c in &mut found.candidates[before..] {
                 c.fuzzy = c.fuzzy || corrected.is_fuzzy(c.start..c.end());
             }

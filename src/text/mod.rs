@@ -2,6 +2,7 @@
 //! back to the original offsets), pronunciation keys for ASR-tolerant matching, and
 //! masking of customers' numbers in outputs.
 
+pub mod heard_digits;
 pub mod normalize;
 pub mod phrase_alphabet;
 pub mod pinyin;

@@ -8,11 +8,13 @@
 //! and patterns then run over the corrected text unchanged, so `工号\d{3}` fires on
 //! 公号158 and on 功耗五九三 alike.
 //!
-//! Only Chinese characters are ever replaced, and only by Chinese characters, one
-//! for one: both take three bytes in UTF-8, so the corrected text has the same
-//! byte offsets as the normalized text and evidence still points into (and quotes)
-//! what the recognizer wrote.
+//! Words are replaced one Chinese character for another: both take three bytes in
+//! UTF-8, so those keep the byte offsets of the normalized text. Characters heard for
+//! a digit inside a spoken number ([`crate::text::heard_digits`]: 工号两要七三)
+//! become the digit, one byte for three; [`Corrected::to_normalized`] maps offsets
+//! back, so evidence still points into (and quotes) what the recognizer wrote.
 
+use crate::text::heard_digits::heard_digits;
 use crate::text::pinyin::PinyinPhrases;
 use std::ops::Range;
 
@@ -30,18 +32,33 @@ pub struct SoundAlike {
 /// A turn's text corrected towards the vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Corrected {
-    /// Same byte length and char boundaries as the text it was made from.
+    /// The corrected text: the text it was made from with words replaced (same
+    /// offsets) and heard digits written as digits (each two bytes shorter).
     pub text: String,
-    /// Byte ranges that were replaced (sorted, disjoint).
+    /// Byte ranges of the normalized text that were replaced (sorted, disjoint).
     pub replaced: Vec<Range<usize>>,
+    /// Offsets in `text` of the digits that replaced a heard character (sorted).
+    digits: Vec<usize>,
 }
 
 impl Corrected {
-    /// Whether `range` touches a replaced run (a hit there is by sound).
+    /// Whether `range` (of the normalized text) touches a replaced run (a hit there
+    /// is by sound).
     pub fn is_fuzzy(&self, range: Range<usize>) -> bool {
         self.replaced
             .iter()
             .any(|r| r.start < range.end && range.start < r.end)
+    }
+
+    /// A byte offset of the corrected text (a char boundary) as the offset of the
+    /// normalized text it was made from.
+    pub fn to_normalized(&self, offset: usize) -> usize {
+        offset + 2 * self.digits.partition_point(|&d| d < offset)
+    }
+
+    /// Whether offsets differ from the normalized text's (a digit was written).
+    pub fn moves_offsets(&self) -> bool {
+        !self.digits.is_empty()
     }
 }
 
@@ -77,9 +94,6 @@ impl SoundAlike {
             return None;
         }
         let hits = self.sounds.find(normalized);
-        if !hits.iter().any(|h| h.fuzzy) {
-            return None;
-        }
         let exact: Vec<Range<usize>> = hits
             .iter()
             .filter(|h| !h.fuzzy)
@@ -101,11 +115,31 @@ impl SoundAlike {
             text.replace_range(h.start..h.end, word);
             replaced.push(h.start..h.end);
         }
-        if replaced.is_empty() {
+        let word_ends: Vec<usize> = exact.iter().chain(&replaced).map(|r| r.end).collect();
+        let heard = heard_digits(&text, &word_ends);
+        if replaced.is_empty() && heard.is_empty() {
             return None;
         }
+        let mut digits = Vec::with_capacity(heard.len());
+        if !heard.is_empty() {
+            let mut out = String::with_capacity(text.len());
+            let mut from = 0;
+            for &(at, d) in &heard {
+                out.push_str(&text[from..at]);
+                digits.push(out.len());
+                out.push(d);
+                replaced.push(at..at + 3);
+                from = at + 3;
+            }
+            out.push_str(&text[from..]);
+            text = out;
+        }
         replaced.sort_by_key(|r| r.start);
-        Some(Corrected { text, replaced })
+        Some(Corrected {
+            text,
+            replaced,
+            digits,
+        })
     }
 }
 
@@ -199,6 +233,25 @@ mod tests {
         assert_eq!(v.correct("我来帮您想办法"), None);
         assert_eq!(v.correct("工作很忙"), None);
         assert_eq!(v.correct("12345"), None);
+    }
+
+    #[test]
+    fn heard_digits_become_digits_and_offsets_map_back() {
+        let v = vocab(&["工号"]);
+        let n = normalize_str("功好要五八");
+        assert_eq!(n, "功好要58");
+        let c = v.correct(&n).unwrap();
+        assert_eq!(c.text, "工号158");
+        assert!(c.moves_offsets());
+        assert_eq!(c.to_normalized(6), 6);
+        assert_eq!(c.to_normalized(7), 9);
+        assert_eq!(c.to_normalized(c.text.len()), n.len());
+        assert!(c.is_fuzzy(6..9));
+        assert!(!c.is_fuzzy(9..11));
+        // The word as written and a digit heard inside the number.
+        let c = v.correct(&normalize_str("工号两要七三")).unwrap();
+        assert_eq!(c.text, "工号2173");
+        assert_eq!(c.replaced, [7..10]);
     }
 
     #[test]
