@@ -309,22 +309,27 @@ def score(manifest, expected, timeline, phrases, rules, results, fold):
     # Mono role accuracy
     right = total = uncovered = 0.0
     step = 0.02
+    per_call_roles = {}
     for c in calls:
         res = results.get(c)
         if res is None or manifest[c]["channel_layout"] != "mono":
             continue
         turns = res["turns"]
+        call_right = call_total = 0.0
         for u in timeline[c]:
             t = u["start"] + step / 2
             while t < u["end"]:
                 cover = [x for x in turns if x["start_s"] <= t < x["end_s"]]
-                total += step
+                call_total += step
                 if not cover:
                     uncovered += step
                 else:
                     x = max(cover, key=lambda x: x["start_s"])
-                    right += step * (x["speaker"] == u["speaker"])
+                    call_right += step * (x["speaker"] == u["speaker"])
                 t += step
+        right += call_right
+        total += call_total
+        per_call_roles[c] = dict(roles=res.get("roles"), accuracy=call_right / call_total if call_total else None)
 
     out = {
         "calls": len(calls),
@@ -345,6 +350,7 @@ def score(manifest, expected, timeline, phrases, rules, results, fold):
             "per_rule_median": {r: statistics.median(v) for r, v in sorted(by_rule_err.items())},
         },
         "mono_role_accuracy": right / total if total else None,
+        "mono_role_accuracy_per_call": per_call_roles,
         "mono_speech_uncovered": uncovered / total if total else None,
         "wrong": [dict(call=c, rule=r, expected=w, got=g) for c, r, w, g in wrong],
     }
@@ -374,6 +380,8 @@ def print_table(s, extra):
     if pt["per_rule_median"]:
         print("  median per rule: " + ", ".join(f"{r} {v:.2f}" for r, v in pt["per_rule_median"].items()))
     print(f"mono role accuracy     {fmt(s['mono_role_accuracy'])}  (speech time with no turn: {fmt(s['mono_speech_uncovered'])})")
+    if s["mono_role_accuracy_per_call"]:
+        print("  per call: " + ", ".join(f"{c} {v['roles']} {fmt(v['accuracy'])}" for c, v in sorted(s["mono_role_accuracy_per_call"].items())))
 
 
 def print_compare(s, results, expected, timeline, phrases, rules):

@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 const RATE: f64 = 16_000.0;
 
 /// Burst loudness names the words the fake recognizer hears.
-const WORDS: [(f32, &str); 4] = [
+const WORDS: [(f32, &str); 5] = [
     (0.1, "您好工号"),
     (0.2, "我要投诉"),
     (0.3, "请稍等"),
     (0.4, "再见"),
+    (0.5, "嗯好的"),
 ];
 
 fn channel(seconds: f64, bursts: &[(f64, f64, usize)]) -> Vec<f32> {
@@ -269,8 +270,9 @@ fn spans_index_the_turn_text_and_carry_token_times() {
 }
 
 #[test]
-fn mono_has_unknown_speakers_and_roles() {
-    let mono = audio(vec![channel(8.0, &[(0.5, 2.0, 0), (3.0, 5.0, 1)])]);
+fn mono_with_nothing_to_tell_the_parties_apart_has_unknown_speakers_and_roles() {
+    // One voice, and words that lean neither way.
+    let mono = audio(vec![channel(8.0, &[(0.5, 2.0, 4), (3.0, 5.0, 4)])]);
     let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
     assert_eq!(call.roles, Roles::Unknown);
     assert!(call.turns.iter().all(|t| t.speaker == Speaker::Unknown));
@@ -280,6 +282,53 @@ fn mono_has_unknown_speakers_and_roles() {
             && !call.measured.contains_key("agent-talk-ratio")
     );
     assert!(call.measured.contains_key("agent-speech-rate-cpm"));
+    let reason = call.roles_reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("nor does the conversation tell"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn mono_with_alike_voices_gets_roles_from_the_conversation() {
+    // One pitch for both parties: the split by sound is refused, and the
+    // turn-taking and the script words decide, also for a customer who speaks
+    // twice in a row.
+    let mono = audio(vec![channel(
+        20.0,
+        &[
+            (0.5, 2.5, 0),
+            (3.5, 5.5, 1),
+            (6.5, 8.5, 2),
+            (9.5, 11.5, 1),
+            (12.5, 14.5, 1),
+            (15.5, 17.5, 0),
+        ],
+    )]);
+    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
+    assert_eq!(call.roles, Roles::Inferred, "{:?}", call.roles_reason);
+    let got: Vec<(Speaker, &str)> = call
+        .turns
+        .iter()
+        .map(|t| (t.speaker, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Speaker::Agent, "您好工号"),
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Agent, "请稍等"),
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Agent, "您好工号"),
+        ]
+    );
+    let reason = call.roles_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("turn-taking"), "{reason}");
+    // Talk ratio from the utterances each party was given.
+    let ratio = call.measured["agent-talk-ratio"];
+    assert!((ratio - 0.5).abs() < 0.05, "{ratio}");
+    assert!(!call.measured.contains_key("interruptions"));
 }
 
 #[test]
@@ -325,7 +374,7 @@ fn mono_with_two_voices_gets_inferred_roles_from_the_script() {
 fn mono_with_one_voice_keeps_roles_unknown_and_says_why() {
     let mono = audio(vec![channel(
         16.0,
-        &[(0.5, 3.0, 1), (3.6, 6.6, 0), (7.2, 9.7, 1), (10.3, 13.0, 2)],
+        &[(0.5, 3.0, 4), (3.6, 6.6, 4), (7.2, 9.7, 4), (10.3, 13.0, 4)],
     )]);
     let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
     assert_eq!(call.roles, Roles::Unknown);
@@ -344,7 +393,8 @@ fn mono_layout_on_identical_channels_gives_each_turn_once() {
         &asr,
     )
     .unwrap();
-    assert_eq!(asr.calls.load(Ordering::SeqCst), 1);
+    // One window per utterance of the one channel, not per channel.
+    assert_eq!(asr.calls.load(Ordering::SeqCst), 2);
     let texts: Vec<&str> = call.turns.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(texts, vec!["您好工号", "我要投诉"]);
 }
@@ -381,12 +431,16 @@ fn utterances_with_the_other_party_between_them_are_never_one_turn() {
 fn a_segment_across_two_close_utterances_stays_one_turn_with_word_times() {
     // Two utterances 0.8 s apart with nobody speaking between them share a window;
     // a segment across both is one turn whose words keep their own times.
-    let mono = audio(vec![channel(8.0, &[(1.0, 3.0, 0), (3.8, 5.8, 2)])]);
+    // (One party's channel: a mono call is cut at every pause.)
+    let stereo = audio(vec![
+        channel(8.0, &[(1.0, 3.0, 0), (3.8, 5.8, 2)]),
+        vec![0.0; 128_000],
+    ]);
     let asr = FakeAsr {
         one_segment: true,
         ..FakeAsr::new()
     };
-    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &asr).unwrap();
+    let call = transcribe_call(&spec(ChannelLayout::AgentLeft), &stereo, &asr).unwrap();
     assert_eq!(call.turns.len(), 1, "{:?}", call.turns);
     let turn = &call.turns[0];
     assert_eq!(turn.text, "您好工号 请稍等");
@@ -402,15 +456,15 @@ fn a_segment_across_two_close_utterances_stays_one_turn_with_word_times() {
 #[test]
 fn speech_the_recognizer_skipped_is_transcribed_again_in_place() {
     // Utterances 0.8 s apart: one window, so the retry has a stretch to fill.
-    let mono = audio(vec![channel(
-        10.0,
-        &[(0.5, 2.0, 0), (2.8, 4.8, 1), (5.6, 7.6, 2)],
-    )]);
+    let stereo = audio(vec![
+        channel(10.0, &[(0.5, 2.0, 0), (2.8, 4.8, 1), (5.6, 7.6, 2)]),
+        vec![0.0; 160_000],
+    ]);
     let asr = FakeAsr {
         skip_once: AtomicBool::new(true),
         ..FakeAsr::new()
     };
-    let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &asr).unwrap();
+    let call = transcribe_call(&spec(ChannelLayout::AgentLeft), &stereo, &asr).unwrap();
     assert_eq!(asr.calls.load(Ordering::SeqCst), 2, "one window, one retry");
     let got: Vec<(&str, f64, f64)> = call
         .turns

@@ -65,6 +65,29 @@ impl Cell {
     }
 }
 
+/// The mean pitch of each region (seconds) of a channel, in semitones above 1 Hz,
+/// from its cells' voiced frames; `None` for a region with fewer than
+/// `min_voiced` of them.
+pub fn region_pitch_st(
+    cells: &[Cell],
+    regions: &[(f64, f64)],
+    min_voiced: u16,
+) -> Vec<Option<f64>> {
+    regions
+        .iter()
+        .map(|&(s, e)| {
+            let first = ((s / CELL_S).floor().max(0.0) as usize).min(cells.len());
+            let last = ((e / CELL_S).ceil().max(0.0) as usize).clamp(first, cells.len());
+            let (voiced, sum) = cells[first..last]
+                .iter()
+                .fold((0u32, 0.0f64), |(v, sum), c| {
+                    (v + u32::from(c.voiced), sum + f64::from(c.log_f0))
+                });
+            (voiced >= u32::from(min_voiced)).then(|| 12.0 * sum / f64::from(voiced))
+        })
+        .collect()
+}
+
 /// Voice features of a 16 kHz channel that arrives in blocks of any size.
 pub struct StreamingVoice {
     /// Recent samples as f32, oldest first; the last [`PITCH_FRAME`] are the

@@ -27,15 +27,15 @@ use crate::audio::diarize::two_voices;
 use crate::audio::metrics::{speech_metrics, CallSpeech, INTERRUPTIONS};
 use crate::audio::pack::PackedSpeech;
 use crate::audio::vad::{StreamingVad, VadConfig};
-use crate::audio::voice::StreamingVoice;
+use crate::audio::voice::{region_pitch_st, StreamingVoice};
 use crate::audio::windows::WindowFiller;
 use crate::audio::{AudioError, CallAudio};
 use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
 use std::ops::Range;
 
 use super::roles::agent_voice;
-use super::turn_roles::{turn_taking, MIN_CONFIDENCE};
 use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
+use super::turn_roles::{turn_taking, MIN_CONFIDENCE};
 use super::turns::{segment_turns, snap_to_speech};
 
 /// Segments the recognizer itself rates as more likely not speech than this are
@@ -47,6 +47,10 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
 pub const TURN_FORMAT_VERSION: u32 = 8;
+
+/// An utterance's pitch counts in reading a mono call's roles when this many of
+/// its 10 ms frames are voiced.
+const MIN_VOICED_FRAMES: u16 = 20;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
@@ -194,7 +198,10 @@ pub fn transcribe_call(
         None if layout == ChannelLayout::Mono && per_channel.len() == 1 => {
             // Voices too alike to split by sound: who speaks when, and what.
             let why = roles_reason.take().unwrap_or_default();
-            let read = turn_taking(&mut per_channel[0], &regions[0], &spec.agent_cues);
+            let pitch = voice.as_ref().map_or_else(Vec::new, |v| {
+                region_pitch_st(v.cells(), &regions[0], MIN_VOICED_FRAMES)
+            });
+            let read = turn_taking(&mut per_channel[0], &regions[0], &pitch, &spec.agent_cues);
             if read.sure {
                 roles_reason = Some(format!(
                     "{why}; roles read from the conversation instead: turn-taking and the service script (agent {} utterances, customer {}, confidence {:.2})",

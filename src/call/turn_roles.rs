@@ -20,7 +20,7 @@ use crate::text::pinyin::PinyinPhrases;
 use super::roles::BUILT_IN_CUES;
 
 /// Chance that the next utterance is the other party's.
-pub const SWITCH: f64 = 0.75;
+pub const SWITCH: f64 = 0.6;
 /// Chance that the agent speaks first (an inbound call is answered).
 pub const AGENT_FIRST: f64 = 0.65;
 /// The least speech-time weighted mean posterior for the roles to be kept.
@@ -42,7 +42,6 @@ const STYLE: &[(&str, f64)] = &[
     ("让您久等", 1.5),
     ("我想", -1.5),
     ("我要", -1.5),
-    ("我的", -1.0),
     ("我家", -1.0),
     ("你们", -1.5),
     ("为什么", -1.0),
@@ -52,6 +51,11 @@ const STYLE: &[(&str, f64)] = &[
     ("有人在吗", -2.0),
     ("吗", -0.5),
 ];
+/// Rounds of fitting the parties' pitch and reading the roles again.
+const EM_ROUNDS: usize = 5;
+/// The least variance of an utterance's mean pitch around its party's, semitones
+/// squared.
+const PITCH_VAR_FLOOR: f64 = 0.5;
 /// Weight of each character of a script word found (said as written or heard alike).
 const SCRIPT_CHAR: f64 = 0.6;
 /// An utterance's lean is capped, so one long sentence cannot outvote the
@@ -74,9 +78,43 @@ pub struct TurnTaking {
 /// Reads the roles of a mono call from its turns (all [`Speaker::Unknown`], sorted)
 /// and its speech regions; `cues` are the ruleset's agent script words. When the
 /// result is sure, every turn gets its party; otherwise the turns are untouched.
-pub fn turn_taking(turns: &mut [Turn], regions: &[(f64, f64)], cues: &[String]) -> TurnTaking {
+pub fn turn_taking(
+    turns: &mut [Turn],
+    regions: &[(f64, f64)],
+    pitch: &[Option<f64>],
+    cues: &[String],
+) -> TurnTaking {
+    let (read, agent) = read(turns, regions, pitch, cues);
+    if read.sure {
+        for (t, agent) in turns.iter_mut().zip(agent) {
+            t.speaker = if agent {
+                Speaker::Agent
+            } else {
+                Speaker::Customer
+            };
+        }
+    }
+    read
+}
+
+/// For each turn, whether the reading gives it to the agent, sure or not.
+pub fn labels(
+    turns: &[Turn],
+    regions: &[(f64, f64)],
+    pitch: &[Option<f64>],
+    cues: &[String],
+) -> Vec<bool> {
+    read(turns, regions, pitch, cues).1
+}
+
+fn read(
+    turns: &[Turn],
+    regions: &[(f64, f64)],
+    pitch: &[Option<f64>],
+    cues: &[String],
+) -> (TurnTaking, Vec<bool>) {
     let script = script_words(cues);
-    // Each turn belongs to the region its start lies in (or the nearest).
+    // Each turn belongs to the region its middle lies in (or the nearest).
     let region_of: Vec<usize> = turns
         .iter()
         .map(|t| nearest_region(regions, (t.start_s + t.end_s.max(t.start_s)) / 2.0))
@@ -85,20 +123,24 @@ pub fn turn_taking(turns: &mut [Turn], regions: &[(f64, f64)], cues: &[String]) 
     for (t, &r) in turns.iter().zip(&region_of) {
         texts[r].push_str(&t.text);
     }
-    // Utterances: regions that hold recognized text, in time order.
+    // Utterances: regions whose recognized text has a Chinese word, in time
+    // order (a stray English word on a noise burst is no turn of the talk).
     let utterances: Vec<usize> = (0..regions.len())
-        .filter(|&r| !texts[r].trim().is_empty())
+        .filter(|&r| texts[r].chars().any(is_han))
         .collect();
     let leans: Vec<f64> = utterances
         .iter()
         .map(|&r| lean(&normalize_str(&texts[r]), &script))
         .collect();
-    let posterior = agent_posterior(&leans);
+    let pitches: Vec<Option<f64>> = utterances
+        .iter()
+        .map(|&r| pitch.get(r).copied().flatten())
+        .collect();
+    let posterior = with_pitch(&leans, &pitches);
     let mut is_agent = vec![None; regions.len()];
     let mut weighted = 0.0;
     let mut total = 0.0;
     let mut counts = [0, 0];
-    let mut role_regions: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
     let mut agent_script = 0.0;
     for ((&r, &p), &l) in utterances.iter().zip(&posterior).zip(&leans) {
         let agent = p >= 0.5;
@@ -107,35 +149,56 @@ pub fn turn_taking(turns: &mut [Turn], regions: &[(f64, f64)], cues: &[String]) 
         weighted += len * p.max(1.0 - p);
         total += len;
         counts[usize::from(!agent)] += 1;
-        role_regions[usize::from(!agent)].push(regions[r]);
         if agent {
             agent_script += l.max(0.0);
         }
     }
-    let confidence = if total > 0.0 { weighted / total } else { 0.5 };
-    let sure = confidence >= MIN_CONFIDENCE && counts[0] > 0 && counts[1] > 0 && agent_script > 0.0;
-    if sure {
-        for (t, &r) in turns.iter_mut().zip(&region_of) {
-            t.speaker = match is_agent[r] {
-                Some(true) => Speaker::Agent,
-                Some(false) => Speaker::Customer,
-                None => t.speaker,
-            };
+    // Regions without a Chinese word go with the utterance before them (the
+    // first ones with the one after).
+    let mut last = utterances.first().and_then(|&r| is_agent[r]);
+    for a in is_agent.iter_mut() {
+        match a {
+            Some(v) => last = Some(*v),
+            None => *a = last,
         }
     }
-    TurnTaking {
-        confidence,
-        utterances: counts,
-        regions: role_regions,
-        sure,
+    let mut role_regions: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    for (r, a) in is_agent.iter().enumerate() {
+        if let Some(a) = a {
+            role_regions[usize::from(!a)].push(regions[r]);
+        }
     }
+    let confidence = if total > 0.0 { weighted / total } else { 0.5 };
+    let sure = confidence >= MIN_CONFIDENCE && counts[0] > 0 && counts[1] > 0 && agent_script > 0.0;
+    let agent = region_of
+        .iter()
+        .map(|&r| is_agent[r].unwrap_or(true))
+        .collect();
+    (
+        TurnTaking {
+            confidence,
+            utterances: counts,
+            regions: role_regions,
+            sure,
+        },
+        agent,
+    )
 }
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+/// Script words both parties say (a ruleset may require the agent's 你好 or 再见,
+/// but the customer says them as often): no lean either way.
+const SAID_BY_BOTH: &[&str] = &["你好", "再见", "谢谢", "拜拜", "好的"];
 
 fn script_words(cues: &[String]) -> PinyinPhrases {
     let mut words: Vec<String> = cues
         .iter()
         .map(String::as_str)
         .chain(BUILT_IN_CUES)
+        .filter(|w| !SAID_BY_BOTH.contains(w))
         .map(normalize_str)
         .filter(|w| w.chars().count() >= 2)
         .collect();
@@ -166,6 +229,49 @@ fn lean(normalized: &str, script: &PinyinPhrases) -> f64 {
         .map(|&(w, weight)| normalized.matches(w).count() as f64 * weight)
         .sum();
     (script_chars as f64 * SCRIPT_CHAR + style).clamp(-MAX_LEAN, MAX_LEAN)
+}
+
+/// The posteriors of the words and the turn-taking, then a few rounds of EM in
+/// which each party's mean pitch is fitted to the utterances it was given and the
+/// pitch of every utterance becomes evidence too. Voices that sound nearly alike
+/// give nearly equal means, and so little evidence.
+fn with_pitch(leans: &[f64], pitches: &[Option<f64>]) -> Vec<f64> {
+    let mut posterior = agent_posterior(leans);
+    for _ in 0..EM_ROUNDS {
+        let mut sums = [0.0f64; 2];
+        let mut weights = [0.0f64; 2];
+        for (&p, &q) in pitches.iter().zip(&posterior) {
+            if let Some(p) = p {
+                sums[0] += q * p;
+                weights[0] += q;
+                sums[1] += (1.0 - q) * p;
+                weights[1] += 1.0 - q;
+            }
+        }
+        if weights[0] < 1.0 || weights[1] < 1.0 {
+            break;
+        }
+        let mean = [sums[0] / weights[0], sums[1] / weights[1]];
+        let mut var = 0.0;
+        for (&p, &q) in pitches.iter().zip(&posterior) {
+            if let Some(p) = p {
+                var += q * (p - mean[0]).powi(2) + (1.0 - q) * (p - mean[1]).powi(2);
+            }
+        }
+        let var = (var / (weights[0] + weights[1])).max(PITCH_VAR_FLOOR);
+        let evidence: Vec<f64> = leans
+            .iter()
+            .zip(pitches)
+            .map(|(&l, p)| {
+                let by_pitch = p.map_or(0.0, |p| {
+                    ((p - mean[1]).powi(2) - (p - mean[0]).powi(2)) / (2.0 * var)
+                });
+                l + by_pitch.clamp(-MAX_LEAN, MAX_LEAN)
+            })
+            .collect();
+        posterior = agent_posterior(&evidence);
+    }
+    posterior
 }
 
 /// Forward-backward over the utterances' leans: the posterior that each is the
@@ -276,7 +382,7 @@ mod tests {
             "没有了，谢谢。",
             "感谢您的来电，再见。",
         ]);
-        let r = turn_taking(&mut turns, &regions, &[]);
+        let r = turn_taking(&mut turns, &regions, &[], &[]);
         assert!(r.sure, "{r:?}");
         assert_eq!(speakers(&turns), "ACACACACA");
         assert_eq!(r.utterances, [5, 4]);
@@ -292,7 +398,7 @@ mod tests {
             "好的，请您稍等，我帮您查一下。",
             "让您久等了，已经帮您报修，感谢您的来电。",
         ]);
-        let r = turn_taking(&mut turns, &regions, &[]);
+        let r = turn_taking(&mut turns, &regions, &[], &[]);
         assert!(r.sure, "{r:?}");
         assert_eq!(speakers(&turns), "CCACAA");
     }
@@ -300,7 +406,7 @@ mod tests {
     #[test]
     fn without_anything_to_go_by_the_roles_stay_unknown() {
         let (mut turns, regions) = call(&["嗯。", "好的。", "嗯嗯。", "行。"]);
-        let r = turn_taking(&mut turns, &regions, &[]);
+        let r = turn_taking(&mut turns, &regions, &[], &[]);
         assert!(!r.sure, "{r:?}");
         assert_eq!(speakers(&turns), "????");
     }

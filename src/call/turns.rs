@@ -132,3 +132,119 @@ pub fn snap_to_speech(turns: &mut [Turn], packed: &PackedSpeech) {
         }
     }
 }
+
+/// A turn cut at its sentence ends (。？！?!) into one turn per sentence, each timed
+/// by its own tokens. On a mono call transcribed as one channel, the recognizer
+/// often ends a sentence where the other party starts (a quick reply the voice
+/// detector heard as one utterance), so sentences are the units whose speaker is
+/// read. A turn without token times, or of one sentence, stays as it is.
+pub fn split_sentences(turn: Turn) -> Vec<Turn> {
+    if turn.spans.is_empty() {
+        return vec![turn];
+    }
+    let mut cuts: Vec<usize> = turn
+        .text
+        .char_indices()
+        .filter(|&(_, c)| matches!(c, '。' | '？' | '！' | '?' | '!'))
+        .map(|(i, c)| i + c.len_utf8())
+        .filter(|&end| end < turn.text.len())
+        .collect();
+    if cuts.is_empty() {
+        return vec![turn];
+    }
+    cuts.insert(0, 0);
+    cuts.push(turn.text.len());
+    let mut out = Vec::with_capacity(cuts.len() - 1);
+    for w in cuts.windows(2) {
+        let (a, z) = (w[0], w[1]);
+        let spans: Vec<TimedSpan> = turn
+            .spans
+            .iter()
+            .filter(|s| s.start_byte >= a && s.end_byte <= z)
+            .map(|s| TimedSpan {
+                start_byte: s.start_byte - a,
+                end_byte: s.end_byte - a,
+                ..*s
+            })
+            .collect();
+        let text = turn.text[a..z].trim_start();
+        let lead = (z - a) - text.len();
+        let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+            // No token of its own (punctuation only): it joins the sentence before.
+            if let Some(prev) = out.last_mut() {
+                let prev: &mut Turn = prev;
+                prev.text.push_str(&turn.text[a..z]);
+            }
+            continue;
+        };
+        let (start_s, end_s) = (first.start_s, last.end_s.max(first.start_s));
+        let spans = spans
+            .into_iter()
+            .filter(|s| s.end_byte > lead)
+            .map(|s| TimedSpan {
+                start_byte: s.start_byte.saturating_sub(lead),
+                end_byte: s.end_byte - lead,
+                ..s
+            })
+            .collect();
+        out.push(Turn {
+            speaker: turn.speaker,
+            start_s,
+            end_s,
+            text: text.to_string(),
+            spans,
+        });
+    }
+    if out.is_empty() {
+        return vec![turn];
+    }
+    out
+}
+
+#[cfg(test)]
+mod sentence_tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_of_two_sentences_becomes_two_timed_turns() {
+        let text = "好的请问您的手机号是多少?手机号是五零三。";
+        let mut spans = Vec::new();
+        let mut t = 10.0;
+        for (i, c) in text.char_indices() {
+            spans.push(TimedSpan {
+                start_byte: i,
+                end_byte: i + c.len_utf8(),
+                start_s: t,
+                end_s: t + 0.2,
+            });
+            t += if c == '?' { 1.0 } else { 0.2 };
+        }
+        let turn = Turn {
+            speaker: Speaker::Unknown,
+            start_s: 10.0,
+            end_s: t,
+            text: text.to_string(),
+            spans,
+        };
+        let parts = split_sentences(turn);
+        let texts: Vec<&str> = parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["好的请问您的手机号是多少?", "手机号是五零三。"]);
+        assert!(
+            (parts[1].start_s - 13.4).abs() < 1e-6,
+            "{}",
+            parts[1].start_s
+        );
+        let (s, _) = parts[1].time_of(0, "手机".len());
+        assert!((s - 13.4).abs() < 1e-6);
+        assert_eq!(
+            &parts[1].text[parts[1].spans[0].start_byte..parts[1].spans[0].end_byte],
+            "手"
+        );
+    }
+
+    #[test]
+    fn one_sentence_or_no_token_times_stays_whole() {
+        let t = Turn::new(Speaker::Unknown, 0.0, 1.0, "你好。再见。");
+        assert_eq!(split_sentences(t.clone()), vec![t]);
+    }
+}

@@ -125,7 +125,7 @@ struct Found {
 impl Found {
     /// Offsets of what the corrected pass found (everything from the given
     /// lengths on) as offsets of the normalized text.
-    fn to_normalized(
+    fn map_to_normalized(
         &mut self,
         corrected: &Corrected,
         candidates: usize,
@@ -254,7 +254,7 @@ fn find_hits_with(interaction: &Interaction, ruleset: &Ruleset, scratch: &mut Sc
                 found,
             );
             if corrected.moves_offsets() {
-                found.to_normalized(corrected, before, before_other);
+                found.map_to_normalized(corrected, before, before_other);
             }
             for c in &mut found.candidates[before..] {
                 c.fuzzy = c.fuzzy || corrected.is_fuzzy(c.start..c.end());

@@ -13,7 +13,9 @@ use pinyin::ToPinyin;
 /// Characters that sound like a digit but are so common as words (是, 就, 吧, 把,
 /// 而, 以, 无, 起, 其) that a number next to them is more likely than a misheard
 /// digit.
-const NOT_DIGITS: &[char] = &['是', '就', '吧', '把', '而', '以', '已', '无', '起', '其', '事'];
+const NOT_DIGITS: &[char] = &[
+    '是', '就', '吧', '把', '而', '以', '已', '无', '起', '其', '事',
+];
 
 /// The digit a character is heard as, by its first reading: the syllables of the
 /// digits as read one by one (ling/dong 0, yao 1, er/liang 2, san 3, si 4, wu 5,
@@ -72,9 +74,7 @@ pub fn heard_digits(text: &str, word_ends: &[usize]) -> Vec<(usize, char)> {
         // Trim digit-sounding characters at the edges that belong to a word outside.
         let mut lo = 0;
         let mut hi = run.len();
-        let left_open = start == 0
-            || !is_han(chars[start - 1].1)
-            || word_ends.contains(&run[0].0);
+        let left_open = start == 0 || !is_han(chars[start - 1].1) || word_ends.contains(&run[0].0);
         if !left_open {
             while lo < hi && !run[lo].1.is_ascii_digit() {
                 lo += 1;
@@ -137,6 +137,9 @@ mod tests {
         assert_eq!(digits("是25号吧", &[]), "是25号吧");
         assert_eq!(digits("工号是158", &[]), "工号是158");
         assert_eq!(digits("25就好", &[]), "25就好");
-        assert_eq!(digits("您好请问有什么可以帮您", &[]), "您好请问有什么可以帮您");
+        assert_eq!(
+            digits("您好请问有什么可以帮您", &[]),
+            "您好请问有什么可以帮您"
+        );
     }
 }

@@ -251,7 +251,7 @@ mod tests {
         // The word as written and a digit heard inside the number.
         let c = v.correct(&normalize_str("工号两要七三")).unwrap();
         assert_eq!(c.text, "工号2173");
-        assert_eq!(c.replaced, [7..10]);
+        assert_eq!(c.replaced, vec![7..10]);
     }
 
     #[test]
