@@ -83,10 +83,6 @@ fn main() {
 fn label_anyway(turns: &mut [Turn], regions: &[(f64, f64)], cues: &[String]) {
     let agent = callqa::call::turn_roles::labels(turns, regions, &[], cues);
     for (t, agent) in turns.iter_mut().zip(agent) {
-        t.speaker = if agent {
-            Speaker::Agent
-        } else {
-            Speaker::Customer
-        };
+        t.speaker = callqa::call::turn_roles::party(agent);
     }
 }

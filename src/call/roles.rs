@@ -31,16 +31,7 @@ impl AgentVoice {
 /// Picks the agent between two voices; `texts` are what each said (voice 0 is the
 /// one heard first) and `cues` the ruleset's agent script words.
 pub fn agent_voice(texts: [&str; 2], cues: &[String]) -> AgentVoice {
-    let mut words: Vec<String> = cues
-        .iter()
-        .map(String::as_str)
-        .chain(BUILT_IN_CUES)
-        .map(normalize_str)
-        .filter(|w| w.chars().count() >= 2)
-        .collect();
-    words.sort();
-    words.dedup();
-    let sounds = PinyinPhrases::new(&words, 1);
+    let sounds = script_words(cues, &[]);
     let script_chars = texts.map(|t| script_chars(&sounds, &normalize_str(t)));
     let agent = usize::from(script_chars[1] > script_chars[0]);
     AgentVoice {
@@ -49,9 +40,25 @@ pub fn agent_voice(texts: [&str; 2], cues: &[String]) -> AgentVoice {
     }
 }
 
+/// The script words to look for: the ruleset's `cues` and [`BUILT_IN_CUES`], less
+/// `except`, normalized, of two characters or more, matched also when heard alike.
+pub(super) fn script_words(cues: &[String], except: &[&str]) -> PinyinPhrases {
+    let mut words: Vec<String> = cues
+        .iter()
+        .map(String::as_str)
+        .chain(BUILT_IN_CUES)
+        .filter(|w| !except.contains(w))
+        .map(normalize_str)
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    words.sort();
+    words.dedup();
+    PinyinPhrases::new(&words, 1)
+}
+
 /// Characters of `normalized` covered by some script word (said as written or
 /// heard alike).
-fn script_chars(sounds: &PinyinPhrases, normalized: &str) -> usize {
+pub(super) fn script_chars(sounds: &PinyinPhrases, normalized: &str) -> usize {
     let mut covered: Vec<(usize, usize)> = sounds
         .find(normalized)
         .iter()

@@ -16,8 +16,9 @@
 use crate::interaction::{Speaker, Turn};
 use crate::text::normalize::normalize_str;
 use crate::text::pinyin::PinyinPhrases;
+use crate::text::sound_alike::is_han;
 
-use super::roles::BUILT_IN_CUES;
+use super::roles::{script_chars, script_words};
 
 /// Chance that the next utterance is the other party's.
 pub const SWITCH: f64 = 0.6;
@@ -87,14 +88,19 @@ pub fn turn_taking(
     let (read, agent) = read(turns, regions, pitch, cues);
     if read.sure {
         for (t, agent) in turns.iter_mut().zip(agent) {
-            t.speaker = if agent {
-                Speaker::Agent
-            } else {
-                Speaker::Customer
-            };
+            t.speaker = party(agent);
         }
     }
     read
+}
+
+/// The agent, or else the customer.
+pub fn party(agent: bool) -> Speaker {
+    if agent {
+        Speaker::Agent
+    } else {
+        Speaker::Customer
+    }
 }
 
 /// For each turn, whether the reading gives it to the agent, sure or not.
@@ -113,7 +119,7 @@ fn read(
     pitch: &[Option<f64>],
     cues: &[String],
 ) -> (TurnTaking, Vec<bool>) {
-    let script = script_words(cues);
+    let script = script_words(cues, SAID_BY_BOTH);
     // Each turn belongs to the region its middle lies in (or the nearest).
     let region_of: Vec<usize> = turns
         .iter()
@@ -185,45 +191,13 @@ fn read(
     )
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
-}
-
 /// Script words both parties say (a ruleset may require the agent's 你好 or 再见,
 /// but the customer says them as often): no lean either way.
 const SAID_BY_BOTH: &[&str] = &["你好", "再见", "谢谢", "拜拜", "好的"];
 
-fn script_words(cues: &[String]) -> PinyinPhrases {
-    let mut words: Vec<String> = cues
-        .iter()
-        .map(String::as_str)
-        .chain(BUILT_IN_CUES)
-        .filter(|w| !SAID_BY_BOTH.contains(w))
-        .map(normalize_str)
-        .filter(|w| w.chars().count() >= 2)
-        .collect();
-    words.sort();
-    words.dedup();
-    PinyinPhrases::new(&words, 1)
-}
-
 /// Log-odds that `normalized` is the agent's rather than the customer's.
 fn lean(normalized: &str, script: &PinyinPhrases) -> f64 {
-    let mut covered: Vec<(usize, usize)> = script
-        .find(normalized)
-        .iter()
-        .map(|h| (h.start, h.end))
-        .collect();
-    covered.sort_unstable();
-    let mut script_chars = 0;
-    let mut until = 0;
-    for (s, e) in covered {
-        let from = s.max(until);
-        if e > from {
-            script_chars += normalized[from..e].chars().count();
-            until = e;
-        }
-    }
+    let script_chars = script_chars(script, normalized);
     let style: f64 = STYLE
         .iter()
         .map(|&(w, weight)| normalized.matches(w).count() as f64 * weight)

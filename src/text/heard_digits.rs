@@ -8,6 +8,7 @@
 //! A character counts only inside a run of at least two digits (or between digits):
 //! 需要25分钟 stays as it is, because 要 there ends the word 需要, not a number.
 
+use crate::text::sound_alike::is_han;
 use pinyin::ToPinyin;
 
 /// Characters that sound like a digit but are so common as words (是, 就, 吧, 把,
@@ -54,6 +55,10 @@ pub fn heard_digit(c: char) -> Option<char> {
 /// the end of a vocabulary word (`word_ends`: byte offsets where one ends, as in
 /// 工号要58); at the right edge, nothing Chinese follows.
 pub fn heard_digits(text: &str, word_ends: &[usize]) -> Vec<(usize, char)> {
+    // Most turns hold no number at all.
+    if text.bytes().filter(u8::is_ascii_digit).take(2).count() < 2 {
+        return Vec::new();
+    }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -95,10 +100,6 @@ pub fn heard_digits(text: &str, word_ends: &[usize]) -> Vec<(usize, char)> {
         }
     }
     out
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
 }
 
 #[cfg(test)]

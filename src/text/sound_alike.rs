@@ -143,7 +143,8 @@ impl SoundAlike {
     }
 }
 
-fn is_han(c: char) -> bool {
+/// A Chinese character (CJK unified ideographs, extension A, compatibility).
+pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
 }
 
