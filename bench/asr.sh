@@ -2,12 +2,14 @@
 # Transcription throughput, side by side on the same audio, the same Whisper base
 # model and this machine's cores: callqa (whisper.cpp through whisper-rs; bf16, f16
 # and q8_0 weights; VAD-packed speech or whole channels) and faster-whisper
-# (CTranslate2, int8, beam_size=1, cpu_threads=2; VAD off and on).
+# (CTranslate2, int8, beam_size=1, cpu_threads=2; VAD off and on, and its
+# BatchedInferencePipeline with batch 8, which always uses its VAD).
 #
 #   bench/asr.sh            both workloads below
-#   bench/asr.sh calls      the five sample calls as callqa scores them: stereo calls
-#                           per channel (faster-whisper gets the same nine channel
-#                           files), the mono call as one
+#   bench/asr.sh calls [DIR] the calls of DIR/manifest.csv (default samples/calls) as
+#                           callqa scores them: stereo calls per channel
+#                           (faster-whisper gets the same channel files), mono
+#                           calls as one
 #   bench/asr.sh clip [WAV] one long mono clip (default: the five calls mixed to mono
 #                           and joined, about 200 s of Mandarin)
 #
@@ -15,6 +17,8 @@
 # virtualenv for faster-whisper in bench/.venv (pip install faster-whisper).
 # Prints per engine and setting: wall seconds (model load included), audio seconds
 # per wall second, peak RSS, and the rule phrases its transcripts contain.
+# ENGINES=q8_0,fw-vad,fw-batched (any of bf16 f16 q8_0 whole fw fw-vad fw-batched)
+# runs only those settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -37,10 +41,16 @@ cat > "$work/fw.py" <<'PY'
 # faster-whisper over the given files; one transcript JSON with every segment.
 import json, sys
 from faster_whisper import WhisperModel
+# argv[2]: "0" no VAD, "1" vad_filter, "batched" BatchedInferencePipeline (batch 8).
+from faster_whisper import BatchedInferencePipeline
 m = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
+batched = BatchedInferencePipeline(model=m) if sys.argv[2] == "batched" else None
 out = []
 for f in sys.argv[3:]:
-    segs, _ = m.transcribe(f, language="zh", beam_size=1, vad_filter=sys.argv[2] == "1")
+    if batched:
+        segs, _ = batched.transcribe(f, language="zh", beam_size=1, batch_size=8)
+    else:
+        segs, _ = m.transcribe(f, language="zh", beam_size=1, vad_filter=sys.argv[2] == "1")
     out += [{"speaker": "unknown", "start_s": s.start, "end_s": s.end, "text": s.text} for s in segs]
 print(json.dumps({"interaction_id": "fw", "segments": out}, ensure_ascii=False))
 PY
@@ -70,9 +80,13 @@ print(f"{name:34s} wall {float(secs):6.1f} s  {float(audio)/float(secs):5.2f} au
 PY
 }
 
-run_callqa() { # name audio_s model asr_input scan-args...
-    local name=$1 audio=$2 model=$3 input=$4
-    shift 4
+# Whether ENGINES (unset: all) names this setting.
+wanted() { [ -z "${ENGINES:-}" ] || [[ ",$ENGINES," == *",$1,"* ]]; }
+
+run_callqa() { # key name audio_s model asr_input scan-args...
+    wanted "$1" || return 0
+    local name=$2 audio=$3 model=$4 input=$5
+    shift 5
     local out="$work/out-$RANDOM"
     /usr/bin/time -f "%e %M" -o "$work/time" target/release/callqa scan "$@" \
         --rules rules --model "$model" --asr-input "$input" --out "$out" 2>/dev/null || true
@@ -81,9 +95,10 @@ run_callqa() { # name audio_s model asr_input scan-args...
     report "$name" "$secs" "$rss" "$audio" "$out.json"
 }
 
-run_fw() { # name audio_s vad files...
-    local name=$1 audio=$2 vad=$3
-    shift 3
+run_fw() { # key name audio_s vad files...
+    wanted "$1" || return 0
+    local name=$2 audio=$3 vad=$4
+    shift 4
     /usr/bin/time -f "%e %M" -o "$work/time" bench/.venv/bin/python "$work/fw.py" "$ct2" "$vad" "$@" > "$work/fw.json"
     read -r secs rss < "$work/time"
     report "$name" "$secs" "$rss" "$audio" "$work/fw.json"
@@ -95,22 +110,24 @@ engines() { # audio_s fw-files -- callqa scan-args
     local files=()
     while [ "$1" != -- ]; do files+=("$1"); shift; done
     shift
-    run_callqa "callqa bf16, speech (VAD)" "$audio" models/ggml-base-bf16.bin speech "$@"
-    run_callqa "callqa f16, speech (VAD)" "$audio" models/ggml-base.bin speech "$@"
-    run_callqa "callqa q8_0, speech (VAD)" "$audio" models/ggml-base-q8_0.bin speech "$@"
-    run_callqa "callqa bf16, whole channels" "$audio" models/ggml-base-bf16.bin whole "$@"
-    run_fw "faster-whisper int8" "$audio" 0 "${files[@]}"
-    run_fw "faster-whisper int8, vad_filter" "$audio" 1 "${files[@]}"
+    run_callqa bf16 "callqa bf16, speech (VAD)" "$audio" models/ggml-base-bf16.bin speech "$@"
+    run_callqa f16 "callqa f16, speech (VAD)" "$audio" models/ggml-base.bin speech "$@"
+    run_callqa q8_0 "callqa q8_0, speech (VAD)" "$audio" models/ggml-base-q8_0.bin speech "$@"
+    run_callqa whole "callqa bf16, whole channels" "$audio" models/ggml-base-bf16.bin whole "$@"
+    run_fw fw "faster-whisper int8" "$audio" 0 "${files[@]}"
+    run_fw fw-vad "faster-whisper int8, vad_filter" "$audio" 1 "${files[@]}"
+    run_fw fw-batched "faster-whisper int8, batched 8" "$audio" batched "${files[@]}"
 }
 
 if [ "$what" = all ] || [ "$what" = calls ]; then
     # The channels callqa transcribes, as files for faster-whisper: left/right of
     # each stereo call, the mono call as it is; all at 16 kHz.
+    set_dir=${2:-samples/calls}
     files=()
     audio=0
     while IFS=, read -r id file _ _ layout; do
         [ "$id" = call_id ] && continue
-        src=samples/calls/$file
+        src=$set_dir/$file
         if [ "$layout" = mono ]; then
             sox "$src" -r 16000 -c 1 -b 16 -e signed-integer "$work/$id.wav"
             files+=("$work/$id.wav")
@@ -120,10 +137,10 @@ if [ "$what" = all ] || [ "$what" = calls ]; then
                 files+=("$work/$id-$ch.wav")
             done
         fi
-    done < samples/calls/manifest.csv
+    done < "$set_dir/manifest.csv"
     for f in "${files[@]}"; do audio=$(python3 -c "print($audio + $(soxi -D "$f"))"); done
-    echo "== calls: 5 sample calls, ${#files[@]} channels, ${audio} channel-seconds, cores: $(nproc)"
-    engines "$audio" "${files[@]}" -- samples/calls/manifest.csv
+    echo "== calls: $set_dir, ${#files[@]} channels, ${audio} channel-seconds, cores: $(nproc)"
+    engines "$audio" "${files[@]}" -- "$set_dir/manifest.csv"
 fi
 
 if [ "$what" = all ] || [ "$what" = clip ]; then

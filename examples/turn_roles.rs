@@ -81,7 +81,7 @@ fn main() {
 
 /// The labels even when the reading is not sure.
 fn label_anyway(turns: &mut [Turn], regions: &[(f64, f64)], cues: &[String]) {
-    let agent = callqa::call::turn_roles::labels(turns, regions, &[], cues);
+    let (_, agent) = callqa::call::turn_roles::reading(turns, regions, &[], cues);
     for (t, agent) in turns.iter_mut().zip(agent) {
         t.speaker = callqa::call::turn_roles::party(agent);
     }

@@ -9,6 +9,7 @@
 
 pub mod collect;
 pub mod manifest;
+pub mod mono_roles;
 pub mod roles;
 pub mod spec;
 pub mod transcribe;

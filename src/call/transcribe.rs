@@ -9,13 +9,13 @@
 //! two voices ([`crate::audio::diarize`]), and each voice becomes a channel of its
 //! own: the mono audio heard only where that voice speaks. From there on a mono
 //! call goes the way of a stereo one (recognizer windows, turns, speech metrics,
-//! except interruptions, which a single channel cannot show); the voice that
-//! speaks the service script is the agent ([`super::roles`]) and the roles are
-//! [`Roles::Inferred`]. When the voices cannot be told apart, the call is
-//! transcribed as one channel, one utterance per window, and the roles are read
-//! from the conversation ([`super::turn_roles`]: turn-taking and the service
-//! script); only when that is not sure either are its speakers
-//! [`Speaker::Unknown`] and its roles [`Roles::Unknown`]. `roles_reason` says which. A stereo file whose two
+//! except interruptions, which a single channel cannot show). When the voices
+//! cannot be told apart, the call is transcribed as one channel, one utterance per
+//! window. Either way [`super::mono_roles`] then reads who is who from the
+//! conversation (turn-taking and the service script, sentence by sentence) and
+//! checks the pitch split against it; the roles are [`Roles::Inferred`], or, when
+//! nothing is sure, its speakers [`Speaker::Unknown`] and its roles
+//! [`Roles::Unknown`]. `roles_reason` says which. A stereo file whose two
 //! channels are the same downmix must be given the `mono` layout: as stereo it
 //! would be transcribed twice and every turn would appear for both parties. With
 //! `mono`, channels are averaged into one before anything else.
@@ -27,15 +27,14 @@ use crate::audio::diarize::two_voices;
 use crate::audio::metrics::{speech_metrics, CallSpeech, INTERRUPTIONS};
 use crate::audio::pack::PackedSpeech;
 use crate::audio::vad::{StreamingVad, VadConfig};
-use crate::audio::voice::{region_pitch_st, StreamingVoice};
+use crate::audio::voice::StreamingVoice;
 use crate::audio::windows::WindowFiller;
 use crate::audio::{AudioError, CallAudio};
 use crate::interaction::{Interaction, InteractionKind, Roles, Speaker, Turn};
 use std::ops::Range;
 
-use super::roles::agent_voice;
+use super::mono_roles;
 use super::spec::{AsrInput, CallError, CallSpec, ChannelLayout};
-use super::turn_roles::{turn_taking, MIN_CONFIDENCE};
 use super::turns::{segment_turns, snap_to_speech};
 
 /// Segments the recognizer itself rates as more likely not speech than this are
@@ -46,11 +45,7 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 8;
-
-/// An utterance's pitch counts in reading a mono call's roles when this many of
-/// its 10 ms frames are voiced.
-const MIN_VOICED_FRAMES: u16 = 20;
+pub const TURN_FORMAT_VERSION: u32 = 9;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
@@ -163,59 +158,42 @@ pub fn transcribe_call(
             source,
         },
     })?;
+    let cells = voice.as_ref().map_or(&[][..], StreamingVoice::cells);
     let roles = match voices {
         Some(pitch) => {
-            let texts = [joined_text(&per_channel[0]), joined_text(&per_channel[1])];
-            let pick = agent_voice([&texts[0], &texts[1]], &spec.agent_cues);
-            if pick.agent == 1 {
-                per_channel.swap(0, 1);
-                regions.swap(0, 1);
-            }
-            for (channel, speaker) in per_channel
-                .iter_mut()
-                .zip([Speaker::Agent, Speaker::Customer])
-            {
-                for turn in channel {
-                    turn.speaker = speaker;
-                }
-            }
-            let (agent, other) = (pick.agent, 1 - pick.agent);
-            let voices = format!(
-                "mono recording: two voices told apart by pitch (agent {:.0} Hz, customer {:.0} Hz)",
-                pitch[agent], pitch[other]
-            );
-            roles_reason = Some(if pick.by_script() {
-                format!(
-                    "{voices}; the agent is the one who spoke more of the service script ({} characters against {})",
-                    pick.script_chars[agent], pick.script_chars[other]
+            // Two voices: checked against the conversation, which also says
+            // which one is the agent.
+            let mut channels = std::mem::take(&mut per_channel).into_iter();
+            let mut speech = std::mem::take(&mut regions).into_iter();
+            let mut voice = || {
+                (
+                    channels.next().unwrap_or_default(),
+                    speech.next().unwrap_or_default(),
                 )
-            } else {
-                format!("{voices}; neither spoke more of the service script, so the agent is the one heard first")
-            });
-            Roles::Inferred
+            };
+            let pair = [voice(), voice()];
+            let read = mono_roles::from_voices(pair, pitch, cells, &spec.agent_cues);
+            roles_reason = Some(read.reason);
+            per_channel = vec![read.turns];
+            regions = read.regions;
+            read.roles
         }
         None if regions.len() == 2 => Roles::Known,
         None if layout == ChannelLayout::Mono && per_channel.len() == 1 => {
             // Voices too alike to split by sound: who speaks when, and what.
             let why = roles_reason.take().unwrap_or_default();
-            let pitch = voice.as_ref().map_or_else(Vec::new, |v| {
-                region_pitch_st(v.cells(), &regions[0], MIN_VOICED_FRAMES)
-            });
-            let read = turn_taking(&mut per_channel[0], &regions[0], &pitch, &spec.agent_cues);
-            if read.sure {
-                roles_reason = Some(format!(
-                    "{why}; roles read from the conversation instead: turn-taking and the service script (agent {} utterances, customer {}, confidence {:.2})",
-                    read.utterances[0], read.utterances[1], read.confidence
-                ));
-                regions = read.regions.to_vec();
-                Roles::Inferred
-            } else {
-                roles_reason = Some(format!(
-                    "{why}; nor does the conversation tell who the agent is (confidence {:.2}, needed {MIN_CONFIDENCE})",
-                    read.confidence
-                ));
-                Roles::Unknown
-            }
+            let speech = std::mem::take(&mut regions[0]);
+            let read = mono_roles::from_conversation(
+                &per_channel[0],
+                speech,
+                cells,
+                &spec.agent_cues,
+                &why,
+            );
+            roles_reason = Some(read.reason);
+            per_channel = vec![read.turns];
+            regions = read.regions;
+            read.roles
         }
         None => Roles::Unknown,
     };

@@ -25,7 +25,7 @@ pub const SWITCH: f64 = 0.6;
 /// Chance that the agent speaks first (an inbound call is answered).
 pub const AGENT_FIRST: f64 = 0.65;
 /// The least speech-time weighted mean posterior for the roles to be kept.
-pub const MIN_CONFIDENCE: f64 = 0.85;
+pub const MIN_CONFIDENCE: f64 = 0.75;
 
 /// Words that lean an utterance towards the agent (positive weight) or the
 /// customer (negative), in log-odds units, besides the script words.
@@ -52,6 +52,12 @@ const STYLE: &[(&str, f64)] = &[
     ("有人在吗", -2.0),
     ("吗", -0.5),
 ];
+/// Lean of a sentence that reads out a number (five digits or more) with no
+/// script word in it: the customer giving the phone, order or account number the
+/// agent asked for (the agent's own 工号 comes with its script word).
+const READ_OUT_NUMBER: f64 = -1.5;
+/// The fewest digits in a row that make a read-out number.
+const NUMBER_DIGITS: usize = 5;
 /// Rounds of fitting the parties' pitch and reading the roles again.
 const EM_ROUNDS: usize = 5;
 /// The least variance of an utterance's mean pitch around its party's, semitones
@@ -85,7 +91,7 @@ pub fn turn_taking(
     pitch: &[Option<f64>],
     cues: &[String],
 ) -> TurnTaking {
-    let (read, agent) = read(turns, regions, pitch, cues);
+    let (read, agent) = reading(turns, regions, pitch, cues);
     if read.sure {
         for (t, agent) in turns.iter_mut().zip(agent) {
             t.speaker = party(agent);
@@ -103,17 +109,11 @@ pub fn party(agent: bool) -> Speaker {
     }
 }
 
-/// For each turn, whether the reading gives it to the agent, sure or not.
-pub fn labels(
-    turns: &[Turn],
-    regions: &[(f64, f64)],
-    pitch: &[Option<f64>],
-    cues: &[String],
-) -> Vec<bool> {
-    read(turns, regions, pitch, cues).1
-}
-
-fn read(
+/// The reading of a mono call's turns (all [`Speaker::Unknown`], sorted) over its
+/// utterances' speech regions and mean pitch (semitones), and for each turn
+/// whether it gives it to the agent, sure or not; `cues` are the ruleset's agent
+/// script words.
+pub fn reading(
     turns: &[Turn],
     regions: &[(f64, f64)],
     pitch: &[Option<f64>],
@@ -202,8 +202,65 @@ fn lean(normalized: &str, script: &PinyinPhrases) -> f64 {
         .iter()
         .map(|&(w, weight)| normalized.matches(w).count() as f64 * weight)
         .sum();
-    (script_chars as f64 * SCRIPT_CHAR + style).clamp(-MAX_LEAN, MAX_LEAN)
+    let number = if script_chars == 0 && longest_digit_run(normalized) >= NUMBER_DIGITS {
+        READ_OUT_NUMBER
+    } else {
+        0.0
+    };
+    (script_chars as f64 * SCRIPT_CHAR + style + number).clamp(-MAX_LEAN, MAX_LEAN)
 }
+
+/// The most digits in a row, written or said (三二七, 幺五八).
+fn longest_digit_run(text: &str) -> usize {
+    let mut best = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() || "零〇一二三四五六七八九幺两洞拐".contains(c) {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+/// The speech regions cut between the sentences of `turns` (sorted, see
+/// [`crate::call::turns::sentence_turns`]) that lie in the same region, midway
+/// between one's end and the next one's start: each sentence becomes an utterance
+/// of its own for [`turn_taking`].
+pub fn sentence_regions(regions: &[(f64, f64)], turns: &[Turn]) -> Vec<(f64, f64)> {
+    let mut cuts: Vec<Vec<f64>> = vec![Vec::new(); regions.len()];
+    let region_of: Vec<usize> = turns
+        .iter()
+        .map(|t| nearest_region(regions, (t.start_s + t.end_s.max(t.start_s)) / 2.0))
+        .collect();
+    for (i, pair) in turns.windows(2).enumerate() {
+        let r = region_of[i];
+        if region_of[i + 1] != r {
+            continue;
+        }
+        let cut = (pair[0].end_s + pair[1].start_s) / 2.0;
+        let (start, end) = regions[r];
+        let after = cuts[r].last().copied().unwrap_or(start);
+        if cut > after + MIN_PART_S && cut < end - MIN_PART_S {
+            cuts[r].push(cut);
+        }
+    }
+    let mut out = Vec::with_capacity(regions.len());
+    for (&(start, end), cuts) in regions.iter().zip(&cuts) {
+        let mut from = start;
+        for &c in cuts {
+            out.push((from, c));
+            from = c;
+        }
+        out.push((from, end));
+    }
+    out
+}
+
+/// The shortest part of a region a sentence cut leaves, seconds.
+const MIN_PART_S: f64 = 0.2;
 
 /// The posteriors of the words and the turn-taking, then a few rounds of EM in
 /// which each party's mean pitch is fitted to the utterances it was given and the
@@ -383,5 +440,28 @@ mod tests {
         let r = turn_taking(&mut turns, &regions, &[], &[]);
         assert!(!r.sure, "{r:?}");
         assert_eq!(speakers(&turns), "????");
+    }
+
+    #[test]
+    fn sentences_in_one_region_become_utterances_of_their_own() {
+        let regions = [(0.0, 3.0), (4.0, 9.0)];
+        let turns = [
+            Turn::new(Speaker::Unknown, 0.1, 2.9, "您好，请问有什么可以帮您？"),
+            Turn::new(Speaker::Unknown, 4.1, 6.0, "请问新的地址是哪里？"),
+            Turn::new(Speaker::Unknown, 6.4, 8.9, "改到人民路八号。"),
+        ];
+        assert_eq!(
+            sentence_regions(&regions, &turns),
+            [(0.0, 3.0), (4.0, 6.2), (6.2, 9.0)]
+        );
+    }
+
+    #[test]
+    fn a_read_out_number_leans_to_the_customer_and_a_staff_id_to_the_agent() {
+        let script = script_words(&["工号".to_string()], SAID_BY_BOTH);
+        assert!(lean("15033278614", &script) < 0.0);
+        assert!(lean("幺五零三三二七八六幺四", &script) < 0.0);
+        assert!(lean("我的工号54321", &script) > 0.0);
+        assert_eq!(lean("8号", &script), 0.0);
     }
 }

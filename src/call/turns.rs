@@ -132,3 +132,143 @@ pub fn snap_to_speech(turns: &mut [Turn], packed: &PackedSpeech) {
         }
     }
 }
+
+/// Characters that end a sentence in recognized text.
+const SENTENCE_ENDS: &[char] = &['。', '？', '！', '?', '!'];
+
+/// A turn cut at its sentence ends, by the times of its tokens: on a mono call
+/// the voice detector bridges a quick reply into the utterance before it, and
+/// Whisper often puts a question and its answer in one segment ("请问新的地址是哪里？
+/// 改到人民路八号。"), so a sentence is the finer unit of who said what. A cut is
+/// made only where both sides have timed tokens and the second starts no earlier
+/// than the first ends; a turn without spans comes back whole.
+pub fn sentence_turns(turn: &Turn) -> Vec<Turn> {
+    let mut out = Vec::new();
+    let mut from = 0; // index into spans of the current sentence's first token
+    let mut from_byte = 0;
+    let spans = &turn.spans;
+    for (i, span) in spans.iter().enumerate() {
+        let last = &turn.text[span.start_byte..span.end_byte];
+        let Some(next) = spans.get(i + 1) else { break };
+        let ends = last.trim_end().ends_with(SENTENCE_ENDS);
+        let has_words = |r: &[TimedSpan]| {
+            r.iter().any(|s| {
+                turn.text[s.start_byte..s.end_byte]
+                    .chars()
+                    .any(char::is_alphanumeric)
+            })
+        };
+        if ends
+            && next.start_s >= span.end_s
+            && has_words(&spans[from..=i])
+            && has_words(&spans[i + 1..])
+        {
+            out.push(piece(turn, &spans[from..=i], from_byte, next.start_byte));
+            from = i + 1;
+            from_byte = next.start_byte;
+        }
+    }
+    if out.is_empty() {
+        return vec![turn.clone()];
+    }
+    out.push(piece(turn, &spans[from..], from_byte, turn.text.len()));
+    // The turn's own ends (snapped to the speech) stay its first and last
+    // sentence's.
+    out[0].start_s = out[0].start_s.min(turn.start_s);
+    if let Some(last) = out.last_mut() {
+        last.end_s = last.end_s.max(turn.end_s);
+    }
+    out
+}
+
+/// The part of `turn` from byte `start` to `end`, holding `spans`.
+fn piece(turn: &Turn, spans: &[TimedSpan], start: usize, end: usize) -> Turn {
+    let text = turn.text[start..end].trim();
+    let lead = turn.text[start..end].len() - turn.text[start..end].trim_start().len();
+    let base = start + lead;
+    let spans: Vec<TimedSpan> = spans
+        .iter()
+        .map(|s| TimedSpan {
+            start_byte: s.start_byte.saturating_sub(base).min(text.len()),
+            end_byte: s.end_byte.saturating_sub(base).min(text.len()),
+            start_s: s.start_s,
+            end_s: s.end_s,
+        })
+        .collect();
+    let start_s = spans.first().map_or(turn.start_s, |s| s.start_s);
+    let end_s = spans.iter().map(|s| s.end_s).fold(start_s, f64::max);
+    Turn {
+        speaker: turn.speaker,
+        start_s,
+        end_s,
+        text: text.to_string(),
+        spans,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A turn of timed tokens: each `(text, start_s, end_s)`.
+    fn timed(tokens: &[(&str, f64, f64)]) -> Turn {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for &(t, s, e) in tokens {
+            let start_byte = text.len();
+            text.push_str(t);
+            spans.push(TimedSpan {
+                start_byte,
+                end_byte: text.len(),
+                start_s: s,
+                end_s: e,
+            });
+        }
+        Turn {
+            speaker: Speaker::Unknown,
+            start_s: tokens[0].1,
+            end_s: tokens[tokens.len() - 1].2,
+            text,
+            spans,
+        }
+    }
+
+    #[test]
+    fn a_question_and_its_answer_become_two_sentences() {
+        let turn = timed(&[
+            ("请问", 37.6, 37.9),
+            ("地址", 37.9, 38.4),
+            ("是哪里", 38.4, 39.0),
+            ("?", 39.0, 39.2),
+            ("人民路", 39.6, 40.4),
+            ("八号", 40.4, 41.0),
+            ("。", 41.0, 41.1),
+        ]);
+        let parts = sentence_turns(&turn);
+        let texts: Vec<&str> = parts.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["请问地址是哪里?", "人民路八号。"]);
+        assert_eq!((parts[0].start_s, parts[0].end_s), (37.6, 39.2));
+        assert_eq!((parts[1].start_s, parts[1].end_s), (39.6, 41.1));
+        // Each part's spans index its own text.
+        let second = &parts[1];
+        let words: Vec<&str> = second
+            .spans
+            .iter()
+            .map(|s| &second.text[s.start_byte..s.end_byte])
+            .collect();
+        assert_eq!(words, ["人民路", "八号", "。"]);
+    }
+
+    #[test]
+    fn no_cut_without_sane_times_or_words_after() {
+        // The next sentence starts before the first one ends: times unreliable.
+        let overlapping = timed(&[("好的", 1.0, 1.5), ("。", 1.5, 2.0), ("再见", 1.8, 2.2)]);
+        assert_eq!(sentence_turns(&overlapping), vec![overlapping.clone()]);
+        // Only punctuation after the sentence end.
+        let trailing = timed(&[("好的", 1.0, 1.5), ("。", 1.5, 1.6), ("！", 1.7, 1.8)]);
+        assert_eq!(sentence_turns(&trailing).len(), 1);
+        // No spans at all (a turn from a segment without tokens).
+        let plain = Turn::new(Speaker::Unknown, 0.0, 2.0, "你好。再见。");
+        assert_eq!(sentence_turns(&plain), vec![plain.clone()]);
+    }
+}
