@@ -22,6 +22,9 @@ pub const MIN_AGREEMENT: f64 = 0.8;
 /// frames are voiced.
 const MIN_VOICED_FRAMES: u16 = 20;
 
+/// One voice of a pitch split: its turns and its speech regions, seconds.
+pub type Voice = (Vec<Turn>, Vec<(f64, f64)>);
+
 /// The roles of a mono call and its turns with their speakers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonoRoles {
@@ -39,7 +42,7 @@ pub struct MonoRoles {
 /// speech regions and mean pitch, Hz), checked against the conversation; `cells`
 /// describe the mono audio, `cues` are the ruleset's agent script words.
 pub fn from_voices(
-    voices: [(Vec<Turn>, Vec<(f64, f64)>); 2],
+    voices: [Voice; 2],
     pitch_hz: [f64; 2],
     cells: &[Cell],
     cues: &[String],
@@ -172,8 +175,8 @@ mod tests {
     use super::*;
 
     /// Turns of `(speaker's voice, text)`, 4 s apart, and each voice's regions.
-    fn split(lines: &[(usize, &str)]) -> [(Vec<Turn>, Vec<(f64, f64)>); 2] {
-        let mut voices: [(Vec<Turn>, Vec<(f64, f64)>); 2] = Default::default();
+    fn split(lines: &[(usize, &str)]) -> [Voice; 2] {
+        let mut voices: [Voice; 2] = Default::default();
         for (i, &(v, text)) in lines.iter().enumerate() {
             let s = i as f64 * 4.0;
             voices[v]
