@@ -17,6 +17,8 @@
 # virtualenv for faster-whisper in bench/.venv (pip install faster-whisper).
 # Prints per engine and setting: wall seconds (model load included), audio seconds
 # per wall second, peak RSS, and the rule phrases its transcripts contain.
+# For a call set with a timeline.tsv (scripts/make_dev_calls.py) it also prints each
+# setting's per-speaker CER on the stereo calls.
 # ENGINES=q8_0,fw-vad,fw-batched (any of bf16 f16 q8_0 whole fw fw-vad fw-batched)
 # runs only those settings.
 set -euo pipefail
@@ -51,7 +53,7 @@ for f in sys.argv[3:]:
         segs, _ = batched.transcribe(f, language="zh", beam_size=1, batch_size=8)
     else:
         segs, _ = m.transcribe(f, language="zh", beam_size=1, vad_filter=sys.argv[2] == "1")
-    out += [{"speaker": "unknown", "start_s": s.start, "end_s": s.end, "text": s.text} for s in segs]
+    out += [{"speaker": "unknown", "start_s": s.start, "end_s": s.end, "text": s.text, "file": f} for s in segs]
 print(json.dumps({"interaction_id": "fw", "segments": out}, ensure_ascii=False))
 PY
 
@@ -63,6 +65,40 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     segs += [{"speaker": "unknown", "start_s": t["start_s"], "end_s": t["end_s"], "text": t["text"]} for t in r.get("turns", [])]
 json.dump({"interaction_id": "callqa", "segments": segs}, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+
+# Per-speaker CER against DIR/timeline.tsv (a set made by scripts/make_dev_calls.py),
+# with bench/calls_accuracy.py's normalization (Traditional folded to Simplified): callqa's turns by their speaker,
+# faster-whisper's segments by the channel file they came from.
+cat > "$work/cer.py" <<'PY'
+import csv, importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("acc", "bench/calls_accuracy.py")
+acc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(acc)
+set_dir, kind, path = sys.argv[1:4]
+layout = {r["call_id"]: r["channel_layout"] for r in csv.DictReader(open(os.path.join(set_dir, "manifest.csv")))}
+ref = {}
+for r in csv.DictReader(open(os.path.join(set_dir, "timeline.tsv")), delimiter="\t"):
+    ref.setdefault((r["call_id"], r["speaker"]), []).append(r["text"])
+hyp = {}
+if kind == "callqa":
+    for line in open(path):
+        r = json.loads(line)
+        for t in sorted(r["turns"], key=lambda t: t["start_s"]):
+            hyp.setdefault((r["interaction_id"], t["speaker"]), []).append(t["text"])
+else:
+    for s in json.load(open(path))["segments"]:
+        call, ch = os.path.basename(s["file"])[:-4].rsplit("-", 1)
+        agent_ch = "2" if layout.get(call) == "agent-right" else "1"
+        hyp.setdefault((call, "agent" if ch == agent_ch else "customer"), []).append(s["text"])
+e = n = 0
+for (call, who), texts in ref.items():
+    if layout.get(call, "mono") == "mono":
+        continue
+    r_ = acc.norm("".join(texts), True)
+    e += acc.edit_distance(r_, acc.norm("".join(hyp.get((call, who), [])), True))
+    n += len(r_)
+print(f"{'':34s} per-speaker CER {e / max(n, 1):.3f} ({n} reference characters)")
 PY
 
 # Which rule phrases a transcript holds, counted by callqa's own matcher (so
@@ -89,10 +125,11 @@ run_callqa() { # key name audio_s model asr_input scan-args...
     shift 5
     local out="$work/out-$RANDOM"
     /usr/bin/time -f "%e %M" -o "$work/time" target/release/callqa scan "$@" \
-        --rules rules --model "$model" --asr-input "$input" --out "$out" 2>/dev/null || true
+        --rules rules --no-redact --model "$model" --asr-input "$input" --out "$out" 2>/dev/null || true
     read -r secs rss < "$work/time"
     python3 "$work/turns.py" "$out/results.jsonl" "$out.json"
     report "$name" "$secs" "$rss" "$audio" "$out.json"
+    if [ -n "${cer_set:-}" ]; then python3 "$work/cer.py" "$cer_set" callqa "$out/results.jsonl"; fi
 }
 
 run_fw() { # key name audio_s vad files...
@@ -102,6 +139,7 @@ run_fw() { # key name audio_s vad files...
     /usr/bin/time -f "%e %M" -o "$work/time" bench/.venv/bin/python "$work/fw.py" "$ct2" "$vad" "$@" > "$work/fw.json"
     read -r secs rss < "$work/time"
     report "$name" "$secs" "$rss" "$audio" "$work/fw.json"
+    if [ -n "${cer_set:-}" ]; then python3 "$work/cer.py" "$cer_set" fw "$work/fw.json"; fi
 }
 
 engines() { # audio_s fw-files -- callqa scan-args
@@ -123,6 +161,8 @@ if [ "$what" = all ] || [ "$what" = calls ]; then
     # The channels callqa transcribes, as files for faster-whisper: left/right of
     # each stereo call, the mono call as it is; all at 16 kHz.
     set_dir=${2:-samples/calls}
+    cer_set=
+    [ -f "$set_dir/timeline.tsv" ] && cer_set=$set_dir
     files=()
     audio=0
     while IFS=, read -r id file _ _ layout; do
