@@ -169,11 +169,11 @@ if [ "$what" = all ] || [ "$what" = calls ]; then
         [ "$id" = call_id ] && continue
         src=$set_dir/$file
         if [ "$layout" = mono ]; then
-            sox "$src" -r 16000 -c 1 -b 16 -e signed-integer "$work/$id.wav"
+            sox -D "$src" -r 16000 -c 1 -b 16 -e signed-integer "$work/$id.wav"
             files+=("$work/$id.wav")
         else
             for ch in 1 2; do
-                sox "$src" -r 16000 -b 16 -e signed-integer "$work/$id-$ch.wav" remix "$ch"
+                sox -D "$src" -r 16000 -b 16 -e signed-integer "$work/$id-$ch.wav" remix "$ch"
                 files+=("$work/$id-$ch.wav")
             done
         fi
@@ -188,8 +188,8 @@ if [ "$what" = all ] || [ "$what" = clip ]; then
     if [ -z "$clip" ]; then
         parts=()
         for f in samples/calls/call-00{1,2,3,4,5}.wav; do
-            sox "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/mono-$(basename "$f")" remix - 2>/dev/null \
-                || sox "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/mono-$(basename "$f")"
+            sox -D "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/mono-$(basename "$f")" remix - 2>/dev/null \
+                || sox -D "$f" -r 16000 -c 1 -b 16 -e signed-integer "$work/mono-$(basename "$f")"
             parts+=("$work/mono-$(basename "$f")")
         done
         sox "${parts[@]}" "$work/clip.wav"
