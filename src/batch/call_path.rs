@@ -4,7 +4,7 @@
 
 use super::incremental::RunPlan;
 use super::progress::MinutesProgress;
-use super::stored::{reuse, scan_and_store};
+use super::stored::{reuse_all, scan_and_store};
 use super::{BatchStats, Item};
 use crate::asr::Transcriber;
 use crate::call::{self as calls, CallSpec};
@@ -106,7 +106,7 @@ pub(super) fn call_results(
             source: &spec.source,
             ruleset_sha256: &ruleset.sha256,
         };
-        if let Some(r) = reuse(store, &key, &input_hash, plan)? {
+        if let Some(r) = reuse_all(store, &[key], &input_hash, plan)?.pop().flatten() {
             stats.results_reused += 1;
             slots.push(CallSlot::Reused(r));
             continue;

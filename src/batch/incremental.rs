@@ -13,7 +13,7 @@
 
 use super::call_path::call_results;
 use super::selection::{call_item, split, Keep, SeenIds};
-use super::text_path::text_file;
+use super::text_path::{streamed_file, streams, text_file};
 use super::{BatchStats, CallOptions, Item};
 use crate::asr::Transcriber;
 use crate::batch::shard::ShardSpec;
@@ -136,7 +136,34 @@ pub fn run_incremental(
     let mut out = Vec::new();
     let mut ids = SeenIds::default();
     let total = text_files.len();
-    for (chunk_no, chunk) in text_files.chunks(FILES_PER_CHUNK).enumerate() {
+    let mut at = 0;
+    while at < total {
+        if streams(&text_files[at]) {
+            let mut stats = BatchStats::default();
+            streamed_file(
+                store,
+                &text_files[at],
+                ruleset,
+                plan,
+                &keep,
+                &mut ids,
+                &mut stats,
+                &mut |item| match item {
+                    Item::Problem(p) => emit_problem(p, reporter, &mut outcome, &mut emit),
+                    result => emit(result),
+                },
+            )?;
+            outcome.stats.add(&stats);
+            at += 1;
+            reporter.progress(at as f64, total as f64, "files");
+            continue;
+        }
+        let end = (at..total)
+            .take(FILES_PER_CHUNK)
+            .take_while(|&j| !streams(&text_files[j]))
+            .last()
+            .map_or(at + 1, |j| j + 1);
+        let chunk = &text_files[at..end];
         let reads: Vec<TextRead> = chunk.par_iter().map(read_text_file).collect();
         store.transaction(|store| {
             for (file, mut read) in chunk.iter().zip(reads) {
@@ -167,8 +194,8 @@ pub fn run_incremental(
                 result => emit(result),
             }
         }
-        let done = ((chunk_no + 1) * FILES_PER_CHUNK).min(total);
-        reporter.progress(done as f64, total as f64, "files");
+        at = end;
+        reporter.progress(at as f64, total as f64, "files");
     }
 
     for p in call_problems {

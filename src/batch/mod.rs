@@ -36,6 +36,18 @@ pub struct BatchStats {
     pub skipped: usize,
 }
 
+impl BatchStats {
+    /// Adds the counts of `other` (files excepted: they are counted once, up front).
+    pub(crate) fn add(&mut self, other: &BatchStats) {
+        self.interactions += other.interactions;
+        self.problems += other.problems;
+        self.transcribed += other.transcribed;
+        self.transcripts_reused += other.transcripts_reused;
+        self.results_reused += other.results_reused;
+        self.skipped += other.skipped;
+    }
+}
+
 /// One item of batch output, in input order.
 pub enum Item {
     Result(Box<InteractionResult>),

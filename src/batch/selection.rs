@@ -16,8 +16,12 @@ use std::path::PathBuf;
 /// Interaction ids seen so far and where: an id must name one interaction across
 /// all inputs (samples, reviews and exports key interactions by id), so a later
 /// one from another file is reported and not scored.
+/// Each source is kept once, ids point to it.
 #[derive(Default)]
-pub(super) struct SeenIds(std::collections::HashMap<String, String>);
+pub(super) struct SeenIds {
+    ids: std::collections::HashMap<Box<str>, u32>,
+    sources: Vec<String>,
+}
 
 impl SeenIds {
     /// A problem when `id` was already seen in another source.
@@ -27,7 +31,7 @@ impl SeenIds {
         source: &str,
         path: &std::path::Path,
     ) -> Option<InputProblem> {
-        match self.0.get(id) {
+        match self.ids.get(id).map(|&s| &self.sources[s as usize]) {
             Some(first) if first != source => Some(InputProblem {
                 source: path.to_path_buf(),
                 line: None,
@@ -37,7 +41,11 @@ impl SeenIds {
             }),
             Some(_) => None,
             None => {
-                self.0.insert(id.to_string(), source.to_string());
+                if self.sources.last().is_none_or(|s| s != source) {
+                    self.sources.push(source.to_string());
+                }
+                let at = u32::try_from(self.sources.len() - 1).unwrap_or(u32::MAX);
+                self.ids.insert(id.into(), at);
                 None
             }
         }

@@ -6,7 +6,7 @@ use super::incremental::RunPlan;
 use crate::interaction::Interaction;
 use crate::rules::Ruleset;
 use crate::scan::{self, redact::redact_interaction, result::InteractionResult};
-use crate::store::{ResultKey, Store, StoreError};
+use crate::store::{PackedTurns, ResultKey, Split, Store, StoreError};
 use rayon::prelude::*;
 
 /// Interactions scanned together before their results are handed out.
@@ -20,20 +20,28 @@ pub fn stored_line(r: &InteractionResult) -> Result<String, StoreError> {
     })
 }
 
-/// A stored result line, when it can stand in for scanning again.
-pub(super) fn reuse(
+/// The stored results that can stand in for scanning `keys` again (read in order,
+/// parsed in parallel); `None` where there is none, or it no longer parses.
+pub(super) fn reuse_all(
     store: &Store,
-    key: &ResultKey<'_>,
+    keys: &[ResultKey<'_>],
     input_hash: &str,
     plan: &RunPlan,
-) -> Result<Option<InteractionResult>, StoreError> {
-    Ok(store
-        .result_get(key, &result_hash(input_hash, plan.redact))?
-        .and_then(|line| serde_json::from_str::<InteractionResult>(&line).ok()))
+) -> Result<Vec<Option<InteractionResult>>, StoreError> {
+    let tied = result_hash(input_hash, plan.redact);
+    let lines: Vec<Option<String>> = keys
+        .iter()
+        .map(|key| store.result_get(key, &tied))
+        .collect::<Result<_, _>>()?;
+    Ok(lines
+        .into_par_iter()
+        .map(|line| line.and_then(|l| serde_json::from_str::<InteractionResult>(&l).ok()))
+        .collect())
 }
 
 /// Masks (unless `--no-redact`) and scans `fresh` (in slices, in parallel), stores
-/// interaction and result, and returns the results in order.
+/// interaction and result, and returns the results in order. Stored forms are made
+/// on the scanning threads; only the writes are serial.
 pub(super) fn scan_and_store(
     store: &mut Store,
     fresh: &mut [(Interaction, String)],
@@ -42,30 +50,43 @@ pub(super) fn scan_and_store(
 ) -> Result<Vec<InteractionResult>, StoreError> {
     let mut out = Vec::with_capacity(fresh.len());
     for slice in fresh.chunks_mut(INTERACTIONS_PER_SLICE) {
-        let results: Vec<Result<(InteractionResult, String), StoreError>> = slice
+        let results: Vec<Result<(InteractionResult, Split, Split), StoreError>> = slice
             .par_iter_mut()
             .map(|(i, _)| {
                 if plan.redact {
                     redact_interaction(i);
                 }
                 let r = scan::scan(i, ruleset);
-                let line = stored_line(&r)?;
-                Ok((r, line))
+                let (line, body) = stored_forms(i, &r)?;
+                Ok((r, line, body))
             })
             .collect();
         for ((i, hash), scanned) in slice.iter().zip(results) {
-            let (r, line) = scanned?;
-            store.interaction_put(i, hash)?;
+            let (r, line, body) = scanned?;
+            store.interaction_put_packed(&i.id, &i.source, hash, &body)?;
             let key = ResultKey {
                 interaction_id: &i.id,
                 source: &i.source,
                 ruleset_sha256: &ruleset.sha256,
             };
-            store.result_put(&key, &result_hash(hash, plan.redact), &line)?;
+            store.result_put_packed(&key, &result_hash(hash, plan.redact), &line, chrono::Utc::now())?;
             out.push(r);
         }
     }
     Ok(out)
+}
+
+/// The stored forms of a result line and its interaction, sharing their turns.
+fn stored_forms(i: &Interaction, r: &InteractionResult) -> Result<(Split, Split), StoreError> {
+    let encode = |what| move |source| StoreError::Encode { what, source };
+    let line = stored_line(r)?;
+    let turns = serde_json::to_string(&r.turns).map_err(encode("turns"))?;
+    let packed = PackedTurns::of_json(&turns);
+    let body = serde_json::to_string(i).map_err(encode("an interaction"))?;
+    Ok((
+        Split::line(&line, packed.clone(), &turns),
+        Split::body(&body, packed, &turns),
+    ))
 }
 
 /// What a stored result line is tied to besides its key: the content of its input,

@@ -26,9 +26,9 @@ struct Message {
     text: Option<String>,
 }
 
-struct Parsed {
+pub(super) struct Parsed {
     line: usize,
-    conversation_id: String,
+    pub(super) conversation_id: String,
     agent_id: String,
     ts: DateTime<FixedOffset>,
     speaker: Speaker,
@@ -45,8 +45,8 @@ struct Received {
 
 /// One conversation being read.
 #[derive(Default)]
-struct Conversation {
-    id: String,
+pub(super) struct Conversation {
+    pub(super) id: String,
     /// The agent, and the line that first named it.
     agent: Option<(String, usize)>,
     first_line: usize,
@@ -70,37 +70,71 @@ impl Grouper {
             None => {
                 self.index
                     .insert(p.conversation_id.clone(), self.conversations.len());
-                self.conversations.push(Conversation {
-                    id: p.conversation_id,
-                    first_line: p.line,
-                    ..Conversation::default()
-                });
+                self.conversations.push(Conversation::start(&p));
                 self.conversations.len() - 1
             }
         };
-        let conv = &mut self.conversations[slot];
+        self.conversations[slot].add(p);
+    }
+}
+
+impl Conversation {
+    /// An empty conversation that `p` starts.
+    pub(super) fn start(p: &Parsed) -> Conversation {
+        Conversation {
+            id: p.conversation_id.clone(),
+            first_line: p.line,
+            ..Conversation::default()
+        }
+    }
+
+    /// Adds the message `p` (of this conversation).
+    pub(super) fn add(&mut self, p: Parsed) {
         if !p.agent_id.is_empty() {
-            match &conv.agent {
-                None => conv.agent = Some((p.agent_id, p.line)),
-                Some((first, at)) if *first != p.agent_id && conv.conflict.is_none() => {
-                    conv.conflict = Some((
+            match &self.agent {
+                None => self.agent = Some((p.agent_id, p.line)),
+                Some((first, at)) if *first != p.agent_id && self.conflict.is_none() => {
+                    self.conflict = Some((
                         p.line,
                         format!(
                             "agent_id `{}` differs from `{first}` on line {at} in conversation `{}`; a conversation is scored for one agent, so it is not scored: give a transferred conversation's parts their own conversation_id",
-                            p.agent_id, conv.id
+                            p.agent_id, self.id
                         ),
                     ));
                 }
                 Some(_) => {}
             }
         }
-        conv.messages.push(Received {
+        self.messages.push(Received {
             line: p.line,
             ts: p.ts,
             speaker: p.speaker,
             text: p.text,
         });
     }
+}
+
+/// The text of one line of a JSON Lines log, once its checks pass: `Ok(None)` for
+/// a blank line, `Err` for a line that is reported (too long, not UTF-8).
+pub(super) fn line_text(bytes: &[u8]) -> Result<Option<&str>, String> {
+    if bytes.len() > MAX_LINE_BYTES {
+        return Err(format!(
+            "line is {} bytes, over the {MAX_LINE_BYTES}-byte limit",
+            bytes.len()
+        ));
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err("not valid UTF-8".into());
+    };
+    let text = text.trim_start_matches('\u{feff}').trim();
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// The message on a (non-blank) line, checked.
+pub(super) fn parse_line(text: &str, line: usize) -> Result<Parsed, String> {
+    serde_json::from_str::<Message>(text)
+        .map_err(|e| format!("bad JSON: {e}"))
+        .and_then(|m| check(m, line))
 }
 
 fn check(m: Message, line: usize) -> Result<Parsed, String> {
@@ -160,29 +194,9 @@ pub fn read_jsonl(path: &Path, source: &str, reader: impl BufRead) -> TextRead {
                 break;
             }
         };
-        if bytes.len() > MAX_LINE_BYTES {
-            problems.push(problem(
-                n,
-                format!(
-                    "line is {} bytes, over the {MAX_LINE_BYTES}-byte limit",
-                    bytes.len()
-                ),
-            ));
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            problems.push(problem(n, "not valid UTF-8".into()));
-            continue;
-        };
-        let text = text.trim_start_matches('\u{feff}').trim();
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Message>(text)
-            .map_err(|e| format!("bad JSON: {e}"))
-            .and_then(|m| check(m, n))
-        {
-            Ok(p) => parsed.push(p),
+        match line_text(&bytes).and_then(|t| t.map(|t| parse_line(t, n)).transpose()) {
+            Ok(Some(p)) => parsed.push(p),
+            Ok(None) => {}
             Err(reason) => problems.push(problem(n, reason)),
         }
     }
@@ -273,50 +287,57 @@ fn group(
 ) -> Vec<Interaction> {
     let mut out = Vec::with_capacity(grouper.conversations.len());
     for conv in grouper.conversations {
-        let problem = |line: usize, reason: String| InputProblem {
-            source: path.to_path_buf(),
-            line: Some(line),
-            reason,
-        };
-        if let Some((line, reason)) = conv.conflict {
-            problems.push(problem(line, reason));
-            continue;
+        match finish(conv, path, source) {
+            Ok(i) => out.push(i),
+            Err(p) => problems.push(p),
         }
-        let Some((agent_id, _)) = conv.agent else {
-            problems.push(problem(
-                conv.first_line,
-                format!(
-                    "conversation `{}` names no agent (no line has an agent_id), so it is not scored",
-                    conv.id
-                ),
-            ));
-            continue;
-        };
-        let mut msgs = conv.messages;
-        msgs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.line.cmp(&b.line)));
-        let start = msgs[0].ts;
-        let end = msgs[msgs.len() - 1].ts;
-        let turns = msgs
-            .into_iter()
-            .map(|m| {
-                let at = seconds_between(start, m.ts);
-                Turn::new(m.speaker, at, at, m.text)
-            })
-            .collect();
-        out.push(Interaction {
-            id: conv.id,
-            kind: Some(InteractionKind::Chat),
-            source: source.to_string(),
-            agent_id,
-            started_at: Some(start),
-            duration_s: seconds_between(start, end),
-            roles: Roles::Known,
-            roles_reason: None,
-            turns,
-            measured: Default::default(),
-        });
     }
     out
+}
+
+/// One conversation as an interaction, its messages sorted by time (file order for
+/// equal times); a problem when it names no agent, or two.
+pub(super) fn finish(conv: Conversation, path: &Path, source: &str) -> Result<Interaction, InputProblem> {
+    let problem = |line: usize, reason: String| InputProblem {
+        source: path.to_path_buf(),
+        line: Some(line),
+        reason,
+    };
+    if let Some((line, reason)) = conv.conflict {
+        return Err(problem(line, reason));
+    }
+    let Some((agent_id, _)) = conv.agent else {
+        return Err(problem(
+            conv.first_line,
+            format!(
+                "conversation `{}` names no agent (no line has an agent_id), so it is not scored",
+                conv.id
+            ),
+        ));
+    };
+    let mut msgs = conv.messages;
+    msgs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.line.cmp(&b.line)));
+    let start = msgs[0].ts;
+    let end = msgs[msgs.len() - 1].ts;
+    let turns = msgs
+        .into_iter()
+        .map(|m| {
+            let at = seconds_between(start, m.ts);
+            Turn::new(m.speaker, at, at, m.text)
+        })
+        .collect();
+    Ok(Interaction {
+        id: conv.id,
+        kind: Some(InteractionKind::Chat),
+        source: source.to_string(),
+        agent_id,
+        started_at: Some(start),
+        duration_s: seconds_between(start, end),
+        roles: Roles::Known,
+        roles_reason: None,
+        turns,
+        measured: Default::default(),
+    })
 }
 
 fn seconds_between(a: DateTime<FixedOffset>, b: DateTime<FixedOffset>) -> f64 {

@@ -6,6 +6,7 @@
 //! an [`InputProblem`] naming the file, the line when known, and the reason.
 
 pub mod chat;
+pub mod chat_stream;
 pub mod encoding;
 pub mod roster;
 pub mod transcript;

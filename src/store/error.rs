@@ -52,6 +52,12 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("database {path} holds an unreadable {what}: {detail} (run `callqa db rebuild --db {path}`: it keeps what is readable, transcripts included)")]
+    Unpack {
+        path: PathBuf,
+        what: &'static str,
+        detail: String,
+    },
     #[error("cannot encode {what} for the database: {source}")]
     Encode {
         what: &'static str,

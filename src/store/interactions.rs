@@ -2,9 +2,11 @@
 //! whole archive without reading or transcribing anything again. The stored form
 //! holds every field of [`Interaction`], so the rebuilt interaction is equal to the
 //! one first scanned and scores identically (the stored JSON is [`Interaction`]'s own
-//! serde form). Texts are stored as scanned: with
+//! serde form, packed: [`super::packed`]). Texts are stored as scanned: with
 //! customers' numbers masked unless the run was told `--no-redact`.
 
+use super::packed::{join, unpack, Ends, PackedTurns, Split};
+use rusqlite::types::ValueRef;
 use super::{timestamp, Store, StoreError};
 use crate::interaction::Interaction;
 
@@ -15,20 +17,56 @@ impl Store {
         interaction: &Interaction,
         input_hash: &str,
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(interaction).map_err(|source| StoreError::Encode {
-            what: "an interaction",
-            source,
-        })?;
+        let body = split_body(interaction)?;
+        self.interaction_put_packed(&interaction.id, &interaction.source, input_hash, &body)
+    }
+
+    /// [`Store::interaction_put`] with the body already packed.
+    pub fn interaction_put_packed(
+        &mut self,
+        interaction_id: &str,
+        source: &str,
+        input_hash: &str,
+        body: &Split,
+    ) -> Result<(), StoreError> {
+        if let Some(turns) = &body.turns {
+            self.turns_put(turns)?;
+        }
         self.conn
-            .execute(
-                "INSERT INTO interactions (interaction_id, source, input_hash, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            .prepare_cached(
+                "INSERT INTO interactions (interaction_id, source, input_hash, body, updated_at, turns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (interaction_id, source) DO UPDATE SET input_hash = excluded.input_hash,
-                     body = excluded.body, updated_at = excluded.updated_at
-                 WHERE interactions.body IS NOT excluded.body OR interactions.input_hash IS NOT excluded.input_hash",
-                rusqlite::params![interaction.id, interaction.source, input_hash, body, timestamp(chrono::Utc::now())],
+                     body = excluded.body, updated_at = excluded.updated_at, turns = excluded.turns
+                 WHERE interactions.body IS NOT excluded.body OR interactions.input_hash IS NOT excluded.input_hash
+                     OR interactions.turns IS NOT excluded.turns",
             )
+            .and_then(|mut stmt| {
+                stmt.execute(rusqlite::params![
+                    interaction_id,
+                    source,
+                    input_hash,
+                    body.body.bytes(),
+                    timestamp(chrono::Utc::now()),
+                    body.turns_hash()
+                ])
+            })
             .map(|_| ())
             .map_err(self.sql("store an interaction"))
+    }
+
+    /// The interaction stored in column `i` of `row`, its turns (when stored apart)
+    /// in column `i + 1`.
+    fn interaction_of(&self, row: &rusqlite::Row<'_>, i: usize) -> Result<Interaction, StoreError> {
+        let what = "stored interaction";
+        let get = |i| row.get_ref(i).map_err(self.sql("read stored interactions"));
+        let bare = unpack(get(i)?, &self.path, what)?;
+        let turns = match get(i + 1)? {
+            ValueRef::Null => None,
+            value => Some(unpack(value, &self.path, what)?),
+        };
+        let body = join(bare, turns, Ends::Body, &self.path, what)?;
+        let stored: Interaction = serde_json::from_str(&body).map_err(self.corrupt(what))?;
+        Ok(stored)
     }
 
     /// Every stored interaction, ordered by (source, interaction_id), handed to `f`
@@ -39,16 +77,16 @@ impl Store {
     ) -> Result<(), E> {
         let mut stmt = self
             .conn
-            .prepare("SELECT body FROM interactions ORDER BY source, interaction_id")
+            .prepare(
+                "SELECT i.body, coalesce(t.body, CASE WHEN i.turns IS NOT NULL THEN X'00' END) FROM interactions i LEFT JOIN turns t ON t.hash = i.turns
+                 ORDER BY i.source, i.interaction_id",
+            )
             .map_err(self.sql("read stored interactions"))?;
         let mut rows = stmt
             .query([])
             .map_err(self.sql("read stored interactions"))?;
         while let Some(row) = rows.next().map_err(self.sql("read stored interactions"))? {
-            let body: String = row.get(0).map_err(self.sql("read stored interactions"))?;
-            let stored: Interaction =
-                serde_json::from_str(&body).map_err(self.corrupt("stored interaction"))?;
-            f(stored)?;
+            f(self.interaction_of(row, 0)?)?;
         }
         Ok(())
     }
@@ -77,9 +115,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT body, input_hash FROM interactions
-                 WHERE ?1 = 0 OR (source, interaction_id) > (?2, ?3)
-                 ORDER BY source, interaction_id LIMIT ?4",
+                "SELECT i.body, coalesce(t.body, CASE WHEN i.turns IS NOT NULL THEN X'00' END), i.input_hash FROM interactions i LEFT JOIN turns t ON t.hash = i.turns
+                 WHERE ?1 = 0 OR (i.source, i.interaction_id) > (?2, ?3)
+                 ORDER BY i.source, i.interaction_id LIMIT ?4",
             )
             .map_err(self.sql(what))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -88,10 +126,8 @@ impl Store {
             .map_err(self.sql(what))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(self.sql(what))? {
-            let body: String = row.get(0).map_err(self.sql(what))?;
-            let hash: String = row.get(1).map_err(self.sql(what))?;
-            let stored: Interaction =
-                serde_json::from_str(&body).map_err(self.corrupt("stored interaction"))?;
+            let stored = self.interaction_of(row, 0)?;
+            let hash: String = row.get(2).map_err(self.sql(what))?;
             out.push((stored, hash));
         }
         Ok(out)
@@ -106,4 +142,15 @@ impl Store {
             .map(|n| n as u64)
             .map_err(self.sql("count interactions"))
     }
+}
+
+/// The stored form of `interaction`: its body packed, its turns apart.
+pub(crate) fn split_body(interaction: &Interaction) -> Result<Split, StoreError> {
+    let encode = |source| StoreError::Encode {
+        what: "an interaction",
+        source,
+    };
+    let body = serde_json::to_string(interaction).map_err(encode)?;
+    let turns = serde_json::to_string(&interaction.turns).map_err(encode)?;
+    Ok(Split::body(&body, PackedTurns::of_json(&turns), &turns))
 }

@@ -121,7 +121,21 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (interaction_id, source)
     );
     ",
+    // 6: result lines and interaction bodies are stored packed (a zstd frame in a
+    // BLOB, `store::packed`), their turns once, apart, in `turns`; the rows already
+    // there are packed (whole, `turns` NULL) by [`pack_rows`] in the same transaction.
+    "
+    CREATE TABLE turns (
+        hash BLOB PRIMARY KEY,              -- first 16 bytes of the blake3 of the JSON
+        body BLOB NOT NULL                  -- the turns' JSON, zstd
+    );
+    ALTER TABLE interactions ADD COLUMN turns BLOB;  -- turns.hash; NULL: body is whole
+    ALTER TABLE results ADD COLUMN turns BLOB;       -- turns.hash; NULL: line is whole
+    ",
 ];
+
+/// The version whose rows [`pack_rows`] packs.
+const PACKED: usize = 6;
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {
@@ -161,14 +175,55 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(fail)?;
     for (i, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-        tx.execute_batch(step)
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_path_buf(),
-                version: i as i64 + 1,
-                source,
-            })?;
+        let failed = |source| StoreError::Migrate {
+            path: path.to_path_buf(),
+            version: i as i64 + 1,
+            source,
+        };
+        tx.execute_batch(step).map_err(failed)?;
+        if i + 1 == PACKED {
+            pack_rows(&tx, path)?;
+        }
     }
     tx.pragma_update(None, "user_version", latest())
         .map_err(fail)?;
     tx.commit().map_err(fail)
+}
+
+/// Packs the result lines and interaction bodies stored as TEXT (version 5 and
+/// before), a page of rows at a time.
+fn pack_rows(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    for (table, column) in [("results", "line"), ("interactions", "body")] {
+        let fail = |source| StoreError::Migrate {
+            path: path.to_path_buf(),
+            version: PACKED as i64,
+            source,
+        };
+        let mut page = conn
+            .prepare(&format!(
+                "SELECT rowid, {column} FROM {table} WHERE rowid > ?1 AND typeof({column}) = 'text' ORDER BY rowid LIMIT 1000"
+            ))
+            .map_err(fail)?;
+        let mut update = conn
+            .prepare(&format!("UPDATE {table} SET {column} = ?2 WHERE rowid = ?1"))
+            .map_err(fail)?;
+        let mut after = i64::MIN;
+        loop {
+            let rows: Vec<(i64, String)> = page
+                .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|rows| rows.collect())
+                .map_err(fail)?;
+            let Some((last, _)) = rows.last() else {
+                break;
+            };
+            after = *last;
+            for (rowid, text) in &rows {
+                let packed = super::Packed::text(text);
+                update
+                    .execute(rusqlite::params![rowid, packed.bytes()])
+                    .map_err(fail)?;
+            }
+        }
+    }
+    Ok(())
 }

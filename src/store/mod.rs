@@ -16,6 +16,7 @@ mod inputs;
 mod interactions;
 pub mod lock;
 pub mod migrate;
+mod packed;
 mod problems;
 pub mod repair;
 mod results;
@@ -26,6 +27,7 @@ mod transcripts;
 
 pub use error::StoreError;
 pub use inputs::{hash_file, InputRecord, InputState};
+pub use packed::{Packed, PackedTurns, Split};
 pub use problems::StoredProblem;
 pub use results::{ResultKey, StoredResult};
 pub use samples::SampleMember;

@@ -7,7 +7,7 @@
 //! inputs, recordings through the salvaged transcripts).
 
 use super::{create_private, is_damage, migrate, sql_error, Store, StoreError};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// The tables that hold state, in the order they are copied, with their columns
@@ -21,13 +21,14 @@ const TABLES: &[(&str, &str)] = &[
         "transcripts",
         "audio_hash, model, settings, body, created_at",
     ),
+    ("turns", "hash, body"),
     (
         "interactions",
-        "interaction_id, source, input_hash, body, updated_at",
+        "interaction_id, source, input_hash, body, updated_at, turns",
     ),
     (
         "results",
-        "interaction_id, source, ruleset_sha256, input_hash, line, recorded_at, recorded_us",
+        "interaction_id, source, ruleset_sha256, input_hash, line, recorded_at, recorded_us, turns",
     ),
     (
         "samples",
@@ -116,8 +117,12 @@ pub fn rebuild(path: &Path) -> Result<RebuildReport, StoreError> {
         .transaction()
         .map_err(|e| sql_error(&fresh_path, "start a transaction", e))?;
     for (table, columns) in TABLES {
+        // A file from before a table or column was added copies what it has.
+        let Some(columns) = columns_in(&old, table, columns) else {
+            continue;
+        };
         let json = json_column(table);
-        let (copied, lost) = copy_table(&old, &tx, table, columns, json, &fresh_path)?;
+        let (copied, lost) = copy_table(&old, &tx, table, &columns, json, &fresh_path)?;
         tables.push((*table, copied, lost));
     }
     tx.commit()
@@ -146,14 +151,72 @@ pub fn rebuild(path: &Path) -> Result<RebuildReport, StoreError> {
     Ok(RebuildReport { tables, kept_as })
 }
 
+/// The ones of `columns` that `table` has in `conn` (in their order); none when the
+/// table is not there. A table whose schema cannot be read keeps all of them (its
+/// copy then counts what is lost).
+fn columns_in(conn: &Connection, table: &str, columns: &str) -> Option<String> {
+    let has: Vec<String> = match conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+    {
+        Ok(has) => has,
+        Err(_) => return Some(columns.to_string()),
+    };
+    if has.is_empty() {
+        return None;
+    }
+    let kept: Vec<&str> = columns
+        .split(", ")
+        .filter(|c| has.iter().any(|h| h == c))
+        .collect();
+    Some(kept.join(", "))
+}
+
 /// The column of `table` that holds JSON: garbage inside a page (which SQLite does
 /// not checksum) shows there, and such a row is dropped rather than copied.
 fn json_column(table: &str) -> Option<usize> {
     match table {
+        "turns" => Some(1),
         "transcripts" | "interactions" => Some(3),
         "results" => Some(4),
         _ => None,
     }
+}
+
+/// The column of `table` stored packed (from schema version 6): a TEXT value copied
+/// from an older file is packed on the way.
+fn packed_column(table: &str) -> Option<usize> {
+    match table {
+        "turns" => Some(1),
+        "interactions" => Some(3),
+        "results" => Some(4),
+        _ => None,
+    }
+}
+
+/// The column of `table` that names turns stored apart.
+fn turns_ref(table: &str) -> Option<usize> {
+    match table {
+        "interactions" => Some(5),
+        "results" => Some(7),
+        _ => None,
+    }
+}
+
+/// Fails when a JSON column does not hold JSON (as text, or packed).
+fn check_json(value: &rusqlite::types::Value, path: &Path) -> Result<(), StoreError> {
+    use rusqlite::types::{Value, ValueRef};
+    let text = match value {
+        Value::Text(t) => std::borrow::Cow::Borrowed(t.as_str()),
+        Value::Blob(b) => std::borrow::Cow::Owned(super::packed::unpack(ValueRef::Blob(b), path, "row")?),
+        _ => return Ok(()),
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|source| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        what: "row",
+        source,
+    })?;
+    Ok(())
 }
 
 /// Copies the readable rows of `table`, row by row over the rowid range, skipping
@@ -177,14 +240,27 @@ fn copy_table(
             .map(|i| row.get(i))
             .collect::<Result<_, _>>()
             .map_err(|e| sql_error(new_path, "read a row", e))?;
-        if let Some(rusqlite::types::Value::Text(body)) = json.and_then(|i| values.get(i)) {
-            serde_json::from_str::<serde::de::IgnoredAny>(body).map_err(|source| {
-                StoreError::Corrupt {
+        let mut values = values;
+        // Turns stored apart whose row was lost: the row cannot be read whole.
+        if let Some(rusqlite::types::Value::Blob(hash)) = turns_ref(table).and_then(|i| values.get(i)) {
+            let found: Option<i64> = new
+                .query_row("SELECT 1 FROM turns WHERE hash = ?1", [hash], |r| r.get(0))
+                .optional()
+                .map_err(|e| sql_error(new_path, "look up turns", e))?;
+            if found.is_none() {
+                return Err(StoreError::Unpack {
                     path: new_path.to_path_buf(),
                     what: "row",
-                    source,
-                }
-            })?;
+                    detail: "its turns were lost".into(),
+                });
+            }
+        }
+        if let Some(i) = json {
+            check_json(&values[i], new_path)?;
+            if packed_column(table) == Some(i) {
+                let value = std::mem::replace(&mut values[i], rusqlite::types::Value::Null);
+                values[i] = super::packed::repack(value, new_path, "row")?;
+            }
         }
         insert
             .execute(rusqlite::params_from_iter(values))

@@ -1,12 +1,12 @@
 //! Scored results, one row per (interaction, source, ruleset): the `results.jsonl`
-//! line exactly as written, the hash of the input it came from, and when it was
+//! line exactly as written (packed, [`super::packed`]), the hash of the input it came from, and when it was
 //! recorded. Re-recording an identical line keeps its first `recorded_at`, so a rerun
 //! after a crash neither duplicates a result nor makes `export --since` send it again;
 //! a changed line (new input content) is re-recorded with the new time.
 
+use super::packed::{join, unpack, Ends, Packed, PackedTurns, Split};
 use super::{timestamp, Store, StoreError};
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 
 /// What a stored result is keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +48,34 @@ impl Store {
         key: &ResultKey<'_>,
         input_hash: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT line FROM results WHERE interaction_id = ?1 AND source = ?2 AND ruleset_sha256 = ?3 AND input_hash = ?4",
-                [key.interaction_id, key.source, key.ruleset_sha256, input_hash],
-                |r| r.get(0),
+        let what = "read a stored result";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.line, coalesce(t.body, CASE WHEN r.turns IS NOT NULL THEN X'00' END) FROM results r LEFT JOIN turns t ON t.hash = r.turns
+                 WHERE r.interaction_id = ?1 AND r.source = ?2 AND r.ruleset_sha256 = ?3 AND r.input_hash = ?4",
             )
-            .optional()
-            .map_err(self.sql("read a stored result"))
+            .map_err(self.sql(what))?;
+        let mut rows = stmt
+            .query([key.interaction_id, key.source, key.ruleset_sha256, input_hash])
+            .map_err(self.sql(what))?;
+        match rows.next().map_err(self.sql(what))? {
+            Some(row) => self.line_of(row, 0).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text of a stored line: column `i` of `row`, its turns (when stored apart)
+    /// column `i + 1`.
+    pub(crate) fn line_of(&self, row: &rusqlite::Row<'_>, i: usize) -> Result<String, StoreError> {
+        let what = "result line";
+        let get = |i| row.get_ref(i).map_err(self.sql("read stored results"));
+        let bare = unpack(get(i)?, &self.path, what)?;
+        let turns = match get(i + 1)? {
+            rusqlite::types::ValueRef::Null => None,
+            value => Some(unpack(value, &self.path, what)?),
+        };
+        join(bare, turns, Ends::Line, &self.path, what)
     }
 
     /// Records a result line (now).
@@ -77,24 +97,47 @@ impl Store {
         line: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let line = line.trim_end_matches(['\n', '\r']);
+        let line = Split {
+            body: Packed::text(line.trim_end_matches(['\n', '\r'])),
+            turns: None,
+        };
+        self.result_put_packed(key, input_hash, &line, at)
+    }
+
+    /// [`Store::result_put_at`] with the line already packed (packing is then done
+    /// on the scanning threads, not under the transaction).
+    pub fn result_put_packed(
+        &mut self,
+        key: &ResultKey<'_>,
+        input_hash: &str,
+        line: &Split,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(turns) = &line.turns {
+            self.turns_put(turns)?;
+        }
         self.conn
-            .execute(
-                "INSERT INTO results (interaction_id, source, ruleset_sha256, input_hash, line, recorded_at, recorded_us)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            .prepare_cached(
+                "INSERT INTO results (interaction_id, source, ruleset_sha256, input_hash, line, recorded_at, recorded_us, turns)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (interaction_id, source, ruleset_sha256) DO UPDATE SET input_hash = excluded.input_hash,
-                     line = excluded.line, recorded_at = excluded.recorded_at, recorded_us = excluded.recorded_us
-                 WHERE results.line IS NOT excluded.line OR results.input_hash IS NOT excluded.input_hash",
-                rusqlite::params![
+                     line = excluded.line, recorded_at = excluded.recorded_at, recorded_us = excluded.recorded_us,
+                     turns = excluded.turns
+                 WHERE results.line IS NOT excluded.line OR results.input_hash IS NOT excluded.input_hash
+                     OR results.turns IS NOT excluded.turns",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(rusqlite::params![
                     key.interaction_id,
                     key.source,
                     key.ruleset_sha256,
                     input_hash,
-                    line,
+                    line.body.bytes(),
                     timestamp(at),
-                    at.timestamp_micros()
-                ],
-            )
+                    at.timestamp_micros(),
+                    line.turns_hash()
+                ])
+            })
             .map(|_| ())
             .map_err(self.sql("store a result"))
     }
@@ -111,8 +154,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT line, recorded_at, interaction_id, source, ruleset_sha256 FROM results WHERE recorded_us >= ?1
-                 ORDER BY recorded_us, interaction_id, source, ruleset_sha256",
+                "SELECT r.line, coalesce(t.body, CASE WHEN r.turns IS NOT NULL THEN X'00' END), r.recorded_at, r.interaction_id, r.source, r.ruleset_sha256
+                 FROM results r LEFT JOIN turns t ON t.hash = r.turns WHERE r.recorded_us >= ?1
+                 ORDER BY r.recorded_us, r.interaction_id, r.source, r.ruleset_sha256",
             )
             .map_err(self.sql("read stored results"))?;
         let mut rows = stmt
@@ -120,11 +164,11 @@ impl Store {
             .map_err(self.sql("read stored results"))?;
         while let Some(row) = rows.next().map_err(self.sql("read stored results"))? {
             let stored = StoredResult {
-                line: row.get(0).map_err(self.sql("read stored results"))?,
-                recorded_at: row.get(1).map_err(self.sql("read stored results"))?,
-                interaction_id: row.get(2).map_err(self.sql("read stored results"))?,
-                source: row.get(3).map_err(self.sql("read stored results"))?,
-                ruleset_sha256: row.get(4).map_err(self.sql("read stored results"))?,
+                line: self.line_of(row, 0)?,
+                recorded_at: row.get(2).map_err(self.sql("read stored results"))?,
+                interaction_id: row.get(3).map_err(self.sql("read stored results"))?,
+                source: row.get(4).map_err(self.sql("read stored results"))?,
+                ruleset_sha256: row.get(5).map_err(self.sql("read stored results"))?,
             };
             f(stored)?;
         }
@@ -168,13 +212,19 @@ impl Store {
     pub fn results_of_ruleset(&self, ruleset_sha256: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT line FROM results WHERE ruleset_sha256 = ?1 ORDER BY source, interaction_id")
+            .prepare(
+                "SELECT r.line, coalesce(t.body, CASE WHEN r.turns IS NOT NULL THEN X'00' END) FROM results r LEFT JOIN turns t ON t.hash = r.turns
+                 WHERE r.ruleset_sha256 = ?1 ORDER BY r.source, r.interaction_id",
+            )
             .map_err(self.sql("read stored results"))?;
-        let rows = stmt
-            .query_map([ruleset_sha256], |r| r.get(0))
+        let mut rows = stmt
+            .query([ruleset_sha256])
             .map_err(self.sql("read stored results"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(self.sql("read stored results"))
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(self.sql("read stored results"))? {
+            out.push(self.line_of(row, 0)?);
+        }
+        Ok(out)
     }
 
     /// Hands every (source, line) stored for one ruleset to `f`, in (source,
@@ -186,14 +236,17 @@ impl Store {
     ) -> Result<(), E> {
         let mut stmt = self
             .conn
-            .prepare("SELECT source, line FROM results WHERE ruleset_sha256 = ?1 ORDER BY source, interaction_id")
+            .prepare(
+                "SELECT r.source, r.line, coalesce(t.body, CASE WHEN r.turns IS NOT NULL THEN X'00' END) FROM results r LEFT JOIN turns t ON t.hash = r.turns
+                 WHERE r.ruleset_sha256 = ?1 ORDER BY r.source, r.interaction_id",
+            )
             .map_err(self.sql("read stored results"))?;
         let mut rows = stmt
             .query([ruleset_sha256])
             .map_err(self.sql("read stored results"))?;
         while let Some(row) = rows.next().map_err(self.sql("read stored results"))? {
             let source: String = row.get(0).map_err(self.sql("read stored results"))?;
-            let line: String = row.get(1).map_err(self.sql("read stored results"))?;
+            let line = self.line_of(row, 1)?;
             f(&source, &line)?;
         }
         Ok(())
@@ -218,14 +271,30 @@ impl Store {
         source: &str,
         ruleset_sha256: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT line FROM results WHERE interaction_id = ?1 AND source = ?2 AND ruleset_sha256 = ?3",
-                [interaction_id, source, ruleset_sha256],
-                |r| r.get(0),
+        let what = "read a stored result";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.line, coalesce(t.body, CASE WHEN r.turns IS NOT NULL THEN X'00' END) FROM results r LEFT JOIN turns t ON t.hash = r.turns
+                 WHERE r.interaction_id = ?1 AND r.source = ?2 AND r.ruleset_sha256 = ?3",
             )
-            .optional()
-            .map_err(self.sql("read a stored result"))
+            .map_err(self.sql(what))?;
+        let mut rows = stmt
+            .query([interaction_id, source, ruleset_sha256])
+            .map_err(self.sql(what))?;
+        match rows.next().map_err(self.sql(what))? {
+            Some(row) => self.line_of(row, 0).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores turns under their hash (once: the same turns again change nothing).
+    pub fn turns_put(&mut self, turns: &PackedTurns) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO turns (hash, body) VALUES (?1, ?2)")
+            .and_then(|mut stmt| stmt.execute(rusqlite::params![&turns.hash[..], turns.body.bytes()]))
+            .map(|_| ())
+            .map_err(self.sql("store turns"))
     }
 
     /// Number of stored results.
