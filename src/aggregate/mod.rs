@@ -265,83 +265,170 @@ struct RuleTally {
 /// not there (results scored with another ruleset) is reported too, with the id as
 /// title.
 pub fn aggregate(results: &[InteractionResult], setup: &Setup<'_>) -> Aggregates {
-    let (bands, dims) = (setup.bands, setup.dimensions);
-    let mut total = Tally::default();
-    let mut per_agent_period: BTreeMap<(&str, Period), Tally> = BTreeMap::new();
-    let mut per_agent: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut per_period: BTreeMap<Period, Tally> = BTreeMap::new();
-
-    // Rules by id: the ruleset's, then ids only seen in results (another ruleset).
-    let mut by_id: BTreeMap<&str, RuleInfo> = setup
-        .rules
-        .iter()
-        .map(|r| (r.id.as_str(), r.clone()))
-        .collect();
+    let mut a = Aggregator::new(setup);
     for r in results {
+        a.add(r);
+    }
+    a.finish()
+}
+
+/// [`aggregate`] one result at a time: what it holds grows with the agents,
+/// periods and rules, not with the results, so a run of any size aggregates in
+/// bounded memory.
+pub struct Aggregator<'a> {
+    setup: Setup<'a>,
+    total: Tally,
+    per_agent_period: BTreeMap<(String, Period), Tally>,
+    per_agent: BTreeMap<String, Tally>,
+    per_period: BTreeMap<Period, Tally>,
+    /// Rules in the order first met (the ruleset's first), and where each is.
+    infos: Vec<RuleInfo>,
+    slot: HashMap<String, usize>,
+    rule_total: Vec<RuleTally>,
+    rule_period: BTreeMap<Period, Vec<RuleTally>>,
+    violations: usize,
+    /// Per rule slot, for the result being added: (checked, violated).
+    marks: Vec<(bool, bool)>,
+}
+
+impl<'a> Aggregator<'a> {
+    pub fn new(setup: &Setup<'a>) -> Aggregator<'a> {
+        let mut a = Aggregator {
+            setup: *setup,
+            total: Tally::default(),
+            per_agent_period: BTreeMap::new(),
+            per_agent: BTreeMap::new(),
+            per_period: BTreeMap::new(),
+            infos: Vec::new(),
+            slot: HashMap::new(),
+            rule_total: Vec::new(),
+            rule_period: BTreeMap::new(),
+            violations: 0,
+            marks: Vec::new(),
+        };
+        for r in setup.rules {
+            a.rule_slot(&r.id, || r.clone());
+        }
+        a
+    }
+
+    /// The slot of rule `id`, made with `info` when it is new.
+    fn rule_slot(&mut self, id: &str, info: impl FnOnce() -> RuleInfo) -> usize {
+        if let Some(&i) = self.slot.get(id) {
+            return i;
+        }
+        let i = self.infos.len();
+        self.infos.push(info());
+        self.slot.insert(id.to_string(), i);
+        self.rule_total.push(RuleTally::default());
+        self.marks.push((false, false));
+        i
+    }
+
+    /// Counts one result.
+    pub fn add(&mut self, r: &InteractionResult) {
+        let dims = self.setup.dimensions;
+        let period = Period::of(self.setup.period, r.started_at.as_deref());
+        // Every period with a result has its rule tallies, hit or not.
+        self.period_tallies(period);
+        self.total.add(r, dims);
+        match self.per_agent_period.get_mut(&(r.agent_id.clone(), period)) {
+            Some(t) => t.add(r, dims),
+            None => {
+                let mut t = Tally::default();
+                t.add(r, dims);
+                self.per_agent_period.insert((r.agent_id.clone(), period), t);
+            }
+        }
+        match self.per_agent.get_mut(r.agent_id.as_str()) {
+            Some(t) => t.add(r, dims),
+            None => {
+                let mut t = Tally::default();
+                t.add(r, dims);
+                self.per_agent.insert(r.agent_id.clone(), t);
+            }
+        }
+        self.per_period.entry(period).or_default().add(r, dims);
+        self.violations += r.violations.len();
+
+        let mut touched = Vec::with_capacity(r.violations.len() + r.passed_rules.len());
         for v in &r.violations {
-            by_id.entry(&v.rule_id).or_insert_with(|| RuleInfo {
+            let i = self.rule_slot(&v.rule_id, || RuleInfo {
                 id: v.rule_id.to_string(),
                 kind: v.kind,
                 title: v.rule_id.to_string(),
                 severity: v.severity,
             });
+            let hits = match v.kind {
+                RuleKind::Forbidden => v.evidence.len(),
+                RuleKind::Required | RuleKind::Metric => 1,
+            };
+            self.rule_total[i].hits += hits;
+            self.period_tallies(period)[i].hits += hits;
+            self.marks[i] = (true, true);
+            touched.push(i);
         }
         for id in &r.passed_rules {
-            by_id.entry(id).or_insert_with(|| RuleInfo {
+            let i = self.rule_slot(id, || RuleInfo {
                 id: id.to_string(),
                 kind: RuleKind::Required,
                 title: id.to_string(),
                 severity: Severity::default(),
             });
+            self.marks[i].0 = true;
+            touched.push(i);
         }
-    }
-    let slot: HashMap<&str, usize> = by_id.keys().enumerate().map(|(i, id)| (*id, i)).collect();
-    let infos: Vec<RuleInfo> = by_id.into_values().collect();
-
-    let mut rule_total = vec![RuleTally::default(); infos.len()];
-    let mut rule_period: BTreeMap<Period, Vec<RuleTally>> = BTreeMap::new();
-    let mut violations = 0;
-
-    for r in results {
-        let period = Period::of(setup.period, r.started_at.as_deref());
-        total.add(r, dims);
-        per_agent_period
-            .entry((r.agent_id.as_str(), period))
-            .or_default()
-            .add(r, dims);
-        per_agent
-            .entry(r.agent_id.as_str())
-            .or_default()
-            .add(r, dims);
-        per_period.entry(period).or_default().add(r, dims);
-        violations += r.violations.len();
-
-        let in_period = rule_period
-            .entry(period)
-            .or_insert_with(|| vec![RuleTally::default(); infos.len()]);
-        let mut checked = vec![false; infos.len()];
-        let mut violated = vec![false; infos.len()];
-        for v in &r.violations {
-            let i = slot[&*v.rule_id];
-            let hits = match v.kind {
-                RuleKind::Forbidden => v.evidence.len(),
-                RuleKind::Required | RuleKind::Metric => 1,
-            };
-            rule_total[i].hits += hits;
-            in_period[i].hits += hits;
-            checked[i] = true;
-            violated[i] = true;
-        }
-        for id in &r.passed_rules {
-            checked[slot[&**id]] = true;
-        }
-        for i in 0..infos.len() {
-            for t in [&mut rule_total[i], &mut in_period[i]] {
-                t.assessed += usize::from(checked[i]);
-                t.violated += usize::from(violated[i]);
+        let n = self.infos.len();
+        let in_period = self
+            .rule_period
+            .get_mut(&period)
+            .expect("the period's tallies were made above or now");
+        in_period.resize(n, RuleTally::default());
+        for i in touched {
+            let (checked, violated) = std::mem::take(&mut self.marks[i]);
+            if !checked {
+                continue;
+            }
+            for t in [&mut self.rule_total[i], &mut in_period[i]] {
+                t.assessed += 1;
+                t.violated += usize::from(violated);
             }
         }
     }
+
+    /// The rule tallies of `period`, one per rule known so far.
+    fn period_tallies(&mut self, period: Period) -> &mut Vec<RuleTally> {
+        let n = self.infos.len();
+        let t = self.rule_period.entry(period).or_default();
+        t.resize(n, RuleTally::default());
+        t
+    }
+
+    /// The aggregates of everything added.
+    pub fn finish(mut self) -> Aggregates {
+        let setup = self.setup;
+        let (bands, dims) = (setup.bands, setup.dimensions);
+        // Rules by id.
+        let mut order: Vec<usize> = (0..self.infos.len()).collect();
+        order.sort_by(|&a, &b| self.infos[a].id.cmp(&self.infos[b].id));
+        let n = self.infos.len();
+        for t in self.rule_period.values_mut() {
+            t.resize(n, RuleTally::default());
+        }
+        let infos: Vec<RuleInfo> = order.iter().map(|&i| self.infos[i].clone()).collect();
+        let rule_total: Vec<RuleTally> = order.iter().map(|&i| self.rule_total[i]).collect();
+        let rule_period: BTreeMap<Period, Vec<RuleTally>> = self
+            .rule_period
+            .into_iter()
+            .map(|(p, t)| (p, order.iter().map(|&i| t[i]).collect()))
+            .collect();
+        let (total, per_agent_period, per_agent, per_period, violations) = (
+            self.total,
+            self.per_agent_period,
+            self.per_agent,
+            self.per_period,
+            self.violations,
+        );
 
     // Who is who: the roster's name and team, or no name and team "(none)".
     let member = |agent: &str| -> (String, String) {
@@ -366,7 +453,7 @@ pub fn aggregate(results: &[InteractionResult], setup: &Setup<'_>) -> Aggregates
         for key in [(team.clone(), None), (team, Some(*period))] {
             let (sum, agents) = per_team.entry(key).or_default();
             sum.merge(t);
-            agents.insert(agent);
+            agents.insert(agent.as_str());
         }
     }
 
@@ -449,6 +536,7 @@ pub fn aggregate(results: &[InteractionResult], setup: &Setup<'_>) -> Aggregates
         assessment,
         unrostered,
     }
+}
 }
 
 #[cfg(test)]

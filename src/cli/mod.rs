@@ -7,6 +7,7 @@ pub mod config;
 pub mod config_file;
 mod db_cmd;
 mod export_cmd;
+mod kept;
 mod merge_cmd;
 mod model_cmd;
 mod rescore_cmd;

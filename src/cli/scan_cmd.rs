@@ -4,7 +4,8 @@
 use super::args::ScanArgs;
 use super::config::{AssessConfig, ScanConfig};
 use super::{CliError, Outcome};
-use crate::aggregate::{self, RuleInfo};
+use super::kept::Kept;
+use crate::aggregate::RuleInfo;
 use crate::asr::{AsrError, QueuedWindows, RecognizedSegment, Transcriber};
 use crate::batch::{self, Item, RunError, RunPlan};
 use crate::input::{self, InputKind};
@@ -63,7 +64,9 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         ),
     };
     let mut sink = DirSink::create(&config.out_dir)?;
-    let mut kept = Vec::new();
+    let infos = rule_infos(&config.ruleset);
+    let setup = super::kept::setup(&config.ruleset, &config.assess, &infos);
+    let mut kept = Kept::new(&setup);
     let mut write_error = None;
     let outcome = pool.install(|| {
         batch::run_incremental(
@@ -133,12 +136,13 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         sink.set_sample_target(spec.rate);
     }
     let stats = outcome.stats;
-    finish(
+    let mean = kept.mean_score();
+    finish_kept(
         &mut sink,
         &config.ruleset,
-        &config.assess,
-        &kept,
+        kept,
         (stats.files, stats.problems),
+        config.assess.excel,
         reporter,
     )?;
     let mut line = format!(
@@ -154,7 +158,6 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     ));
     reporter.status(&line);
     if let Some(gate) = config.fail_under {
-        let mean = mean_score(&kept);
         if mean.is_some_and(|m| m < gate) {
             reporter.status(&format!(
                 "mean score {:.2} is under --fail-under {gate}",
@@ -170,14 +173,6 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
     })
 }
 
-/// The mean score of the scored interactions; none when nothing was scored.
-fn mean_score(results: &[InteractionResult]) -> Option<f64> {
-    if results.is_empty() {
-        return None;
-    }
-    Some(results.iter().map(|r| f64::from(r.score)).sum::<f64>() / results.len() as f64)
-}
-
 pub(super) fn pool(jobs: usize) -> Result<rayon::ThreadPool, CliError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -188,13 +183,13 @@ pub(super) fn pool(jobs: usize) -> Result<rayon::ThreadPool, CliError> {
 /// Writes one batch item and keeps what the aggregates and the report need.
 fn write_item(
     sink: &mut DirSink,
-    kept: &mut Vec<InteractionResult>,
+    kept: &mut Kept<'_>,
     item: Item,
 ) -> Result<(), crate::output::OutputError> {
     match item {
         Item::Result(r) => {
             let written = sink.result(&r);
-            kept.push(slim(*r));
+            kept.push(*r);
             written
         }
         Item::Problem(p) => sink.input_error(&InputErrorLine {
@@ -233,18 +228,29 @@ pub(super) fn finish(
     ruleset: &Ruleset,
     assess: &AssessConfig,
     kept: &[InteractionResult],
-    (files, problems): (usize, usize),
+    counts: (usize, usize),
     reporter: &dyn Reporter,
 ) -> Result<(), CliError> {
     let infos = rule_infos(ruleset);
-    let setup = aggregate::Setup {
-        dimensions: &ruleset.dimensions,
-        period: assess.period,
-        roster: assess.roster.as_ref(),
-        alert_below: ruleset.alert_below,
-        ..aggregate::Setup::new(&infos, &ruleset.bands)
-    };
-    let aggregates = aggregate::aggregate(kept, &setup);
+    let setup = super::kept::setup(ruleset, assess, &infos);
+    let mut all = Kept::new(&setup);
+    for r in kept {
+        all.push(r.clone());
+    }
+    finish_kept(sink, ruleset, all, counts, assess.excel, reporter)
+}
+
+/// [`finish`] with the results already counted in.
+pub(super) fn finish_kept(
+    sink: &mut DirSink,
+    ruleset: &Ruleset,
+    kept: Kept<'_>,
+    (files, problems): (usize, usize),
+    excel: bool,
+    reporter: &dyn Reporter,
+) -> Result<(), CliError> {
+    let count = kept.len();
+    let (aggregates, listed) = kept.finish();
     if !aggregates.unrostered.is_empty() {
         let n = aggregates.unrostered.len();
         let shown: Vec<&str> = aggregates
@@ -260,9 +266,9 @@ pub(super) fn finish(
             if n > shown.len() { ", …" } else { "" }
         ));
     }
-    sink.set_excel(assess.excel);
-    let summary = RunSummary::new(&ruleset.id(), files, kept.len(), problems);
-    sink.finish(&aggregates, kept, &summary)?;
+    sink.set_excel(excel);
+    let summary = RunSummary::new(&ruleset.id(), files, count, problems);
+    sink.finish(&aggregates, &listed, &summary)?;
     if !crate::output::ruleset_file::write(sink.dir(), ruleset)? {
         reporter.status(&format!(
             "warning: the rule files do not read as one file (does each end with a newline?), so {} was not written; merging these outputs needs --rules",

@@ -48,9 +48,79 @@ pub fn failing(results: &[InteractionResult]) -> Vec<&InteractionResult> {
     v
 }
 
+/// The [`MAX_LISTED`] worst failing results of a run, kept as they come (in the
+/// order [`failing`] sorts them, ties in the order offered), so a run need not
+/// keep every result for its report.
+#[derive(Default)]
+pub struct WorstFailing {
+    /// The kept ones, the least bad on top.
+    heap: std::collections::BinaryHeap<Ranked>,
+    offered: u64,
+}
+
+struct Ranked {
+    key: (std::cmp::Reverse<bool>, u32, String, u64),
+    result: InteractionResult,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+impl WorstFailing {
+    /// Keeps `r` (a failing result) when it is among the worst so far.
+    pub fn offer(&mut self, r: InteractionResult) {
+        let key = (
+            std::cmp::Reverse(r.fatal),
+            r.score,
+            r.interaction_id.clone(),
+            self.offered,
+        );
+        self.offered += 1;
+        if self.heap.len() == MAX_LISTED {
+            match self.heap.peek() {
+                Some(top) if key < top.key => {
+                    self.heap.pop();
+                }
+                _ => return,
+            }
+        }
+        self.heap.push(Ranked { key, result: r });
+    }
+
+    /// The kept results, worst first.
+    pub fn into_listed(self) -> Vec<InteractionResult> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.result)
+            .collect()
+    }
+}
+
 /// The section body: one `<details>` per failing interaction. `titles` maps rule ids
 /// to titles.
-pub fn section(out: &mut String, results: &[InteractionResult], titles: &HashMap<&str, &str>) {
+/// `total` is the number of failing interactions in the run (`results` may hold
+/// only the listed ones).
+pub fn section(
+    out: &mut String,
+    results: &[InteractionResult],
+    total: usize,
+    titles: &HashMap<&str, &str>,
+) {
     let failing = failing(results);
     if failing.is_empty() {
         out.push_str(
@@ -75,11 +145,12 @@ pub fn section(out: &mut String, results: &[InteractionResult], titles: &HashMap
         }
         out.push_str("</details>");
     }
-    if failing.len() > MAX_LISTED {
+    let total = total.max(failing.len());
+    if total > listed.len() {
         put!(
             out,
             r#"<p class="more">另有 {n} 个不达标会话未列出；results.jsonl 中有全部结果。 {n} more failing interactions are not listed here; results.jsonl has them all.</p>"#,
-            n = failing.len() - MAX_LISTED
+            n = total - listed.len()
         );
     }
 }

@@ -45,7 +45,8 @@ const STYLE: &str = include_str!("style.css");
 pub struct Report<'a> {
     pub summary: &'a RunSummary,
     pub aggregates: &'a Aggregates,
-    /// All results of the run (turns are not needed; evidence carries its text).
+    /// Results of the run, at least the failing ones the report lists (turns are
+    /// not needed; evidence carries its text).
     pub results: &'a [InteractionResult],
     pub input_errors: &'a [InputErrorLine],
     /// Sampled / all interactions per agent and week; empty when the run did not
@@ -172,14 +173,15 @@ pub fn render(r: &Report<'_>) -> String {
         out.push_str("</section>");
     }
 
-    let failing = r.results.iter().filter(|x| !x.passed).count();
+    // From the totals: `results` may hold only the failing ones the report lists.
+    let failing = a.totals.stats.assessed - a.totals.stats.passed;
     section_open(&mut out, "failing", &format!("不达标会话 ({failing})"), "Failing interactions", &format!("按致命、得分从低到高排列；点击展开查看证据。最多列出 {} 个。Fatal first, then lowest score; click to see the evidence. At most {} are listed.", evidence::MAX_LISTED, evidence::MAX_LISTED));
     let titles: HashMap<&str, &str> = a
         .rules
         .iter()
         .map(|x| (x.rule_id.as_str(), x.title.as_str()))
         .collect();
-    evidence::section(&mut out, r.results, &titles);
+    evidence::section(&mut out, r.results, failing, &titles);
     out.push_str("</section>");
 
     if !r.input_errors.is_empty() {
