@@ -337,7 +337,8 @@ impl<'a> Aggregator<'a> {
             None => {
                 let mut t = Tally::default();
                 t.add(r, dims);
-                self.per_agent_period.insert((r.agent_id.clone(), period), t);
+                self.per_agent_period
+                    .insert((r.agent_id.clone(), period), t);
             }
         }
         match self.per_agent.get_mut(r.agent_id.as_str()) {
@@ -430,113 +431,113 @@ impl<'a> Aggregator<'a> {
             self.violations,
         );
 
-    // Who is who: the roster's name and team, or no name and team "(none)".
-    let member = |agent: &str| -> (String, String) {
-        match setup.roster.and_then(|roster| roster.get(agent)) {
-            Some(m) => (m.name.clone(), m.team.clone()),
-            None => (String::new(), NO_TEAM.to_string()),
-        }
-    };
-    let unrostered: Vec<String> = match setup.roster {
-        Some(roster) => per_agent
-            .keys()
-            .filter(|a| roster.get(a).is_none())
-            .map(|a| a.to_string())
-            .collect(),
-        None => Vec::new(),
-    };
-
-    // Teams: per period and over the run, from the same tallies as the agents.
-    let mut per_team: BTreeMap<TeamKey, (Tally, BTreeSet<&str>)> = BTreeMap::new();
-    for ((agent, period), t) in &per_agent_period {
-        let team = member(agent).1;
-        for key in [(team.clone(), None), (team, Some(*period))] {
-            let (sum, agents) = per_team.entry(key).or_default();
-            sum.merge(t);
-            agents.insert(agent.as_str());
-        }
-    }
-
-    let stat = |info: &RuleInfo, t: &RuleTally| RuleStat {
-        rule_id: info.id.clone(),
-        kind: info.kind,
-        severity: info.severity,
-        title: info.title.clone(),
-        hits: t.hits,
-        interactions_violated: t.violated,
-        assessed: t.assessed,
-        hit_rate: (t.assessed > 0).then(|| t.violated as f64 / t.assessed as f64),
-    };
-
-    let agents: Vec<AgentPeriod> = per_agent_period
-        .iter()
-        .map(|((agent, period), t)| {
-            let (name, team) = member(agent);
-            AgentPeriod {
-                agent_id: agent.to_string(),
-                name,
-                team,
-                period: *period,
-                stats: t.stats(bands),
+        // Who is who: the roster's name and team, or no name and team "(none)".
+        let member = |agent: &str| -> (String, String) {
+            match setup.roster.and_then(|roster| roster.get(agent)) {
+                Some(m) => (m.name.clone(), m.team.clone()),
+                None => (String::new(), NO_TEAM.to_string()),
             }
-        })
-        .collect();
-    let assessment = assess::assess(&agents, setup.alert_below);
-    Aggregates {
-        period_kind: setup.period,
-        dimensions: dims.to_vec(),
-        totals: Totals {
-            stats: total.stats(bands),
-            agents: per_agent.len(),
-            violations,
-        },
-        agent_totals: per_agent
+        };
+        let unrostered: Vec<String> = match setup.roster {
+            Some(roster) => per_agent
+                .keys()
+                .filter(|a| roster.get(a).is_none())
+                .map(|a| a.to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+
+        // Teams: per period and over the run, from the same tallies as the agents.
+        let mut per_team: BTreeMap<TeamKey, (Tally, BTreeSet<&str>)> = BTreeMap::new();
+        for ((agent, period), t) in &per_agent_period {
+            let team = member(agent).1;
+            for key in [(team.clone(), None), (team, Some(*period))] {
+                let (sum, agents) = per_team.entry(key).or_default();
+                sum.merge(t);
+                agents.insert(agent.as_str());
+            }
+        }
+
+        let stat = |info: &RuleInfo, t: &RuleTally| RuleStat {
+            rule_id: info.id.clone(),
+            kind: info.kind,
+            severity: info.severity,
+            title: info.title.clone(),
+            hits: t.hits,
+            interactions_violated: t.violated,
+            assessed: t.assessed,
+            hit_rate: (t.assessed > 0).then(|| t.violated as f64 / t.assessed as f64),
+        };
+
+        let agents: Vec<AgentPeriod> = per_agent_period
             .iter()
-            .map(|(agent, t)| {
+            .map(|((agent, period), t)| {
                 let (name, team) = member(agent);
-                AgentTotal {
+                AgentPeriod {
                     agent_id: agent.to_string(),
                     name,
                     team,
+                    period: *period,
                     stats: t.stats(bands),
                 }
             })
-            .collect(),
-        agents,
-        teams: per_team
-            .into_iter()
-            .map(|((team, period), (t, agents))| TeamPeriod {
-                team,
-                period,
-                agents: agents.len(),
-                stats: t.stats(bands),
-            })
-            .collect(),
-        periods: per_period
-            .iter()
-            .map(|(period, t)| PeriodTotal {
-                period: *period,
-                stats: t.stats(bands),
-            })
-            .collect(),
-        rules: infos
-            .iter()
-            .zip(&rule_total)
-            .map(|(info, t)| stat(info, t))
-            .collect(),
-        rule_periods: rule_period
-            .iter()
-            .flat_map(|(period, tallies)| {
-                infos.iter().zip(tallies).map(|(info, t)| RulePeriod {
-                    period: *period,
-                    stat: stat(info, t),
+            .collect();
+        let assessment = assess::assess(&agents, setup.alert_below);
+        Aggregates {
+            period_kind: setup.period,
+            dimensions: dims.to_vec(),
+            totals: Totals {
+                stats: total.stats(bands),
+                agents: per_agent.len(),
+                violations,
+            },
+            agent_totals: per_agent
+                .iter()
+                .map(|(agent, t)| {
+                    let (name, team) = member(agent);
+                    AgentTotal {
+                        agent_id: agent.to_string(),
+                        name,
+                        team,
+                        stats: t.stats(bands),
+                    }
                 })
-            })
-            .collect(),
-        assessment,
-        unrostered,
+                .collect(),
+            agents,
+            teams: per_team
+                .into_iter()
+                .map(|((team, period), (t, agents))| TeamPeriod {
+                    team,
+                    period,
+                    agents: agents.len(),
+                    stats: t.stats(bands),
+                })
+                .collect(),
+            periods: per_period
+                .iter()
+                .map(|(period, t)| PeriodTotal {
+                    period: *period,
+                    stats: t.stats(bands),
+                })
+                .collect(),
+            rules: infos
+                .iter()
+                .zip(&rule_total)
+                .map(|(info, t)| stat(info, t))
+                .collect(),
+            rule_periods: rule_period
+                .iter()
+                .flat_map(|(period, tallies)| {
+                    infos.iter().zip(tallies).map(|(info, t)| RulePeriod {
+                        period: *period,
+                        stat: stat(info, t),
+                    })
+                })
+                .collect(),
+            assessment,
+            unrostered,
+        }
     }
-}
 }
 
 #[cfg(test)]

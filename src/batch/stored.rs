@@ -69,7 +69,12 @@ pub(super) fn scan_and_store(
                 source: &i.source,
                 ruleset_sha256: &ruleset.sha256,
             };
-            store.result_put_packed(&key, &result_hash(hash, plan.redact), &line, chrono::Utc::now())?;
+            store.result_put_packed(
+                &key,
+                &result_hash(hash, plan.redact),
+                &line,
+                chrono::Utc::now(),
+            )?;
             out.push(r);
         }
     }

@@ -108,7 +108,8 @@ pub(super) fn streamed_file(
                 None => kept.push(i),
             }
         }
-        store.transaction(|store| score(store, kept, (&hash, seen), ruleset, plan, keep, stats, out))
+        store
+            .transaction(|store| score(store, kept, (&hash, seen), ruleset, plan, keep, stats, out))
     };
     stream_jsonl(&file.path, &source, |item| match item {
         Streamed::Problem(p) => {

@@ -3,8 +3,8 @@
 
 use super::args::ScanArgs;
 use super::config::{AssessConfig, ScanConfig};
-use super::{CliError, Outcome};
 use super::kept::Kept;
+use super::{CliError, Outcome};
 use crate::aggregate::RuleInfo;
 use crate::asr::{AsrError, QueuedWindows, RecognizedSegment, Transcriber};
 use crate::batch::{self, Item, RunError, RunPlan};

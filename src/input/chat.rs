@@ -297,7 +297,11 @@ fn group(
 
 /// One conversation as an interaction, its messages sorted by time (file order for
 /// equal times); a problem when it names no agent, or two.
-pub(super) fn finish(conv: Conversation, path: &Path, source: &str) -> Result<Interaction, InputProblem> {
+pub(super) fn finish(
+    conv: Conversation,
+    path: &Path,
+    source: &str,
+) -> Result<Interaction, InputProblem> {
     let problem = |line: usize, reason: String| InputProblem {
         source: path.to_path_buf(),
         line: Some(line),

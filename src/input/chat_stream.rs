@@ -201,7 +201,8 @@ mod tests {
     use std::io::Write;
 
     fn line(conv: &str, agent: Option<&str>, ts: &str, role: &str, text: &str) -> String {
-        let mut v = serde_json::json!({"conversation_id": conv, "ts": ts, "role": role, "text": text});
+        let mut v =
+            serde_json::json!({"conversation_id": conv, "ts": ts, "role": role, "text": text});
         if let Some(a) = agent {
             v["agent_id"] = a.into();
         }
@@ -215,7 +216,13 @@ mod tests {
         for round in 0..4u32 {
             for c in 0..6 {
                 let id = format!("c{c}");
-                lines.push(line(&id, Some("A1"), &t(50 - round * 10), "agent", &format!("r{round}")));
+                lines.push(line(
+                    &id,
+                    Some("A1"),
+                    &t(50 - round * 10),
+                    "agent",
+                    &format!("r{round}"),
+                ));
             }
         }
         // c6 ends before c5 does, and a bad line and a conflict sit in the middle.

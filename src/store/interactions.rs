@@ -6,9 +6,9 @@
 //! customers' numbers masked unless the run was told `--no-redact`.
 
 use super::packed::{join, unpack, Ends, PackedTurns, Split};
-use rusqlite::types::ValueRef;
 use super::{timestamp, Store, StoreError};
 use crate::interaction::Interaction;
+use rusqlite::types::ValueRef;
 
 impl Store {
     /// Stores (or replaces) an interaction read from the input with hash `input_hash`.

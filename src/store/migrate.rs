@@ -205,7 +205,9 @@ fn pack_rows(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             ))
             .map_err(fail)?;
         let mut update = conn
-            .prepare(&format!("UPDATE {table} SET {column} = ?2 WHERE rowid = ?1"))
+            .prepare(&format!(
+                "UPDATE {table} SET {column} = ?2 WHERE rowid = ?1"
+            ))
             .map_err(fail)?;
         let mut after = i64::MIN;
         loop {

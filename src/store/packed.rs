@@ -37,13 +37,17 @@ impl Packed {
             let c = c.get_or_insert_with(|| {
                 zstd::bulk::Compressor::new(LEVEL).expect("zstd makes a compressor")
             });
-            Packed(c.compress(text.as_bytes()).expect("zstd compresses in memory"))
+            Packed(
+                c.compress(text.as_bytes())
+                    .expect("zstd compresses in memory"),
+            )
         })
     }
 
     /// Packs the JSON form of `value`.
     pub fn json<T: serde::Serialize>(value: &T, what: &'static str) -> Result<Packed, StoreError> {
-        let text = serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })?;
+        let text =
+            serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })?;
         Ok(Packed::text(&text))
     }
 
@@ -92,7 +96,12 @@ impl Split {
     /// A result line with its turns (whose JSON is `turns_json`, the last field)
     /// taken out; whole when they are not there.
     pub fn line(line: &str, turns: PackedTurns, turns_json: &str) -> Split {
-        Self::around(line, line.len() - usize::from(line.ends_with('}')), turns, turns_json)
+        Self::around(
+            line,
+            line.len() - usize::from(line.ends_with('}')),
+            turns,
+            turns_json,
+        )
     }
 
     /// An interaction body with its turns (the field before `measured`, the last
@@ -172,7 +181,11 @@ pub(crate) fn join(
 }
 
 /// The text of a stored value: a zstd BLOB unpacked, a TEXT as it is.
-pub(crate) fn unpack(value: ValueRef<'_>, path: &Path, what: &'static str) -> Result<String, StoreError> {
+pub(crate) fn unpack(
+    value: ValueRef<'_>,
+    path: &Path,
+    what: &'static str,
+) -> Result<String, StoreError> {
     let bad = |detail: String| StoreError::Unpack {
         path: path.to_path_buf(),
         what,
@@ -223,8 +236,14 @@ mod tests {
         let p = Path::new("x.db");
         let packed = Packed::text(line);
         assert_ne!(packed.bytes(), line.as_bytes());
-        assert_eq!(unpack(ValueRef::Blob(packed.bytes()), p, "a result").unwrap(), line);
-        assert_eq!(unpack(ValueRef::Text(line.as_bytes()), p, "a result").unwrap(), line);
+        assert_eq!(
+            unpack(ValueRef::Blob(packed.bytes()), p, "a result").unwrap(),
+            line
+        );
+        assert_eq!(
+            unpack(ValueRef::Text(line.as_bytes()), p, "a result").unwrap(),
+            line
+        );
         let again = repack(Value::Text(line.into()), p, "a result").unwrap();
         assert_eq!(again, Value::Blob(packed.0.clone()));
         assert!(unpack(ValueRef::Blob(b"not zstd"), p, "a result").is_err());
@@ -241,13 +260,19 @@ mod tests {
         let bare = unpack(ValueRef::Blob(split.body.bytes()), p, "x").unwrap();
         assert!(!bare.contains("speaker"), "{bare}");
         serde_json::from_str::<serde_json::Value>(&bare).unwrap();
-        assert_eq!(join(bare, Some(turns.into()), Ends::Line, p, "x").unwrap(), line);
+        assert_eq!(
+            join(bare, Some(turns.into()), Ends::Line, p, "x").unwrap(),
+            line
+        );
 
         let body = format!(r#"{{"id":"c1","turns":{turns},"measured":{{}}}}"#);
         let split = Split::body(&body, PackedTurns::of_json(turns), turns);
         let bare = unpack(ValueRef::Blob(split.body.bytes()), p, "x").unwrap();
         assert_eq!(bare, r#"{"id":"c1","turns":[],"measured":{}}"#);
-        assert_eq!(join(bare, Some(turns.into()), Ends::Body, p, "x").unwrap(), body);
+        assert_eq!(
+            join(bare, Some(turns.into()), Ends::Body, p, "x").unwrap(),
+            body
+        );
 
         // Turns that are not in the text: stored whole.
         let whole = Split::line(r#"{"id":"c1"}"#, PackedTurns::of_json(turns), turns);

@@ -208,7 +208,9 @@ fn check_json(value: &rusqlite::types::Value, path: &Path) -> Result<(), StoreEr
     use rusqlite::types::{Value, ValueRef};
     let text = match value {
         Value::Text(t) => std::borrow::Cow::Borrowed(t.as_str()),
-        Value::Blob(b) => std::borrow::Cow::Owned(super::packed::unpack(ValueRef::Blob(b), path, "row")?),
+        Value::Blob(b) => {
+            std::borrow::Cow::Owned(super::packed::unpack(ValueRef::Blob(b), path, "row")?)
+        }
         _ => return Ok(()),
     };
     serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|source| StoreError::Corrupt {
@@ -242,7 +244,9 @@ fn copy_table(
             .map_err(|e| sql_error(new_path, "read a row", e))?;
         let mut values = values;
         // Turns stored apart whose row was lost: the row cannot be read whole.
-        if let Some(rusqlite::types::Value::Blob(hash)) = turns_ref(table).and_then(|i| values.get(i)) {
+        if let Some(rusqlite::types::Value::Blob(hash)) =
+            turns_ref(table).and_then(|i| values.get(i))
+        {
             let found: Option<i64> = new
                 .query_row("SELECT 1 FROM turns WHERE hash = ?1", [hash], |r| r.get(0))
                 .optional()

@@ -57,12 +57,21 @@ impl Store {
             )
             .map_err(self.sql(what))?;
         let mut rows = stmt
-            .query([key.interaction_id, key.source, key.ruleset_sha256, input_hash])
+            .query([
+                key.interaction_id,
+                key.source,
+                key.ruleset_sha256,
+                input_hash,
+            ])
             .map_err(self.sql(what))?;
         let Some(row) = rows.next().map_err(self.sql(what))? else {
             return Ok(None);
         };
-        let bare = unpack(row.get_ref(0).map_err(self.sql(what))?, &self.path, "result line")?;
+        let bare = unpack(
+            row.get_ref(0).map_err(self.sql(what))?,
+            &self.path,
+            "result line",
+        )?;
         let turns = match row.get_ref(1).map_err(self.sql(what))? {
             rusqlite::types::ValueRef::Blob(hash) => Some(self.turns_get(hash)?),
             _ => None,
@@ -79,7 +88,11 @@ impl Store {
             .map_err(self.sql(what))?;
         let mut rows = stmt.query([hash]).map_err(self.sql(what))?;
         match rows.next().map_err(self.sql(what))? {
-            Some(row) => unpack(row.get_ref(0).map_err(self.sql(what))?, &self.path, "stored turns"),
+            Some(row) => unpack(
+                row.get_ref(0).map_err(self.sql(what))?,
+                &self.path,
+                "stored turns",
+            ),
             None => Err(StoreError::Unpack {
                 path: self.path.clone(),
                 what: "result line",
@@ -315,7 +328,9 @@ impl Store {
     pub fn turns_put(&mut self, turns: &PackedTurns) -> Result<(), StoreError> {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO turns (hash, body) VALUES (?1, ?2)")
-            .and_then(|mut stmt| stmt.execute(rusqlite::params![&turns.hash[..], turns.body.bytes()]))
+            .and_then(|mut stmt| {
+                stmt.execute(rusqlite::params![&turns.hash[..], turns.body.bytes()])
+            })
             .map(|_| ())
             .map_err(self.sql("store turns"))
     }
