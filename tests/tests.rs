@@ -28,6 +28,7 @@ mod nightly_sample;
 mod normalize_props;
 mod output_report;
 mod output_trend;
+mod rerun_unread;
 mod rescore_cli;
 mod rescore_paging;
 mod rules_golden;

@@ -10,6 +10,7 @@ use crate::scan::result::InteractionResult;
 mod call_path;
 pub mod incremental;
 pub mod progress;
+mod scored;
 mod selection;
 pub mod shard;
 mod stored;
@@ -34,6 +35,9 @@ pub struct BatchStats {
     pub results_reused: usize,
     /// Interactions left out: another shard's, or not in the sample.
     pub skipped: usize,
+    /// Large chat logs unchanged since they were scored in full: their stored
+    /// results were handed out without reading them.
+    pub files_unread: usize,
 }
 
 impl BatchStats {
@@ -45,6 +49,7 @@ impl BatchStats {
         self.transcripts_reused += other.transcripts_reused;
         self.results_reused += other.results_reused;
         self.skipped += other.skipped;
+        self.files_unread += other.files_unread;
     }
 }
 

@@ -24,6 +24,13 @@ pub(super) struct SeenIds {
 }
 
 impl SeenIds {
+    /// Whether [`SeenIds::check`] would find `id` in another source than `source`.
+    pub(super) fn clashes(&self, id: &str, source: &str) -> bool {
+        self.ids
+            .get(id)
+            .is_some_and(|&s| self.sources[s as usize] != source)
+    }
+
     /// A problem when `id` was already seen in another source.
     pub(super) fn check(
         &mut self,
@@ -61,6 +68,11 @@ pub(super) struct Keep {
 impl Keep {
     pub(super) fn owns(&self, id: &str) -> bool {
         self.shard.owns(id) && self.sampled.as_ref().is_none_or(|s| s.contains(id))
+    }
+
+    /// Whether every interaction is kept (no shard, no sample).
+    pub(super) fn keeps_all(&self) -> bool {
+        self.shard == ShardSpec::ALL && self.sampled.is_none()
     }
 }
 

@@ -28,10 +28,18 @@ pub(super) fn reuse_all(
     input_hash: &str,
     plan: &RunPlan,
 ) -> Result<Vec<Option<InteractionResult>>, StoreError> {
-    let tied = result_hash(input_hash, plan.redact);
+    reuse_tied(store, keys, &result_hash(input_hash, plan.redact))
+}
+
+/// [`reuse_all`] for results tied to `tied` (a [`result_hash`]).
+pub(super) fn reuse_tied(
+    store: &Store,
+    keys: &[ResultKey<'_>],
+    tied: &str,
+) -> Result<Vec<Option<InteractionResult>>, StoreError> {
     let lines: Vec<Option<String>> = keys
         .iter()
-        .map(|key| store.result_get(key, &tied))
+        .map(|key| store.result_get(key, tied))
         .collect::<Result<_, _>>()?;
     Ok(lines
         .into_par_iter()

@@ -5,8 +5,9 @@
 //! each slice its own transaction, so memory does not grow with the file.
 
 use super::incremental::RunPlan;
+use super::scored::hand_out;
 use super::selection::{Keep, SeenIds};
-use super::stored::{reuse_all, scan_and_store, INTERACTIONS_PER_SLICE};
+use super::stored::{result_hash, reuse_all, scan_and_store, INTERACTIONS_PER_SLICE};
 use super::{BatchStats, Item};
 use crate::input::chat_stream::{stream_jsonl, Streamed};
 use crate::input::{display_path, InputFile, InputKind, InputProblem, TextRead};
@@ -79,7 +80,9 @@ pub(super) fn text_file(
 }
 
 /// A large chat log, streamed: duplicate ids are checked here (a slice at a time),
-/// and problems and results go to `out` as they come, in file order.
+/// and problems and results go to `out` as they come, in file order. One scored in
+/// full before and unchanged since is not read ([`super::scored`]); one scored in
+/// full now is recorded as such.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn streamed_file(
     store: &mut Store,
@@ -99,13 +102,43 @@ pub(super) fn streamed_file(
         }
     };
     let source = display_path(&file.path);
+    let tied = result_hash(&hash, plan.redact);
+    // The ids in file order while the file is whole (every interaction kept, no
+    // problem on any line), to record it as scored in full at the end.
+    let mut whole: Option<Vec<String>> = keep.keeps_all().then(Vec::new);
+    // Interactions already handed out from the record of a full scoring.
+    let mut skip = 0;
+    if seen && keep.keeps_all() {
+        if let Some(mut scored) = store.scored_ids(&source, &ruleset.sha256, &tied)? {
+            let place = (source.as_str(), file.path.as_path());
+            skip = hand_out(store, &scored, place, ruleset, &tied, ids, stats, out)?;
+            if skip == scored.len() {
+                stats.files_unread += 1;
+                return Ok(());
+            }
+            scored.truncate(skip);
+            whole = Some(scored);
+        }
+    }
+    store.transaction(|store| store.scored_forget(&source, &ruleset.sha256))?;
     let mut slice: Vec<Interaction> = Vec::with_capacity(INTERACTIONS_PER_SLICE);
-    let mut flush = |store: &mut Store, slice: &mut Vec<Interaction>, out: &mut dyn FnMut(Item)| {
+    let mut flush = |store: &mut Store,
+                     slice: &mut Vec<Interaction>,
+                     whole: &mut Option<Vec<String>>,
+                     out: &mut dyn FnMut(Item)| {
         let mut kept = Vec::with_capacity(slice.len());
         for i in slice.drain(..) {
             match ids.check(&i.id, &i.source, &file.path) {
-                Some(p) => out(Item::Problem(p)),
-                None => kept.push(i),
+                Some(p) => {
+                    *whole = None;
+                    out(Item::Problem(p));
+                }
+                None => {
+                    if let Some(w) = whole {
+                        w.push(i.id.clone());
+                    }
+                    kept.push(i);
+                }
             }
         }
         store
@@ -113,18 +146,30 @@ pub(super) fn streamed_file(
     };
     stream_jsonl(&file.path, &source, |item| match item {
         Streamed::Problem(p) => {
+            whole = None;
             out(Item::Problem(p));
+            Ok(())
+        }
+        Streamed::Interaction(_) if skip > 0 => {
+            skip -= 1;
             Ok(())
         }
         Streamed::Interaction(i) => {
             slice.push(i);
             if slice.len() == INTERACTIONS_PER_SLICE {
-                flush(store, &mut slice, out)?;
+                flush(store, &mut slice, &mut whole, out)?;
             }
             Ok(())
         }
     })?;
-    flush(store, &mut slice, out)
+    flush(store, &mut slice, &mut whole, out)?;
+    match whole {
+        Some(w) if w.iter().all(|id| !id.contains('\n')) => {
+            let w: Vec<&str> = w.iter().map(String::as_str).collect();
+            store.transaction(|store| store.scored_put(&source, &ruleset.sha256, &tied, &w))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Reuses or scans the kept ones of `interactions` (read from an input with `hash`;

@@ -156,6 +156,12 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
         " ({} result(s) reused, {} call(s) transcribed, {} from the transcript cache, {} left to other shards or out of the sample)",
         stats.results_reused, stats.transcribed, stats.transcripts_reused, stats.skipped
     ));
+    if stats.files_unread > 0 {
+        line.push_str(&format!(
+            "; {} unchanged chat log(s) not read again",
+            stats.files_unread
+        ));
+    }
     reporter.status(&line);
     if let Some(gate) = config.fail_under {
         if mean.is_some_and(|m| m < gate) {

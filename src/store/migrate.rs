@@ -132,6 +132,18 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE interactions ADD COLUMN turns BLOB;  -- turns.hash; NULL: body is whole
     ALTER TABLE results ADD COLUMN turns BLOB;       -- turns.hash; NULL: line is whole
     ",
+    // 7: chat logs scored in full (`store::scored`): a rerun over an unchanged one
+    // hands out its stored results without reading it again. Not copied by
+    // `db repair` (a rebuilt database reads its inputs once more).
+    "
+    CREATE TABLE scored_inputs (
+        path           TEXT NOT NULL,       -- the input as results name it
+        ruleset_sha256 TEXT NOT NULL,
+        result_hash    TEXT NOT NULL,       -- batch::result_hash of the content it was scored from
+        ids            BLOB NOT NULL,       -- the interaction ids in file order, newline-joined, zstd
+        PRIMARY KEY (path, ruleset_sha256)
+    );
+    ",
 ];
 
 /// The version whose rows [`pack_rows`] packs.

@@ -23,6 +23,7 @@ mod results;
 pub mod reviewed;
 pub mod reviews;
 pub mod samples;
+mod scored;
 mod transcripts;
 
 pub use error::StoreError;
