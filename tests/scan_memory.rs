@@ -1,7 +1,7 @@
 //! Bounded memory at CI size: `callqa scan --jobs 2` over 200,000 generated chat
 //! messages (50,000 conversations of 4 messages, 400 agents) must peak under a
 //! fixed resident set, whatever the machine's speed or core count: nothing is
-//! timed. Measured 2026-12-02 (2 cores): 55 MiB at 200,000 messages, 95 MiB at
+//! timed. Measured 2026-12-02 (2 cores): 54 MiB at 200,000 messages, 85 MiB at
 //! 1,000,000: the chat log is streamed a slice of conversations at a time, and what
 //! still grows with it is per conversation (the first pass's table, the ids seen),
 //! so the bound sits well above the CI-size peak, not at it. The peak is the

@@ -18,7 +18,7 @@ use std::path::Path;
 #[allow(clippy::too_many_arguments)]
 pub(super) fn hand_out(
     store: &mut Store,
-    scored: &[String],
+    scored: &[&str],
     (source, path): (&str, &Path),
     ruleset: &Ruleset,
     tied: &str,

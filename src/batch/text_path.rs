@@ -103,28 +103,33 @@ pub(super) fn streamed_file(
     };
     let source = display_path(&file.path);
     let tied = result_hash(&hash, plan.redact);
-    // The ids in file order while the file is whole (every interaction kept, no
-    // problem on any line), to record it as scored in full at the end.
-    let mut whole: Option<Vec<String>> = keep.keeps_all().then(Vec::new);
+    // The ids in file order, newline-joined, while the file is whole (every
+    // interaction kept, no problem on any line, no id empty or with a newline), to
+    // record it as scored in full at the end.
+    let mut whole: Option<String> = keep.keeps_all().then(String::new);
     // Interactions already handed out from the record of a full scoring.
     let mut skip = 0;
     if seen && keep.keeps_all() {
-        if let Some(mut scored) = store.scored_ids(&source, &ruleset.sha256, &tied)? {
+        if let Some(joined) = store.scored_ids(&source, &ruleset.sha256, &tied)? {
+            let scored: Vec<&str> = if joined.is_empty() {
+                Vec::new()
+            } else {
+                joined.split('\n').collect()
+            };
             let place = (source.as_str(), file.path.as_path());
             skip = hand_out(store, &scored, place, ruleset, &tied, ids, stats, out)?;
             if skip == scored.len() {
                 stats.files_unread += 1;
                 return Ok(());
             }
-            scored.truncate(skip);
-            whole = Some(scored);
+            whole = Some(scored[..skip].join("\n"));
         }
     }
     store.transaction(|store| store.scored_forget(&source, &ruleset.sha256))?;
     let mut slice: Vec<Interaction> = Vec::with_capacity(INTERACTIONS_PER_SLICE);
     let mut flush = |store: &mut Store,
                      slice: &mut Vec<Interaction>,
-                     whole: &mut Option<Vec<String>>,
+                     whole: &mut Option<String>,
                      out: &mut dyn FnMut(Item)| {
         let mut kept = Vec::with_capacity(slice.len());
         for i in slice.drain(..) {
@@ -134,8 +139,14 @@ pub(super) fn streamed_file(
                     out(Item::Problem(p));
                 }
                 None => {
+                    if i.id.is_empty() || i.id.contains('\n') {
+                        *whole = None;
+                    }
                     if let Some(w) = whole {
-                        w.push(i.id.clone());
+                        if !w.is_empty() {
+                            w.push('\n');
+                        }
+                        w.push_str(&i.id);
                     }
                     kept.push(i);
                 }
@@ -164,11 +175,8 @@ pub(super) fn streamed_file(
     })?;
     flush(store, &mut slice, &mut whole, out)?;
     match whole {
-        Some(w) if w.iter().all(|id| !id.contains('\n')) => {
-            let w: Vec<&str> = w.iter().map(String::as_str).collect();
-            store.transaction(|store| store.scored_put(&source, &ruleset.sha256, &tied, &w))
-        }
-        _ => Ok(()),
+        Some(w) => store.transaction(|store| store.scored_put(&source, &ruleset.sha256, &tied, &w)),
+        None => Ok(()),
     }
 }
 

@@ -9,14 +9,15 @@ use super::packed::{unpack, Packed};
 use super::{Store, StoreError};
 
 impl Store {
-    /// The interaction ids of the input `path`, in file order, when it was scored
-    /// in full with `ruleset_sha256` under `result_hash`; `None` otherwise.
+    /// The interaction ids of the input `path`, in file order and newline-joined,
+    /// when it was scored in full with `ruleset_sha256` under `result_hash`; `None`
+    /// otherwise.
     pub fn scored_ids(
         &self,
         path: &str,
         ruleset_sha256: &str,
         result_hash: &str,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    ) -> Result<Option<String>, StoreError> {
         let what = "read a scored input";
         let mut stmt = self
             .conn
@@ -31,28 +32,24 @@ impl Store {
         let Some(row) = rows.next().map_err(self.sql(what))? else {
             return Ok(None);
         };
-        let ids = unpack(
+        unpack(
             row.get_ref(0).map_err(self.sql(what))?,
             &self.path,
             "scored input",
-        )?;
-        Ok(Some(if ids.is_empty() {
-            Vec::new()
-        } else {
-            ids.split('\n').map(str::to_string).collect()
-        }))
+        )
+        .map(Some)
     }
 
-    /// Records that `path` was scored in full: `ids` (no id holds a newline) in file
-    /// order, with `ruleset_sha256`, under `result_hash`.
+    /// Records that `path` was scored in full: `ids` in file order, newline-joined
+    /// (no id holds a newline), with `ruleset_sha256`, under `result_hash`.
     pub fn scored_put(
         &mut self,
         path: &str,
         ruleset_sha256: &str,
         result_hash: &str,
-        ids: &[&str],
+        ids: &str,
     ) -> Result<(), StoreError> {
-        let ids = Packed::text(&ids.join("\n"));
+        let ids = Packed::text(ids);
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO scored_inputs (path, ruleset_sha256, result_hash, ids)
