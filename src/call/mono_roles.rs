@@ -162,7 +162,9 @@ fn decided_by_reading(
             roles: Roles::Unknown,
             reason: format!(
                 "{why}; nor does the conversation tell who the agent is (confidence {:.2}, needed {MIN_CONFIDENCE})",
-                read.confidence
+                // Rounded down, so a confidence just short of the threshold never
+                // reads as reaching it.
+                (read.confidence * 100.0).floor() / 100.0
             ),
             turns,
             regions: vec![speech],
