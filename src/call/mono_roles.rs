@@ -11,7 +11,7 @@
 use crate::audio::voice::{region_pitch_st, Cell};
 use crate::interaction::{Roles, Speaker, Turn};
 
-use super::turn_roles::{reading, sentence_regions, TurnTaking, MIN_CONFIDENCE};
+use super::turn_roles::{party, reading, sentence_regions, TurnTaking, MIN_CONFIDENCE};
 use super::turns::sentence_turns;
 
 /// The least share of what was said (characters) on which the conversation's
@@ -77,11 +77,7 @@ pub fn from_voices(
     );
     if agreement >= MIN_AGREEMENT {
         for (v, t) in sentences.iter().map(|(v, _)| v).zip(&mut turns) {
-            t.speaker = if *v == agent_voice {
-                Speaker::Agent
-            } else {
-                Speaker::Customer
-            };
+            t.speaker = party(*v == agent_voice);
         }
         let [a, b] = voices.map(|(_, r)| r);
         let regions = if agent_voice == 0 { [a, b] } else { [b, a] };
@@ -97,7 +93,7 @@ pub fn from_voices(
     }
     let why = format!(
         "mono recording: two voices told apart by pitch, but the conversation agrees with that split on only {:.0} % of what was said (needed {:.0} %)",
-        agreement * 100.0,
+        (agreement * 100.0).floor(),
         MIN_AGREEMENT * 100.0
     );
     decided_by_reading(turns, read, &agent, speech, &why)
@@ -143,7 +139,7 @@ fn decided_by_reading(
 ) -> MonoRoles {
     if read.sure {
         for (t, &a) in turns.iter_mut().zip(agent) {
-            t.speaker = super::turn_roles::party(a);
+            t.speaker = party(a);
         }
         MonoRoles {
             roles: Roles::Inferred,
