@@ -2,10 +2,10 @@
 //! A call is described ([`spec`]: file, agent, start, channel layout), collected
 //! from manifests and bare recordings ([`collect`], [`manifest`]), transcribed
 //! and measured ([`transcribe`]), and its recognized segments become speaker turns
-//! ([`turns`]); on a mono call, which voice is the agent is decided from what each
-//! said ([`roles`]), or, when the voices sound alike, from the conversation
-//! ([`turn_roles`]). Decoding lives in `audio`, recognition in `asr`; this module is
-//! where the two meet.
+//! ([`turns`]); on a mono call, who is who is read from the conversation
+//! ([`mono_roles`]: the pitch split checked against the turn-taking reading of
+//! [`turn_roles`], which weighs the service script of [`roles`]). Decoding lives in
+//! `audio`, recognition in `asr`; this module is where the two meet.
 
 pub mod collect;
 pub mod manifest;
