@@ -7,7 +7,7 @@
 use callqa::asr::{AsrError, RecognizedSegment, RecognizedToken, Transcriber};
 use callqa::audio::DecodedAudio;
 use callqa::call::{transcribe_call, CallError, CallSpec, ChannelLayout};
-use callqa::interaction::{InteractionKind, Roles, Speaker};
+use callqa::interaction::{Interaction, InteractionKind, Roles, Speaker};
 use std::f64::consts::PI;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -172,6 +172,14 @@ fn spec(layout: ChannelLayout) -> CallSpec {
 }
 
 /// Within one voice-detector frame (30 ms): turn times come from where it found speech.
+/// Each turn of a call as (speaker, text), in order.
+fn said(call: &Interaction) -> Vec<(Speaker, &str)> {
+    call.turns
+        .iter()
+        .map(|t| (t.speaker, t.text.as_str()))
+        .collect()
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 0.035
 }
@@ -197,11 +205,7 @@ fn agent_left_maps_channels_and_merges_turns_in_time_order() {
     assert_eq!(call.kind, Some(InteractionKind::Call));
     assert_eq!(call.roles, Roles::Known);
     assert!((call.duration_s - 12.0).abs() < 1e-9);
-    let got: Vec<(Speaker, &str)> = call
-        .turns
-        .iter()
-        .map(|t| (t.speaker, t.text.as_str()))
-        .collect();
+    let got = said(&call);
     assert_eq!(
         got,
         vec![
@@ -226,11 +230,7 @@ fn agent_left_maps_channels_and_merges_turns_in_time_order() {
 fn agent_right_swaps_speakers() {
     let call =
         transcribe_call(&spec(ChannelLayout::AgentRight), &stereo(), &FakeAsr::new()).unwrap();
-    let got: Vec<(Speaker, &str)> = call
-        .turns
-        .iter()
-        .map(|t| (t.speaker, t.text.as_str()))
-        .collect();
+    let got = said(&call);
     assert_eq!(
         got,
         vec![
@@ -307,11 +307,7 @@ fn mono_with_alike_voices_gets_roles_from_the_conversation() {
     )]);
     let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
     assert_eq!(call.roles, Roles::Inferred, "{:?}", call.roles_reason);
-    let got: Vec<(Speaker, &str)> = call
-        .turns
-        .iter()
-        .map(|t| (t.speaker, t.text.as_str()))
-        .collect();
+    let got = said(&call);
     assert_eq!(
         got,
         vec![
@@ -347,11 +343,7 @@ fn mono_with_two_voices_gets_inferred_roles_from_the_script() {
     )]);
     let call = transcribe_call(&spec(ChannelLayout::Mono), &mono, &FakeAsr::new()).unwrap();
     assert_eq!(call.roles, Roles::Inferred, "{:?}", call.roles_reason);
-    let got: Vec<(Speaker, &str)> = call
-        .turns
-        .iter()
-        .map(|t| (t.speaker, t.text.as_str()))
-        .collect();
+    let got = said(&call);
     assert_eq!(
         got,
         vec![

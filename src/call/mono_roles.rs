@@ -170,6 +170,7 @@ fn decided_by_reading(
 
 #[cfg(test)]
 mod tests {
+    use super::super::turn_roles::speakers;
     use super::*;
 
     /// Turns of `(speaker's voice, text)`, 4 s apart, and each voice's regions.
@@ -195,17 +196,6 @@ mod tests {
         "好的，谢谢。",
         "感谢您的来电，再见。",
     ];
-
-    fn speakers(turns: &[Turn]) -> String {
-        turns
-            .iter()
-            .map(|t| match t.speaker {
-                Speaker::Agent => 'A',
-                Speaker::Customer => 'C',
-                _ => '?',
-            })
-            .collect()
-    }
 
     #[test]
     fn the_voice_taking_the_agents_part_is_the_agent_even_when_heard_second() {

@@ -159,42 +159,47 @@ pub fn transcribe_call(
         },
     })?;
     let cells = voice.as_ref().map_or(&[][..], StreamingVoice::cells);
-    let roles = match voices {
+    // Mono: who is who, from the conversation (and the pitch split, if any).
+    let mono = match voices {
         Some(pitch) => {
-            // Two voices: checked against the conversation, which also says
-            // which one is the agent.
-            let mut channels = std::mem::take(&mut per_channel).into_iter();
+            let mut turns = std::mem::take(&mut per_channel).into_iter();
             let mut speech = std::mem::take(&mut regions).into_iter();
             let mut voice = || {
                 (
-                    channels.next().unwrap_or_default(),
+                    turns.next().unwrap_or_default(),
                     speech.next().unwrap_or_default(),
                 )
             };
             let pair = [voice(), voice()];
-            let read = mono_roles::from_voices(pair, pitch, cells, &spec.agent_cues);
+            Some(mono_roles::from_voices(
+                pair,
+                pitch,
+                cells,
+                &spec.agent_cues,
+            ))
+        }
+        None if layout == ChannelLayout::Mono && per_channel.len() == 1 => {
+            // Voices too alike to split by sound: who speaks when, and what.
+            let why = roles_reason.take().unwrap_or_default();
+            let speech = std::mem::take(&mut regions[0]);
+            Some(mono_roles::from_conversation(
+                &per_channel[0],
+                speech,
+                cells,
+                &spec.agent_cues,
+                &why,
+            ))
+        }
+        None => None,
+    };
+    let roles = match mono {
+        Some(read) => {
             roles_reason = Some(read.reason);
             per_channel = vec![read.turns];
             regions = read.regions;
             read.roles
         }
         None if regions.len() == 2 => Roles::Known,
-        None if layout == ChannelLayout::Mono && per_channel.len() == 1 => {
-            // Voices too alike to split by sound: who speaks when, and what.
-            let why = roles_reason.take().unwrap_or_default();
-            let speech = std::mem::take(&mut regions[0]);
-            let read = mono_roles::from_conversation(
-                &per_channel[0],
-                speech,
-                cells,
-                &spec.agent_cues,
-                &why,
-            );
-            roles_reason = Some(read.reason);
-            per_channel = vec![read.turns];
-            regions = read.regions;
-            read.roles
-        }
         None => Roles::Unknown,
     };
     let mut per_channel = per_channel.into_iter();

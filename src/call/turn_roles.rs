@@ -374,6 +374,19 @@ fn nearest_region(regions: &[(f64, f64)], t: f64) -> usize {
     best
 }
 
+/// Each turn's speaker as a letter (A agent, C customer, ? unknown), for tests.
+#[cfg(test)]
+pub(super) fn speakers(turns: &[Turn]) -> String {
+    turns
+        .iter()
+        .map(|t| match t.speaker {
+            Speaker::Agent => 'A',
+            Speaker::Customer => 'C',
+            _ => '?',
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,17 +400,6 @@ mod tests {
             turns.push(Turn::new(Speaker::Unknown, s, s + 3.0, *text));
         }
         (turns, regions)
-    }
-
-    fn speakers(turns: &[Turn]) -> String {
-        turns
-            .iter()
-            .map(|t| match t.speaker {
-                Speaker::Agent => 'A',
-                Speaker::Customer => 'C',
-                _ => '?',
-            })
-            .collect()
     }
 
     #[test]

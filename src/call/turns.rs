@@ -147,22 +147,19 @@ pub fn sentence_turns(turn: &Turn) -> Vec<Turn> {
     let mut from = 0; // index into spans of the current sentence's first token
     let mut from_byte = 0;
     let spans = &turn.spans;
-    for (i, span) in spans.iter().enumerate() {
-        let last = &turn.text[span.start_byte..span.end_byte];
-        let Some(next) = spans.get(i + 1) else { break };
-        let ends = last.trim_end().ends_with(SENTENCE_ENDS);
-        let has_words = |r: &[TimedSpan]| {
-            r.iter().any(|s| {
-                turn.text[s.start_byte..s.end_byte]
-                    .chars()
-                    .any(char::is_alphanumeric)
-            })
-        };
-        if ends
-            && next.start_s >= span.end_s
-            && has_words(&spans[from..=i])
-            && has_words(&spans[i + 1..])
-        {
+    let word = |s: &TimedSpan| {
+        turn.text[s.start_byte..s.end_byte]
+            .chars()
+            .any(char::is_alphanumeric)
+    };
+    // The last token that is a word: a cut after it leaves nothing to say.
+    let last_word = spans.iter().rposition(word).unwrap_or(0);
+    for (i, span) in spans.iter().enumerate().take(last_word) {
+        let next = &spans[i + 1];
+        let ends = turn.text[span.start_byte..span.end_byte]
+            .trim_end()
+            .ends_with(SENTENCE_ENDS);
+        if ends && next.start_s >= span.end_s && spans[from..=i].iter().any(word) {
             out.push(piece(turn, &spans[from..=i], from_byte, next.start_byte));
             from = i + 1;
             from_byte = next.start_byte;
