@@ -7,12 +7,14 @@
 //! by the script the agent says and the customer answers); when they disagree,
 //! the split is not trusted and the reading decides on its own, if it is sure.
 //! When the voices could not be told apart at all, the reading is all there is.
+//! Once every sentence has its party, one party's sentences until the other
+//! speaks (or a pause over [`TURN_GAP_S`]) are one turn again, as on a stereo call.
 
 use crate::audio::voice::{region_pitch_st, Cell};
 use crate::interaction::{Roles, Speaker, Turn};
 
 use super::turn_roles::{party, reading, sentence_regions, TurnTaking, MIN_CONFIDENCE};
-use super::turns::sentence_turns;
+use super::turns::{joined_turns, sentence_turns, TURN_GAP_S};
 
 /// The least share of what was said (characters) on which the conversation's
 /// reading and the pitch split must agree for the split to be kept.
@@ -81,6 +83,7 @@ pub fn from_voices(
         }
         let [a, b] = voices.map(|(_, r)| r);
         let regions = if agent_voice == 0 { [a, b] } else { [b, a] };
+        let turns = joined_turns(turns, TURN_GAP_S);
         return MonoRoles {
             roles: Roles::Inferred,
             reason: format!(
@@ -141,6 +144,7 @@ fn decided_by_reading(
         for (t, &a) in turns.iter_mut().zip(agent) {
             t.speaker = party(a);
         }
+        let turns = joined_turns(turns, TURN_GAP_S);
         MonoRoles {
             roles: Roles::Inferred,
             reason: format!(

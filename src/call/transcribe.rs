@@ -45,18 +45,14 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 9;
+pub const TURN_FORMAT_VERSION: u32 = 10;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
 /// is one encoder pass (see [`PackedSpeech::windows`]).
 pub const RECOGNIZER_WINDOW_S: f64 = 27.0;
 
-/// A recognizer window (and so a turn) never holds two utterances of a channel
-/// that are further apart than this, seconds (between the padded pieces): a turn is
-/// what one party says without a real pause, so "喂？" and, 8 s later, "您好" are two
-/// turns with their own times.
-pub const TURN_GAP_S: f64 = 1.0;
+pub use super::turns::TURN_GAP_S;
 
 /// Nor two utterances between which the other party spoke (more than this much of
 /// the other channel's speech lies in the gap), so the transcript reads as the

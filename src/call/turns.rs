@@ -4,6 +4,12 @@ use crate::asr::RecognizedSegment;
 use crate::audio::pack::{PackedSpeech, PAD_S};
 use crate::interaction::{Speaker, TimedSpan, Turn};
 
+/// A recognizer window (and so a turn) never holds two utterances of a channel
+/// that are further apart than this, seconds (between the padded pieces): a turn is
+/// what one party says without a real pause, so "喂？" and, 8 s later, "您好" are two
+/// turns with their own times.
+pub const TURN_GAP_S: f64 = 1.0;
+
 /// One recognized segment as a turn. A segment can span two packed pieces (two
 /// utterances the recording has apart); it still becomes one turn, because the
 /// recognizer's token times at a cut are unreliable (it often times the first word
@@ -178,6 +184,45 @@ pub fn sentence_turns(turn: &Turn) -> Vec<Turn> {
     out
 }
 
+/// Consecutive turns (sorted) of the same known party whose gap is at most
+/// `max_gap_s` joined into one, as the turns of a stereo call's channel are: on a
+/// mono call the sentences are read one by one to tell who said what, and once
+/// each has its party, one party's sentences until the other speaks (or a long
+/// pause) are again one turn. Each token keeps its time in `spans`; the joined
+/// text puts a space only between two ASCII words.
+pub fn joined_turns(turns: Vec<Turn>, max_gap_s: f64) -> Vec<Turn> {
+    let mut out: Vec<Turn> = Vec::with_capacity(turns.len());
+    for turn in turns {
+        match out.last_mut() {
+            Some(last)
+                if last.speaker == turn.speaker
+                    && last.speaker != Speaker::Unknown
+                    && turn.start_s - last.end_s <= max_gap_s =>
+            {
+                append(last, turn);
+            }
+            _ => out.push(turn),
+        }
+    }
+    out
+}
+
+/// `next`'s text and spans after `turn`'s.
+fn append(turn: &mut Turn, next: Turn) {
+    let ascii_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if ascii_word(turn.text.chars().last()) && ascii_word(next.text.chars().next()) {
+        turn.text.push(' ');
+    }
+    let base = turn.text.len();
+    turn.text.push_str(&next.text);
+    turn.spans.extend(next.spans.into_iter().map(|s| TimedSpan {
+        start_byte: s.start_byte + base,
+        end_byte: s.end_byte + base,
+        ..s
+    }));
+    turn.end_s = turn.end_s.max(next.end_s);
+}
+
 /// The part of `turn` from byte `start` to `end`, holding `spans`.
 fn piece(turn: &Turn, spans: &[TimedSpan], start: usize, end: usize) -> Turn {
     let text = turn.text[start..end].trim();
@@ -254,6 +299,49 @@ mod tests {
             .map(|s| &second.text[s.start_byte..s.end_byte])
             .collect();
         assert_eq!(words, ["人民路", "八号", "。"]);
+    }
+
+    #[test]
+    fn sentences_of_one_party_join_again_until_the_other_speaks() {
+        let mut a = timed(&[("您好", 0.5, 1.0), ("。", 1.0, 1.1)]);
+        let mut b = timed(&[("工号", 1.6, 2.0), ("123", 2.0, 2.5)]);
+        let mut c = timed(&[("我想", 3.0, 3.4), ("查询", 3.4, 4.0)]);
+        let mut d = timed(&[("好的", 6.0, 6.5)]);
+        let mut e = timed(&[("OK", 6.8, 7.0)]);
+        a.speaker = Speaker::Agent;
+        b.speaker = Speaker::Agent;
+        c.speaker = Speaker::Customer;
+        d.speaker = Speaker::Customer;
+        e.speaker = Speaker::Customer;
+        let joined = joined_turns(vec![a, b, c, d.clone(), e], 1.0);
+        let texts: Vec<&str> = joined.iter().map(|t| t.text.as_str()).collect();
+        // c and d are 2 s apart: two turns of the customer.
+        assert_eq!(texts, ["您好。工号123", "我想查询", "好的OK"]);
+        assert_eq!((joined[0].start_s, joined[0].end_s), (0.5, 2.5));
+        let first = &joined[0];
+        let words: Vec<&str> = first
+            .spans
+            .iter()
+            .map(|s| &first.text[s.start_byte..s.end_byte])
+            .collect();
+        assert_eq!(words, ["您好", "。", "工号", "123"]);
+        assert_eq!(
+            first.time_of(first.text.find("工号").unwrap(), first.text.len()),
+            (1.6, 2.5)
+        );
+        // A space only between two ASCII words; unknown speakers stay apart.
+        let mut f = Turn::new(Speaker::Agent, 0.0, 1.0, "call");
+        let g = Turn::new(Speaker::Agent, 1.2, 2.0, "back");
+        assert_eq!(
+            joined_turns(vec![f.clone(), g.clone()], 1.0)[0].text,
+            "call back"
+        );
+        f.speaker = Speaker::Unknown;
+        let mut g = g;
+        g.speaker = Speaker::Unknown;
+        assert_eq!(joined_turns(vec![f, g], 1.0).len(), 2);
+        d.speaker = Speaker::Agent;
+        assert_eq!(joined_turns(vec![d], 1.0).len(), 1);
     }
 
     #[test]
