@@ -293,7 +293,7 @@ fn mono_with_nothing_to_tell_the_parties_apart_has_unknown_speakers_and_roles() 
 fn mono_with_alike_voices_gets_roles_from_the_conversation() {
     // One pitch for both parties: the split by sound is refused, and the
     // turn-taking and the script words decide, also for a customer who speaks
-    // twice in a row.
+    // twice in a row (1 s apart: one turn again once both are the customer's).
     let mono = audio(vec![channel(
         20.0,
         &[
@@ -314,8 +314,7 @@ fn mono_with_alike_voices_gets_roles_from_the_conversation() {
             (Speaker::Agent, "您好工号"),
             (Speaker::Customer, "我要投诉"),
             (Speaker::Agent, "请稍等"),
-            (Speaker::Customer, "我要投诉"),
-            (Speaker::Customer, "我要投诉"),
+            (Speaker::Customer, "我要投诉我要投诉"),
             (Speaker::Agent, "您好工号"),
         ]
     );
@@ -350,10 +349,19 @@ fn mono_with_two_voices_gets_inferred_roles_from_the_script() {
             (Speaker::Customer, "我要投诉"),
             (Speaker::Agent, "您好工号"),
             (Speaker::Customer, "我要投诉"),
-            (Speaker::Agent, "请稍等"),
-            (Speaker::Agent, "再见"),
+            (Speaker::Agent, "请稍等再见"),
         ]
     );
+    // The agent's last two utterances, 0.6 s apart, are one turn; each word
+    // keeps its own time.
+    let last = call.turns.last().unwrap();
+    assert!(
+        (last.start_s - 10.3).abs() < 0.3 && (last.end_s - 15.0).abs() < 0.3,
+        "{last:?}"
+    );
+    let bye = last.text.find("再见").unwrap();
+    let (bye_s, _) = last.time_of(bye, last.text.len());
+    assert!((bye_s - 13.6).abs() < 0.5, "{bye_s} {last:?}");
     let reason = call.roles_reason.as_deref().unwrap_or_default();
     assert!(reason.contains("service script"), "{reason}");
     // Talk ratio is measured per voice; talking over each other cannot be.
