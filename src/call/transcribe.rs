@@ -10,8 +10,9 @@
 //! own: the mono audio heard only where that voice speaks. From there on a mono
 //! call goes the way of a stereo one (recognizer windows, turns, speech metrics,
 //! except interruptions, which a single channel cannot show). When the voices
-//! cannot be told apart, the call is transcribed as one channel, one utterance per
-//! window. Either way [`super::mono_roles`] then reads who is who from the
+//! cannot be told apart, the call is transcribed as one channel, windowed as a
+//! channel of a stereo call is (the recognizer's punctuation across a short pause
+//! tells a sentence that goes on from one that ends). Either way [`super::mono_roles`] then reads who is who from the
 //! conversation (turn-taking and the service script, sentence by sentence) and
 //! checks the pitch split against it; the roles are [`Roles::Inferred`], or, when
 //! nothing is sure, its speakers [`Speaker::Unknown`] and its roles
@@ -45,7 +46,7 @@ pub const NO_SPEECH_DROP: f32 = 0.8;
 /// Changes whenever the way recognized segments become turns (or the recognizer
 /// settings callqa fixes, such as the encoder context) change, so cached
 /// transcripts made the old way are not reused.
-pub const TURN_FORMAT_VERSION: u32 = 10;
+pub const TURN_FORMAT_VERSION: u32 = 11;
 
 /// Longest stretch of packed speech sent to the recognizer at once, seconds: under
 /// Whisper's 30 s window with room for the encoder-context margin, so each window
@@ -327,14 +328,11 @@ impl ChannelPlan {
             regions
         };
         let packed = PackedSpeech::new(len, regions);
-        // Both voices of a mono call in one channel: every utterance is a window
-        // of its own, so no turn holds both parties.
-        let gap_s = if speaker == Speaker::Unknown {
-            0.0
-        } else {
-            TURN_GAP_S
-        };
-        let windows = turn_windows_split_at(&packed, others, gap_s);
+        // Both voices of a mono call in one channel are windowed the same way:
+        // across a short pause the recognizer's text says whether the sentence
+        // goes on (a comma) or ends, and the turns are cut at the sentence ends
+        // before the roles are read (see `mono_roles`).
+        let windows = turn_windows(&packed, others);
         ChannelPlan {
             source,
             packed,
@@ -360,18 +358,9 @@ impl ChannelPlan {
 /// utterance is more than [`TURN_GAP_S`] away or where `others` (the other
 /// channel's speech regions, seconds) has speech in between.
 pub fn turn_windows(packed: &PackedSpeech, others: &[(f64, f64)]) -> Vec<Range<usize>> {
-    turn_windows_split_at(packed, others, TURN_GAP_S)
-}
-
-/// [`turn_windows`] with windows also ending at gaps longer than `gap_s`.
-fn turn_windows_split_at(
-    packed: &PackedSpeech,
-    others: &[(f64, f64)],
-    gap_s: f64,
-) -> Vec<Range<usize>> {
     packed.windows_split(RECOGNIZER_WINDOW_S, |a, b| {
         let (gap_start, gap_end) = (a.orig_end_s(), b.orig_start_s());
-        gap_end - gap_start > gap_s
+        gap_end - gap_start > TURN_GAP_S
             || others
                 .iter()
                 .any(|&(s, e)| s < gap_end - OTHER_SPEECH_S && e > gap_start + OTHER_SPEECH_S)
