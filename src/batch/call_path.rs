@@ -5,14 +5,14 @@
 use super::incremental::RunPlan;
 use super::progress::MinutesProgress;
 use super::stored::{reuse_all, scan_and_store};
-use super::{BatchStats, Item};
+use super::{BatchStats, Item, Scored};
 use crate::asr::Transcriber;
 use crate::call::{self as calls, CallSpec};
 use crate::input::{display_path, InputProblem};
 use crate::interaction::{Interaction, InteractionKind};
 use crate::reporter::Reporter;
 use crate::rules::Ruleset;
-use crate::scan::{redact::redact_interaction, result::InteractionResult};
+use crate::scan::redact::redact_interaction;
 use crate::store::{CachedTranscript, ResultKey, Store, StoreError, TranscriptKey};
 use rayon::prelude::*;
 
@@ -68,7 +68,7 @@ pub(super) fn to_cache(i: &Interaction) -> CachedTranscript {
 
 /// What became of one call before scanning.
 pub(super) enum CallSlot {
-    Reused(InteractionResult),
+    Reused(Scored),
     Ready(Interaction, String),
     Transcribe(TranscriptKey, String),
     Failed(InputProblem),
@@ -176,7 +176,7 @@ pub(super) fn call_results(
 
     let mut problems = Vec::new();
     let mut fresh = Vec::new();
-    let mut order: Vec<Result<InteractionResult, usize>> = Vec::new();
+    let mut order: Vec<Result<Scored, usize>> = Vec::new();
     for slot in slots {
         match slot {
             CallSlot::Failed(p) => problems.push(Item::Problem(p)),
@@ -190,7 +190,7 @@ pub(super) fn call_results(
             }
         }
     }
-    let mut scanned: Vec<Option<InteractionResult>> = store
+    let mut scanned: Vec<Option<Scored>> = store
         .transaction(|store| scan_and_store(store, &mut fresh, ruleset, plan))?
         .into_iter()
         .map(Some)

@@ -55,6 +55,16 @@ impl BatchStats {
 
 /// One item of batch output, in input order.
 pub enum Item {
-    Result(Box<InteractionResult>),
+    Result(Box<Scored>),
     Problem(InputProblem),
+}
+
+/// A scored interaction as the batch hands it out.
+pub struct Scored {
+    /// The result. When `line` is there, its turns may be left out: they are in
+    /// the line (parse it for the whole result).
+    pub result: InteractionResult,
+    /// The `results.jsonl` line of the result (its JSON, no newline) when the batch
+    /// has it already, written as it is instead of encoding `result` again.
+    pub line: Option<String>,
 }

@@ -3,10 +3,11 @@
 //! scanning, and scanning and storing the interactions that have none.
 
 use super::incremental::RunPlan;
+use super::Scored;
 use crate::interaction::Interaction;
 use crate::rules::Ruleset;
 use crate::scan::{self, redact::redact_interaction, result::InteractionResult};
-use crate::store::{PackedTurns, ResultKey, Split, Store, StoreError};
+use crate::store::{PackedLine, PackedTurns, ResultKey, Split, Store, StoreError, UnpackedLine};
 use rayon::prelude::*;
 
 /// Interactions scanned together before their results are handed out.
@@ -21,30 +22,47 @@ pub fn stored_line(r: &InteractionResult) -> Result<String, StoreError> {
 }
 
 /// The stored results that can stand in for scanning `keys` again (read in order,
-/// parsed in parallel); `None` where there is none, or it no longer parses.
+/// unpacked in parallel); `None` where there is none, or it no longer parses.
 pub(super) fn reuse_all(
     store: &Store,
     keys: &[ResultKey<'_>],
     input_hash: &str,
     plan: &RunPlan,
-) -> Result<Vec<Option<InteractionResult>>, StoreError> {
+) -> Result<Vec<Option<Scored>>, StoreError> {
     reuse_tied(store, keys, &result_hash(input_hash, plan.redact))
 }
 
-/// [`reuse_all`] for results tied to `tied` (a [`result_hash`]).
+/// [`reuse_all`] for results tied to `tied` (a [`result_hash`]). Each comes with
+/// its stored line, which is written as it is; the result is parsed from the line
+/// without its turns (the aggregates and the report do not read them).
 pub(super) fn reuse_tied(
     store: &Store,
     keys: &[ResultKey<'_>],
     tied: &str,
-) -> Result<Vec<Option<InteractionResult>>, StoreError> {
-    let lines: Vec<Option<String>> = keys
+) -> Result<Vec<Option<Scored>>, StoreError> {
+    let packed: Vec<Option<PackedLine>> = keys
         .iter()
-        .map(|key| store.result_get(key, tied))
+        .map(|key| store.result_get_packed(key, tied))
         .collect::<Result<_, _>>()?;
-    Ok(lines
+    let path = store.path();
+    Ok(packed
         .into_par_iter()
-        .map(|line| line.and_then(|l| serde_json::from_str::<InteractionResult>(&l).ok()))
+        .map(|p| p.and_then(|p| reused(&p, path)))
         .collect())
+}
+
+/// A stored line unpacked and parsed; `None` when it no longer unpacks or parses.
+fn reused(packed: &PackedLine, path: &std::path::Path) -> Option<Scored> {
+    let UnpackedLine { line, bare } = packed.unpack(path).ok()?;
+    let result = serde_json::from_str::<InteractionResult>(&bare).ok()?;
+    if line.len() != bare.len() {
+        // The turns, stored apart, were not parsed with the rest: check they are JSON.
+        serde_json::from_str::<serde::de::IgnoredAny>(&line).ok()?;
+    }
+    Some(Scored {
+        result,
+        line: Some(line),
+    })
 }
 
 /// Masks (unless `--no-redact`) and scans `fresh` (in slices, in parallel), stores
@@ -55,18 +73,22 @@ pub(super) fn scan_and_store(
     fresh: &mut [(Interaction, String)],
     ruleset: &Ruleset,
     plan: &RunPlan,
-) -> Result<Vec<InteractionResult>, StoreError> {
+) -> Result<Vec<Scored>, StoreError> {
     let mut out = Vec::with_capacity(fresh.len());
     for slice in fresh.chunks_mut(INTERACTIONS_PER_SLICE) {
-        let results: Vec<Result<(InteractionResult, Split, Split), StoreError>> = slice
+        let results: Vec<Result<(Scored, Split, Split), StoreError>> = slice
             .par_iter_mut()
             .map(|(i, _)| {
                 if plan.redact {
                     redact_interaction(i);
                 }
                 let r = scan::scan(i, ruleset);
-                let (line, body) = stored_forms(i, &r)?;
-                Ok((r, line, body))
+                let (text, line, body) = stored_forms(i, &r)?;
+                let scored = Scored {
+                    result: r,
+                    line: Some(text),
+                };
+                Ok((scored, line, body))
             })
             .collect();
         for ((i, hash), scanned) in slice.iter().zip(results) {
@@ -89,17 +111,19 @@ pub(super) fn scan_and_store(
     Ok(out)
 }
 
-/// The stored forms of a result line and its interaction, sharing their turns.
-fn stored_forms(i: &Interaction, r: &InteractionResult) -> Result<(Split, Split), StoreError> {
+/// The line of a result, and the stored forms of the line and of its interaction,
+/// sharing their turns.
+fn stored_forms(
+    i: &Interaction,
+    r: &InteractionResult,
+) -> Result<(String, Split, Split), StoreError> {
     let encode = |what| move |source| StoreError::Encode { what, source };
     let line = stored_line(r)?;
     let turns = serde_json::to_string(&r.turns).map_err(encode("turns"))?;
     let packed = PackedTurns::of_json(&turns);
     let body = serde_json::to_string(i).map_err(encode("an interaction"))?;
-    Ok((
-        Split::line(&line, packed.clone(), &turns),
-        Split::body(&body, packed, &turns),
-    ))
+    let stored = Split::line(&line, packed.clone(), &turns);
+    Ok((line, stored, Split::body(&body, packed, &turns)))
 }
 
 /// What a stored result line is tied to besides its key: the content of its input,

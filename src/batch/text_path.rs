@@ -8,12 +8,11 @@ use super::incremental::RunPlan;
 use super::scored::hand_out;
 use super::selection::{Keep, SeenIds};
 use super::stored::{result_hash, reuse_all, scan_and_store, INTERACTIONS_PER_SLICE};
-use super::{BatchStats, Item};
+use super::{BatchStats, Item, Scored};
 use crate::input::chat_stream::{stream_jsonl, Streamed};
 use crate::input::{display_path, InputFile, InputKind, InputProblem, TextRead};
 use crate::interaction::Interaction;
 use crate::rules::Ruleset;
-use crate::scan::result::InteractionResult;
 use crate::store::{InputState, ResultKey, Store, StoreError};
 
 /// A JSON Lines chat log at least this large is streamed rather than read whole.
@@ -213,11 +212,11 @@ fn score(
     let reused = if seen {
         reuse_all(store, &keys, hash, plan)?
     } else {
-        vec![None; keys.len()]
+        keys.iter().map(|_| None).collect()
     };
     drop(keys);
     // Slots in file order: a reused result, or the index of one to scan.
-    let mut slots: Vec<Result<InteractionResult, usize>> = Vec::with_capacity(owned.len());
+    let mut slots: Vec<Result<Scored, usize>> = Vec::with_capacity(owned.len());
     let mut fresh = Vec::new();
     for (i, r) in owned.into_iter().zip(reused) {
         match r {
@@ -231,11 +230,10 @@ fn score(
             }
         }
     }
-    let mut scanned: Vec<Option<InteractionResult>> =
-        scan_and_store(store, &mut fresh, ruleset, plan)?
-            .into_iter()
-            .map(Some)
-            .collect();
+    let mut scanned: Vec<Option<Scored>> = scan_and_store(store, &mut fresh, ruleset, plan)?
+        .into_iter()
+        .map(Some)
+        .collect();
     drop(fresh);
     for slot in slots {
         let r = match slot {

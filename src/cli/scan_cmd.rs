@@ -77,12 +77,9 @@ pub fn run(args: ScanArgs, reporter: &dyn Reporter) -> Result<Outcome, CliError>
             reporter,
             &mut store,
             &plan,
-            |mut item| {
-                if let Item::Result(r) = &mut item {
-                    reviews.apply_with(r, &config.ruleset);
-                }
+            |item| {
                 if write_error.is_none() {
-                    if let Err(e) = write_item(&mut sink, &mut kept, item) {
+                    if let Err(e) = write_item(&mut sink, &mut kept, &reviews, &config, item) {
                         write_error = Some(e);
                     }
                 }
@@ -186,16 +183,37 @@ pub(super) fn pool(jobs: usize) -> Result<rayon::ThreadPool, CliError> {
         .map_err(|source| CliError::Threads { jobs, source })
 }
 
-/// Writes one batch item and keeps what the aggregates and the report need.
+/// Writes one batch item, as review has it, and keeps what the aggregates and the
+/// report need. A result that comes with its line and has no review records is
+/// written as that line.
 fn write_item(
     sink: &mut DirSink,
     kept: &mut Kept<'_>,
+    reviews: &Reviews,
+    config: &ScanConfig,
     item: Item,
 ) -> Result<(), crate::output::OutputError> {
     match item {
-        Item::Result(r) => {
-            let written = sink.result(&r);
-            kept.push(*r);
+        Item::Result(scored) => {
+            let batch::Scored { mut result, line } = *scored;
+            let reviewed = reviews.of(&result.interaction_id, &result.source).is_some();
+            let written = match line {
+                Some(line) if !reviewed => sink.result_line(&line),
+                line => {
+                    if let Some(line) = line {
+                        // The result may lack its turns: the line has them.
+                        result = serde_json::from_str(&line).map_err(|source| {
+                            crate::output::OutputError::Json {
+                                path: config.out_dir.join(crate::output::RESULTS_JSONL),
+                                source,
+                            }
+                        })?;
+                    }
+                    reviews.apply_with(&mut result, &config.ruleset);
+                    sink.result(&result)
+                }
+            };
+            kept.push(result);
             written
         }
         Item::Problem(p) => sink.input_error(&InputErrorLine {

@@ -40,6 +40,16 @@ impl JsonlWriter {
         Ok(())
     }
 
+    /// Appends `line`, the JSON of one value (no newline), as one line.
+    pub fn write_line(&mut self, line: &str) -> Result<(), OutputError> {
+        let w = self.file.writer();
+        w.write_all(line.as_bytes())
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(|e| self.file.error(e))?;
+        self.lines += 1;
+        Ok(())
+    }
+
     /// Lines written so far.
     pub fn lines(&self) -> usize {
         self.lines

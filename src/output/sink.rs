@@ -79,6 +79,12 @@ impl DirSink {
         self.sample_target = rate;
     }
 
+    /// One scored interaction given as its line (the JSON of an
+    /// [`InteractionResult`], no newline), in the order lines should appear.
+    pub fn result_line(&mut self, line: &str) -> Result<(), OutputError> {
+        self.results()?.write_line(line)
+    }
+
     /// `--excel`: every CSV starts with a UTF-8 byte order mark.
     pub fn set_excel(&mut self, on: bool) {
         self.excel = on;

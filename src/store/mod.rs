@@ -30,7 +30,7 @@ pub use error::StoreError;
 pub use inputs::{hash_file, InputRecord, InputState};
 pub use packed::{Packed, PackedTurns, Split};
 pub use problems::StoredProblem;
-pub use results::{ResultKey, StoredResult};
+pub use results::{PackedLine, ResultKey, StoredResult, UnpackedLine};
 pub use samples::SampleMember;
 pub use transcripts::{CachedTranscript, TranscriptKey};
 

@@ -156,8 +156,22 @@ pub(crate) fn join(
     path: &Path,
     what: &'static str,
 ) -> Result<String, StoreError> {
+    match turns {
+        None => Ok(bare),
+        Some(turns) => join_ref(&bare, Some(&turns), ends, path, what),
+    }
+}
+
+/// [`join`] of borrowed texts (always a new string).
+pub(crate) fn join_ref(
+    bare: &str,
+    turns: Option<&str>,
+    ends: Ends,
+    path: &Path,
+    what: &'static str,
+) -> Result<String, StoreError> {
     let Some(turns) = turns else {
-        return Ok(bare);
+        return Ok(bare.to_string());
     };
     let end = match ends {
         Ends::Line => bare.len() - usize::from(bare.ends_with('}')),
@@ -175,7 +189,7 @@ pub(crate) fn join(
     }
     let mut out = String::with_capacity(bare.len() + turns.len());
     out.push_str(&bare[..end - EMPTY.len()]);
-    out.push_str(&turns);
+    out.push_str(turns);
     out.push_str(&bare[end..]);
     Ok(out)
 }

@@ -4,9 +4,11 @@
 //! after a crash neither duplicates a result nor makes `export --since` send it again;
 //! a changed line (new input content) is re-recorded with the new time.
 
-use super::packed::{join, unpack, Ends, Packed, PackedTurns, Split};
+use super::packed::{join, join_ref, unpack, Ends, Packed, PackedTurns, Split};
 use super::{timestamp, Store, StoreError};
 use chrono::{DateTime, Utc};
+use rusqlite::types::{Value, ValueRef};
+use std::path::Path;
 
 /// What a stored result is keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,39 @@ pub struct ResultKey<'a> {
     pub source: &'a str,
     /// `RulesetId::sha256` of the ruleset it was scored with.
     pub ruleset_sha256: &'a str,
+}
+
+/// A stored result line as read from the database, still packed
+/// ([`Store::result_get_packed`]).
+#[derive(Debug, Clone)]
+pub struct PackedLine {
+    bare: Value,
+    turns: Option<Value>,
+}
+
+/// A stored result line unpacked: as written, and with `"turns":[]` in place of its
+/// turns (the same text when they were stored with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpackedLine {
+    pub line: String,
+    pub bare: String,
+}
+
+impl PackedLine {
+    /// Unpacks the line (`path`: the database, for errors).
+    pub fn unpack(&self, path: &Path) -> Result<UnpackedLine, StoreError> {
+        let what = "result line";
+        let bare = unpack(ValueRef::from(&self.bare), path, what)?;
+        let Some(turns) = &self.turns else {
+            return Ok(UnpackedLine {
+                line: bare.clone(),
+                bare,
+            });
+        };
+        let turns = unpack(ValueRef::from(turns), path, "stored turns")?;
+        let line = join_ref(&bare, Some(&turns), Ends::Line, path, what)?;
+        Ok(UnpackedLine { line, bare })
+    }
 }
 
 /// A stored result line with its key and the time it was recorded.
@@ -77,6 +112,58 @@ impl Store {
             _ => None,
         };
         join(bare, turns, Ends::Line, &self.path, "result line").map(Some)
+    }
+
+    /// [`Store::result_get`] as stored, to be unpacked elsewhere (on another
+    /// thread): the packed line and, when stored apart, its packed turns.
+    pub fn result_get_packed(
+        &self,
+        key: &ResultKey<'_>,
+        input_hash: &str,
+    ) -> Result<Option<PackedLine>, StoreError> {
+        let what = "read a stored result";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT line, turns FROM results
+                 WHERE interaction_id = ?1 AND source = ?2 AND ruleset_sha256 = ?3 AND input_hash = ?4",
+            )
+            .map_err(self.sql(what))?;
+        let mut rows = stmt
+            .query([
+                key.interaction_id,
+                key.source,
+                key.ruleset_sha256,
+                input_hash,
+            ])
+            .map_err(self.sql(what))?;
+        let Some(row) = rows.next().map_err(self.sql(what))? else {
+            return Ok(None);
+        };
+        let bare: Value = row.get(0).map_err(self.sql(what))?;
+        let turns = match row.get_ref(1).map_err(self.sql(what))? {
+            ValueRef::Blob(hash) => Some(self.turns_get_packed(hash)?),
+            _ => None,
+        };
+        Ok(Some(PackedLine { bare, turns }))
+    }
+
+    /// The turns stored under `hash`, packed.
+    fn turns_get_packed(&self, hash: &[u8]) -> Result<Value, StoreError> {
+        let what = "read stored turns";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM turns WHERE hash = ?1")
+            .map_err(self.sql(what))?;
+        let mut rows = stmt.query([hash]).map_err(self.sql(what))?;
+        match rows.next().map_err(self.sql(what))? {
+            Some(row) => row.get(0).map_err(self.sql(what)),
+            None => Err(StoreError::Unpack {
+                path: self.path.clone(),
+                what: "result line",
+                detail: "its turns are not in the database".into(),
+            }),
+        }
     }
 
     /// The JSON of the turns stored under `hash`.
