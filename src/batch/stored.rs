@@ -82,8 +82,8 @@ pub(super) fn scan_and_store(
                 if plan.redact {
                     redact_interaction(i);
                 }
-                let r = scan::scan(i, ruleset);
-                let (text, line, body) = stored_forms(i, &r)?;
+                let mut r = scan::scan(i, ruleset);
+                let (text, line, body) = stored_forms(i, &mut r)?;
                 let scored = Scored {
                     result: r,
                     line: Some(text),
@@ -112,18 +112,45 @@ pub(super) fn scan_and_store(
 }
 
 /// The line of a result, and the stored forms of the line and of its interaction,
-/// sharing their turns.
+/// sharing their turns (encoded once: each is encoded without them, which are
+/// then put in place).
 fn stored_forms(
-    i: &Interaction,
-    r: &InteractionResult,
+    i: &mut Interaction,
+    r: &mut InteractionResult,
 ) -> Result<(String, Split, Split), StoreError> {
     let encode = |what| move |source| StoreError::Encode { what, source };
-    let line = stored_line(r)?;
     let turns = serde_json::to_string(&r.turns).map_err(encode("turns"))?;
     let packed = PackedTurns::of_json(&turns);
-    let body = serde_json::to_string(i).map_err(encode("an interaction"))?;
-    let stored = Split::line(&line, packed.clone(), &turns);
-    Ok((line, stored, Split::body(&body, packed, &turns)))
+    let kept = std::mem::take(&mut r.turns);
+    let bare = stored_line(r);
+    r.turns = kept;
+    let (line, stored) = match Split::line_of_bare(bare?, packed.clone(), &turns) {
+        Some(made) => made,
+        None => {
+            let line = stored_line(r)?;
+            let stored = Split::line(&line, packed.clone(), &turns);
+            (line, stored)
+        }
+    };
+    let mut body = None;
+    if i.turns == r.turns {
+        let kept = std::mem::take(&mut i.turns);
+        let bare = serde_json::to_string(i);
+        i.turns = kept;
+        body = Split::body_of_bare(
+            &bare.map_err(encode("an interaction"))?,
+            packed.clone(),
+            &turns,
+        );
+    }
+    let body = match body {
+        Some(body) => body,
+        None => {
+            let whole = serde_json::to_string(i).map_err(encode("an interaction"))?;
+            Split::body(&whole, packed, &turns)
+        }
+    };
+    Ok((line, stored, body))
 }
 
 /// What a stored result line is tied to besides its key: the content of its input,

@@ -111,6 +111,50 @@ impl Split {
         Self::around(body, end, turns, turns_json)
     }
 
+    /// [`Split::line`] of the line whose text without its turns is `bare` (the
+    /// turns serialized as `"turns":[]`, the last field), with the whole line:
+    /// the same as splitting the whole line, without encoding the turns twice.
+    /// `None` when `bare` does not end in empty turns.
+    pub fn line_of_bare(
+        bare: String,
+        turns: PackedTurns,
+        turns_json: &str,
+    ) -> Option<(String, Split)> {
+        let end = bare.len().checked_sub(1).filter(|_| bare.ends_with('}'))?;
+        let head = bare[..end].strip_suffix(EMPTY)?;
+        if !head.ends_with(FIELD) {
+            return None;
+        }
+        if turns_json == EMPTY {
+            let body = Packed::text(&bare);
+            return Some((bare, Split { body, turns: None }));
+        }
+        let mut line = String::with_capacity(bare.len() + turns_json.len());
+        line.push_str(head);
+        line.push_str(turns_json);
+        line.push_str(&bare[end..]);
+        let split = Split {
+            body: Packed::text(&bare),
+            turns: Some(turns),
+        };
+        Some((line, split))
+    }
+
+    /// [`Split::body`] of the interaction body whose text without its turns is
+    /// `bare` (`"turns":[]` before `measured`, the last field); `None` when `bare`
+    /// is not so.
+    pub fn body_of_bare(bare: &str, turns: PackedTurns, turns_json: &str) -> Option<Split> {
+        let end = bare.rfind(MEASURED)?;
+        let head = bare[..end].strip_suffix(EMPTY)?;
+        if !head.ends_with(FIELD) {
+            return None;
+        }
+        Some(Split {
+            body: Packed::text(bare),
+            turns: (turns_json != EMPTY).then_some(turns),
+        })
+    }
+
     /// `json` with the `"turns":TURNS` that ends at byte `end` replaced by
     /// `"turns":[]`; whole when that is not what ends there.
     fn around(json: &str, end: usize, turns: PackedTurns, turns_json: &str) -> Split {
@@ -286,6 +330,39 @@ mod tests {
         assert_eq!(
             join(bare, Some(turns.into()), Ends::Body, p, "x").unwrap(),
             body
+        );
+
+        // Made from the texts without their turns: the same.
+        let bare_line = line.replace(turns, "[]");
+        let (whole, from_bare) =
+            Split::line_of_bare(bare_line, PackedTurns::of_json(turns), turns).unwrap();
+        assert_eq!(whole, line);
+        assert_eq!(
+            from_bare,
+            Split::line(&line, PackedTurns::of_json(turns), turns)
+        );
+        let bare_body = r#"{"id":"c1","turns":[],"measured":{}}"#;
+        assert_eq!(
+            Split::body_of_bare(bare_body, PackedTurns::of_json(turns), turns).unwrap(),
+            Split::body(&body, PackedTurns::of_json(turns), turns)
+        );
+        let none = Split::line_of_bare(
+            r#"{"id":"c1","turns":[]}"#.into(),
+            PackedTurns::of_json("[]"),
+            "[]",
+        )
+        .unwrap();
+        assert_eq!(
+            none.1,
+            Split::line(
+                r#"{"id":"c1","turns":[]}"#,
+                PackedTurns::of_json("[]"),
+                "[]"
+            )
+        );
+        assert!(
+            Split::line_of_bare(r#"{"id":"c1"}"#.into(), PackedTurns::of_json(turns), turns)
+                .is_none()
         );
 
         // Turns that are not in the text: stored whole.
