@@ -13,7 +13,8 @@
 
 use super::call_path::call_results;
 use super::selection::{call_item, split, Keep, SeenIds};
-use super::text_path::{streamed_file, streams, text_file};
+use super::streamed::streamed_file;
+use super::text_path::{streams, text_file};
 use super::{BatchStats, CallOptions, Item};
 use crate::asr::Transcriber;
 use crate::batch::shard::ShardSpec;

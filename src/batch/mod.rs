@@ -14,6 +14,7 @@ mod scored;
 mod selection;
 pub mod shard;
 mod stored;
+mod streamed;
 mod text_path;
 
 pub use crate::call::CallOptions;

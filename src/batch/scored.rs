@@ -5,7 +5,8 @@
 //! it are out and the caller reads the file for the rest.
 
 use super::selection::SeenIds;
-use super::stored::{reuse_tied, INTERACTIONS_PER_SLICE};
+use super::stored::{fetch_tied, unpack_all, INTERACTIONS_PER_SLICE};
+use super::Scored;
 use super::{BatchStats, Item};
 use crate::rules::Ruleset;
 use crate::store::{ResultKey, Store, StoreError};
@@ -32,26 +33,55 @@ pub(super) fn hand_out(
     for id in scored {
         ids.check(id, source, path);
     }
-    let mut done = 0;
-    for slice in scored.chunks(INTERACTIONS_PER_SLICE) {
-        let keys: Vec<ResultKey<'_>> = slice
-            .iter()
-            .map(|id| ResultKey {
-                interaction_id: id,
-                source,
-                ruleset_sha256: &ruleset.sha256,
-            })
-            .collect();
-        let reused = store.transaction(|store| reuse_tied(store, &keys, tied))?;
-        for r in reused {
-            let Some(r) = r else {
-                return Ok(done);
-            };
-            stats.interactions += 1;
-            stats.results_reused += 1;
-            done += 1;
-            out(Item::Result(Box::new(r)));
+    // While one slice is unpacked (in parallel), the one before is handed out and
+    // the one after read from the store.
+    let db = store.path().to_path_buf();
+    let mut slices = scored.chunks(INTERACTIONS_PER_SLICE);
+    let read = |store: &mut Store, slice: Option<&[&str]>| match slice {
+        None => Ok(None),
+        Some(slice) => {
+            let keys: Vec<ResultKey<'_>> = slice
+                .iter()
+                .map(|id| ResultKey {
+                    interaction_id: id,
+                    source,
+                    ruleset_sha256: &ruleset.sha256,
+                })
+                .collect();
+            store
+                .transaction(|store| fetch_tied(store, &keys, tied))
+                .map(Some)
         }
+    };
+    let mut done = 0;
+    let mut ready: Option<Vec<Option<Scored>>> = None;
+    let mut next = read(store, slices.next())?;
+    while ready.is_some() || next.is_some() {
+        let unpacking = next.take();
+        let mut unpacked = None;
+        let mut missing = false;
+        rayon::in_place_scope(|s| {
+            if let Some(packed) = unpacking {
+                let (unpacked, db) = (&mut unpacked, &db);
+                s.spawn(move |_| *unpacked = Some(unpack_all(packed, db)));
+            }
+            for r in ready.take().into_iter().flatten() {
+                let Some(r) = r else {
+                    missing = true;
+                    return Ok(());
+                };
+                stats.interactions += 1;
+                stats.results_reused += 1;
+                done += 1;
+                out(Item::Result(Box::new(r)));
+            }
+            next = read(store, slices.next())?;
+            Ok::<(), StoreError>(())
+        })?;
+        if missing {
+            return Ok(done);
+        }
+        ready = unpacked;
     }
     Ok(done)
 }

@@ -40,15 +40,30 @@ pub(super) fn reuse_tied(
     keys: &[ResultKey<'_>],
     tied: &str,
 ) -> Result<Vec<Option<Scored>>, StoreError> {
-    let packed: Vec<Option<PackedLine>> = keys
-        .iter()
+    let packed = fetch_tied(store, keys, tied)?;
+    Ok(unpack_all(packed, store.path()))
+}
+
+/// The stored lines of `keys` tied to `tied`, still packed.
+pub(super) fn fetch_tied(
+    store: &Store,
+    keys: &[ResultKey<'_>],
+    tied: &str,
+) -> Result<Vec<Option<PackedLine>>, StoreError> {
+    keys.iter()
         .map(|key| store.result_get_packed(key, tied))
-        .collect::<Result<_, _>>()?;
-    let path = store.path();
-    Ok(packed
+        .collect()
+}
+
+/// Stored lines unpacked and parsed in parallel (`path`: the database's).
+pub(super) fn unpack_all(
+    packed: Vec<Option<PackedLine>>,
+    path: &std::path::Path,
+) -> Vec<Option<Scored>> {
+    packed
         .into_par_iter()
         .map(|p| p.and_then(|p| reused(&p, path)))
-        .collect())
+        .collect()
 }
 
 /// A stored line unpacked and parsed; `None` when it no longer unpacks or parses.
@@ -76,37 +91,64 @@ pub(super) fn scan_and_store(
 ) -> Result<Vec<Scored>, StoreError> {
     let mut out = Vec::with_capacity(fresh.len());
     for slice in fresh.chunks_mut(INTERACTIONS_PER_SLICE) {
-        let results: Vec<Result<(Scored, Split, Split), StoreError>> = slice
-            .par_iter_mut()
-            .map(|(i, _)| {
-                if plan.redact {
-                    redact_interaction(i);
-                }
-                let mut r = scan::scan(i, ruleset);
-                let (text, line, body) = stored_forms(i, &mut r)?;
-                let scored = Scored {
-                    result: r,
-                    line: Some(text),
-                };
-                Ok((scored, line, body))
-            })
-            .collect();
-        for ((i, hash), scanned) in slice.iter().zip(results) {
-            let (r, line, body) = scanned?;
-            store.interaction_put_packed(&i.id, &i.source, hash, &body)?;
-            let key = ResultKey {
-                interaction_id: &i.id,
-                source: &i.source,
-                ruleset_sha256: &ruleset.sha256,
+        let scanned = scan_fresh(slice, ruleset, plan);
+        out.extend(store_scanned(store, slice, scanned, ruleset, plan)?);
+    }
+    Ok(out)
+}
+
+/// A result scanned, with the stored forms of its line and interaction.
+pub(super) type Scanned = Result<(Scored, Split, Split), StoreError>;
+
+/// Masks (unless `--no-redact`) and scans `fresh` in parallel, making the stored
+/// forms on the scanning threads; nothing is stored yet ([`store_scanned`]).
+pub(super) fn scan_fresh(
+    fresh: &mut [(Interaction, String)],
+    ruleset: &Ruleset,
+    plan: &RunPlan,
+) -> Vec<Scanned> {
+    fresh
+        .par_iter_mut()
+        .map(|(i, _)| {
+            if plan.redact {
+                redact_interaction(i);
+            }
+            let mut r = scan::scan(i, ruleset);
+            let (text, line, body) = stored_forms(i, &mut r)?;
+            let scored = Scored {
+                result: r,
+                line: Some(text),
             };
-            store.result_put_packed(
-                &key,
-                &result_hash(hash, plan.redact),
-                &line,
-                chrono::Utc::now(),
-            )?;
-            out.push(r);
-        }
+            Ok((scored, line, body))
+        })
+        .collect()
+}
+
+/// Stores the interactions `fresh` and their `scanned` results, and returns the
+/// results in order.
+pub(super) fn store_scanned(
+    store: &mut Store,
+    fresh: &[(Interaction, String)],
+    scanned: Vec<Scanned>,
+    ruleset: &Ruleset,
+    plan: &RunPlan,
+) -> Result<Vec<Scored>, StoreError> {
+    let mut out = Vec::with_capacity(fresh.len());
+    for ((i, hash), scanned) in fresh.iter().zip(scanned) {
+        let (r, line, body) = scanned?;
+        store.interaction_put_packed(&i.id, &i.source, hash, &body)?;
+        let key = ResultKey {
+            interaction_id: &i.id,
+            source: &i.source,
+            ruleset_sha256: &ruleset.sha256,
+        };
+        store.result_put_packed(
+            &key,
+            &result_hash(hash, plan.redact),
+            &line,
+            chrono::Utc::now(),
+        )?;
+        out.push(r);
     }
     Ok(out)
 }
