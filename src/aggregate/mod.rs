@@ -203,16 +203,16 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, r: &InteractionResult, dimensions: &[Dimension]) {
+    /// Counts `r`, whose score in each dimension (ruleset order) is `scores`.
+    fn add(&mut self, r: &InteractionResult, scores: &[u32]) {
         self.assessed += 1;
         self.passed += usize::from(r.passed);
         self.fatal += usize::from(r.fatal);
         self.score_sum += u64::from(r.score);
-        if !dimensions.is_empty() {
-            self.dimension_sums.resize(dimensions.len(), 0);
-            for (sum, d) in self.dimension_sums.iter_mut().zip(dimensions) {
-                // A result scored without this dimension counts as untouched (100).
-                *sum += u64::from(r.dimension_scores.get(&d.id).copied().unwrap_or(100));
+        if !scores.is_empty() {
+            self.dimension_sums.resize(scores.len(), 0);
+            for (sum, s) in self.dimension_sums.iter_mut().zip(scores) {
+                *sum += u64::from(*s);
             }
         }
     }
@@ -278,8 +278,8 @@ pub fn aggregate(results: &[InteractionResult], setup: &Setup<'_>) -> Aggregates
 pub struct Aggregator<'a> {
     setup: Setup<'a>,
     total: Tally,
-    per_agent_period: BTreeMap<(String, Period), Tally>,
-    per_agent: BTreeMap<String, Tally>,
+    /// Per agent: over the run, and per period.
+    per_agent: BTreeMap<String, (Tally, BTreeMap<Period, Tally>)>,
     per_period: BTreeMap<Period, Tally>,
     /// Rules in the order first met (the ruleset's first), and where each is.
     infos: Vec<RuleInfo>,
@@ -296,7 +296,6 @@ impl<'a> Aggregator<'a> {
         let mut a = Aggregator {
             setup: *setup,
             total: Tally::default(),
-            per_agent_period: BTreeMap::new(),
             per_agent: BTreeMap::new(),
             per_period: BTreeMap::new(),
             infos: Vec::new(),
@@ -331,24 +330,19 @@ impl<'a> Aggregator<'a> {
         let period = Period::of(self.setup.period, r.started_at.as_deref());
         // Every period with a result has its rule tallies, hit or not.
         self.period_tallies(period);
+        // A result scored without a dimension counts as untouched (100) in it.
+        let scores: Vec<u32> = dims
+            .iter()
+            .map(|d| r.dimension_scores.get(&d.id).copied().unwrap_or(100))
+            .collect();
+        let dims = &scores[..];
         self.total.add(r, dims);
-        match self.per_agent_period.get_mut(&(r.agent_id.clone(), period)) {
-            Some(t) => t.add(r, dims),
-            None => {
-                let mut t = Tally::default();
-                t.add(r, dims);
-                self.per_agent_period
-                    .insert((r.agent_id.clone(), period), t);
-            }
-        }
-        match self.per_agent.get_mut(r.agent_id.as_str()) {
-            Some(t) => t.add(r, dims),
-            None => {
-                let mut t = Tally::default();
-                t.add(r, dims);
-                self.per_agent.insert(r.agent_id.clone(), t);
-            }
-        }
+        let agent = match self.per_agent.get_mut(r.agent_id.as_str()) {
+            Some(a) => a,
+            None => self.per_agent.entry(r.agent_id.clone()).or_default(),
+        };
+        agent.0.add(r, dims);
+        agent.1.entry(period).or_default().add(r, dims);
         self.per_period.entry(period).or_default().add(r, dims);
         self.violations += r.violations.len();
 
@@ -423,13 +417,15 @@ impl<'a> Aggregator<'a> {
             .into_iter()
             .map(|(p, t)| (p, order.iter().map(|&i| t[i]).collect()))
             .collect();
-        let (total, per_agent_period, per_agent, per_period, violations) = (
-            self.total,
-            self.per_agent_period,
-            self.per_agent,
-            self.per_period,
-            self.violations,
-        );
+        let mut per_agent_period: BTreeMap<(String, Period), Tally> = BTreeMap::new();
+        let mut per_agent: BTreeMap<String, Tally> = BTreeMap::new();
+        for (agent, (run, periods)) in self.per_agent {
+            for (period, t) in periods {
+                per_agent_period.insert((agent.clone(), period), t);
+            }
+            per_agent.insert(agent, run);
+        }
+        let (total, per_period, violations) = (self.total, self.per_period, self.violations);
 
         // Who is who: the roster's name and team, or no name and team "(none)".
         let member = |agent: &str| -> (String, String) {

@@ -7,27 +7,44 @@ use super::CallOptions;
 use crate::aggregate::Week;
 use crate::batch::shard::ShardSpec;
 use crate::call::{self as calls, CallSpec};
+use crate::input::hashed::HashedMap;
 use crate::input::{self, read_text_file, InputFile, InputKind, InputProblem, TextRead};
 use crate::sample::SampleItem;
 use rayon::prelude::*;
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
 
 /// Interaction ids seen so far and where: an id must name one interaction across
 /// all inputs (samples, reviews and exports key interactions by id), so a later
 /// one from another file is reported and not scored.
-/// Each source is kept once, ids point to it.
+/// Each source is kept once; ids are kept as 128-bit hashes (two ids sharing one
+/// would count as one id: a chance of about n²/2¹²⁹ for n ids), pointing to it.
 #[derive(Default)]
 pub(super) struct SeenIds {
-    ids: std::collections::HashMap<Box<str>, u32>,
+    ids: HashedMap<(u64, u64), u32>,
     sources: Vec<String>,
+    keys: IdKeys,
+}
+
+/// The two hash functions of an id's 128-bit hash.
+struct IdKeys(RandomState, RandomState);
+
+impl Default for IdKeys {
+    fn default() -> Self {
+        IdKeys(RandomState::new(), RandomState::new())
+    }
 }
 
 impl SeenIds {
+    fn key(&self, id: &str) -> (u64, u64) {
+        (self.keys.0.hash_one(id), self.keys.1.hash_one(id))
+    }
+
     /// Whether [`SeenIds::check`] would find `id` in another source than `source`.
     pub(super) fn clashes(&self, id: &str, source: &str) -> bool {
         self.ids
-            .get(id)
+            .get(&self.key(id))
             .is_some_and(|&s| self.sources[s as usize] != source)
     }
 
@@ -38,7 +55,8 @@ impl SeenIds {
         source: &str,
         path: &std::path::Path,
     ) -> Option<InputProblem> {
-        match self.ids.get(id).map(|&s| &self.sources[s as usize]) {
+        let key = self.key(id);
+        match self.ids.get(&key).map(|&s| &self.sources[s as usize]) {
             Some(first) if first != source => Some(InputProblem {
                 source: path.to_path_buf(),
                 line: None,
@@ -52,7 +70,7 @@ impl SeenIds {
                     self.sources.push(source.to_string());
                 }
                 let at = u32::try_from(self.sources.len() - 1).unwrap_or(u32::MAX);
-                self.ids.insert(id.into(), at);
+                self.ids.insert(key, at);
                 None
             }
         }

@@ -14,6 +14,7 @@
 //! later one's last line (or the end of the file): never out too early.
 
 use super::chat::{self, Conversation};
+use super::hashed::HashedMap;
 use super::{encoding, InputProblem};
 use crate::interaction::Interaction;
 use serde::Deserialize;
@@ -126,10 +127,10 @@ fn strip_newline(line: &[u8]) -> &[u8] {
 }
 
 /// The first pass: the last line of each conversation, by the hash of its id.
-fn last_lines(path: &Path, hasher: &RandomState) -> Result<HashMap<u64, usize>, String> {
+fn last_lines(path: &Path, hasher: &RandomState) -> Result<HashedMap<u64, usize>, String> {
     let mut text = encoding::open_text(path)?;
     let reader = text.reader();
-    let mut last = HashMap::new();
+    let mut last = HashedMap::default();
     let mut bytes = Vec::new();
     let mut n = 0;
     loop {

@@ -8,6 +8,7 @@
 pub mod chat;
 pub mod chat_stream;
 pub mod encoding;
+pub mod hashed;
 pub mod roster;
 pub mod transcript;
 
