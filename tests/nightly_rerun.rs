@@ -130,7 +130,7 @@ fn run(a: &Archive, ruleset: &Ruleset) -> Run {
         &plan,
         |item| {
             lines.push(match item {
-                Item::Result(r) => serde_json::to_string(&r).unwrap(),
+                Item::Result(r) => r.to_line().unwrap(),
                 Item::Problem(p) => panic!("unexpected problem: {p}"),
             })
         },

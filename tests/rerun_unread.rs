@@ -35,7 +35,7 @@ fn run(chats: &Path, db: &Path, ruleset: &Ruleset, redact: bool) -> (Vec<String>
         &mut store,
         &plan,
         |item| match item {
-            Item::Result(r) => lines.push(serde_json::to_string(&r).unwrap()),
+            Item::Result(r) => lines.push(r.to_line().unwrap()),
             Item::Problem(p) => panic!("unexpected problem: {p}"),
         },
     )
@@ -67,6 +67,13 @@ fn an_unchanged_large_chat_log_is_not_read_again_and_any_change_scores_anew() {
     let (first, stats) = run(&chats, &db, &rules(), true);
     assert_eq!(first.len(), CONVERSATIONS);
     assert_eq!((stats.results_reused, stats.files_unread), (0, 0));
+    // The record's ids are in parts of at most 4,096, none kept with its row.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let parts: i64 = conn
+        .query_row("SELECT count(*) FROM scored_parts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(parts as usize, CONVERSATIONS.div_ceil(4096));
+    drop(conn);
 
     let (again, stats) = run(&chats, &db, &rules(), true);
     assert_eq!(stats.files_unread, 1, "the unchanged log is not read");

@@ -139,6 +139,9 @@ pub fn run_incremental(
     let total = text_files.len();
     let mut at = 0;
     while at < total {
+        if at + 1 == total && specs.is_empty() {
+            ids.last_input();
+        }
         if streams(&text_files[at]) {
             let mut stats = BatchStats::default();
             streamed_file(

@@ -69,3 +69,13 @@ pub struct Scored {
     /// has it already, written as it is instead of encoding `result` again.
     pub line: Option<String>,
 }
+
+impl Scored {
+    /// The `results.jsonl` line: the one at hand, or the result encoded.
+    pub fn to_line(&self) -> Result<String, serde_json::Error> {
+        match &self.line {
+            Some(line) => Ok(line.clone()),
+            None => serde_json::to_string(&self.result),
+        }
+    }
+}

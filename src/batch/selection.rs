@@ -20,11 +20,14 @@ use std::path::PathBuf;
 /// one from another file is reported and not scored.
 /// Each source is kept once; ids are kept as 128-bit hashes (two ids sharing one
 /// would count as one id: a chance of about n²/2¹²⁹ for n ids), pointing to it.
+/// Ids of the last input are checked against the ones before but not kept
+/// ([`SeenIds::last_input`]): nothing comes after them to check.
 #[derive(Default)]
 pub(super) struct SeenIds {
     ids: HashedMap<(u64, u64), u32>,
     sources: Vec<String>,
     keys: IdKeys,
+    last: bool,
 }
 
 /// The two hash functions of an id's 128-bit hash.
@@ -39,6 +42,11 @@ impl Default for IdKeys {
 impl SeenIds {
     fn key(&self, id: &str) -> (u64, u64) {
         (self.keys.0.hash_one(id), self.keys.1.hash_one(id))
+    }
+
+    /// The ids checked from now on are of the last input: they are not kept.
+    pub(super) fn last_input(&mut self) {
+        self.last = true;
     }
 
     /// Whether [`SeenIds::check`] would find `id` in another source than `source`.
@@ -65,6 +73,7 @@ impl SeenIds {
                 ),
             }),
             Some(_) => None,
+            None if self.last => None,
             None => {
                 if self.sources.last().is_none_or(|s| s != source) {
                     self.sources.push(source.to_string());

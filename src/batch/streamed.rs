@@ -7,7 +7,7 @@
 //! is full.
 
 use super::incremental::RunPlan;
-use super::scored::hand_out;
+use super::scored::{hand_out, IdsRecord, ScoredList};
 use super::selection::{Keep, SeenIds};
 use super::stored::{result_hash, scan_fresh, store_scanned, Scanned, INTERACTIONS_PER_SLICE};
 use super::text_path::{note, prepare, Prepared};
@@ -47,29 +47,32 @@ pub(super) fn streamed_file(
     };
     let source = display_path(&file.path);
     let tied = result_hash(&hash, plan.redact);
-    // The ids in file order, newline-joined, while the file is whole (every
-    // interaction kept, no problem on any line, no id empty or with a newline), to
-    // record it as scored in full at the end.
-    let mut whole: Option<String> = keep.keeps_all().then(String::new);
+    let key = (source.as_str(), &*ruleset.sha256);
+    // The ids in file order, recorded while the file is whole (every interaction
+    // kept, no problem on any line, no id empty or with a newline), to record it as
+    // scored in full at the end.
+    let mut whole = keep.keeps_all().then(IdsRecord::new);
     // Interactions already handed out from the record of a full scoring.
     let mut skip = 0;
+    let mut forgotten = false;
     if seen && keep.keeps_all() {
-        if let Some(joined) = store.scored_ids(&source, &ruleset.sha256, &tied)? {
-            let scored: Vec<&str> = if joined.is_empty() {
-                Vec::new()
-            } else {
-                joined.split('\n').collect()
-            };
+        if let Some(inline) = store.scored_ids(&source, &ruleset.sha256, &tied)? {
+            let parts = store.scored_parts(&source, &ruleset.sha256)?;
+            let list = ScoredList { inline, parts };
             let place = (source.as_str(), file.path.as_path());
-            skip = hand_out(store, &scored, place, ruleset, &tied, ids, stats, out)?;
-            if skip == scored.len() {
+            let (done, total) = hand_out(store, &list, place, ruleset, &tied, ids, stats, out)?;
+            if done == total {
                 stats.files_unread += 1;
                 return Ok(());
             }
-            whole = Some(scored[..skip].join("\n"));
+            skip = done;
+            whole = Some(IdsRecord::prefix(store, &list, (&source, ruleset), done)?);
+            forgotten = true;
         }
     }
-    store.transaction(|store| store.scored_forget(&source, &ruleset.sha256))?;
+    if !forgotten {
+        store.transaction(|store| store.scored_forget(key.0, key.1))?;
+    }
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<Streamed>>(READ_AHEAD);
         let (path, name) = (file.path.as_path(), source.as_str());
@@ -107,13 +110,15 @@ pub(super) fn streamed_file(
             ids,
             stats,
             whole: &mut whole,
+            file_source: key.0,
         };
         run.all(&mut gather, out)
         // Leaving the scope drops the receiver: a reader still running stops.
     })?;
     match whole {
-        Some(w) => store.transaction(|store| store.scored_put(&source, &ruleset.sha256, &tied, &w)),
-        None => Ok(()),
+        Some(w) => w.finish(store, key, &tied),
+        // Parts recorded before the file was found not whole are dropped.
+        None => store.transaction(|store| store.scored_forget(key.0, key.1)),
     }
 }
 
@@ -146,7 +151,7 @@ impl Gather {
     /// (a full slice, or the rest at the end). `None` once everything was read.
     fn slice(
         &mut self,
-        whole: &mut Option<String>,
+        whole: &mut Option<IdsRecord>,
     ) -> Option<(Vec<InputProblem>, Vec<Interaction>)> {
         if self.ended {
             return None;
@@ -185,7 +190,8 @@ struct Slices<'a> {
     keep: &'a Keep,
     ids: &'a mut SeenIds,
     stats: &'a mut BatchStats,
-    whole: &'a mut Option<String>,
+    whole: &'a mut Option<IdsRecord>,
+    file_source: &'a str,
 }
 
 impl Slices<'_> {
@@ -233,10 +239,7 @@ impl Slices<'_> {
                         *self.whole = None;
                     }
                     if let Some(w) = self.whole.as_mut() {
-                        if !w.is_empty() {
-                            w.push('\n');
-                        }
-                        w.push_str(&i.id);
+                        w.push(self.store, (&self.file_source, &self.ruleset.sha256), &i.id)?;
                     }
                     kept.push(i);
                 }

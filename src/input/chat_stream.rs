@@ -5,8 +5,9 @@
 //! [`chat::read_jsonl`] does and hands a conversation out as soon as its last line
 //! is read and every conversation that started before it is out. Memory then holds
 //! the conversations open at one point of the file (in an export that writes a
-//! conversation's messages close together, a few hundred) and 16 bytes or so per
-//! conversation for the first pass's table. Conversations come out in order of
+//! conversation's messages close together, a few hundred) and a bit per line (the
+//! lines that end a conversation); the first pass's table (16 bytes or so per
+//! conversation) is freed before the second pass. Conversations come out in order of
 //! first appearance, as from [`chat::read_jsonl`]; a line's problem comes out when
 //! the line is read, a conversation's (no agent, two agents) when it ends.
 //!
@@ -102,7 +103,7 @@ pub fn stream_jsonl<E>(
                 }
             }
         };
-        if last.get(&hasher.hash_one(&id)) == Some(&n) {
+        if last.holds(n) {
             open.end(&id);
             while let Some(conv) = open.pop_ended() {
                 each(finished(conv, path, source))?;
@@ -126,8 +127,30 @@ fn strip_newline(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\n").unwrap_or(line)
 }
 
-/// The first pass: the last line of each conversation, by the hash of its id.
-fn last_lines(path: &Path, hasher: &RandomState) -> Result<HashedMap<u64, usize>, String> {
+/// Line numbers, one bit each.
+struct LineSet(Vec<u64>);
+
+impl LineSet {
+    fn holds(&self, n: usize) -> bool {
+        self.0.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+}
+
+/// The first pass: the lines that are the last of their conversation (by the hash
+/// of its id). The table it takes is freed before the second pass, which keeps a
+/// bit per line.
+fn last_lines(path: &Path, hasher: &RandomState) -> Result<LineSet, String> {
+    let last = last_line_table(path, hasher)?;
+    let top = last.values().copied().max().unwrap_or(0);
+    let mut set = LineSet(vec![0; top / 64 + 1]);
+    for n in last.into_values() {
+        set.0[n / 64] |= 1 << (n % 64);
+    }
+    Ok(set)
+}
+
+/// The last line of each conversation, by the hash of its id.
+fn last_line_table(path: &Path, hasher: &RandomState) -> Result<HashedMap<u64, usize>, String> {
     let mut text = encoding::open_text(path)?;
     let reader = text.reader();
     let mut last = HashedMap::default();

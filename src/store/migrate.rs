@@ -144,6 +144,19 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (path, ruleset_sha256)
     );
     ",
+    // 8: the ids of a chat log scored in full also in parts of a few thousand, so
+    // that neither recording nor reading them holds them all: a record's ids are
+    // those of `scored_inputs.ids` followed by those of its parts in order. Not
+    // copied by `db repair` either.
+    "
+    CREATE TABLE scored_parts (
+        path           TEXT NOT NULL,
+        ruleset_sha256 TEXT NOT NULL,
+        part           INTEGER NOT NULL,    -- 0, 1, ...
+        ids            BLOB NOT NULL,       -- interaction ids in file order, newline-joined, zstd
+        PRIMARY KEY (path, ruleset_sha256, part)
+    );
+    ",
 ];
 
 /// The version whose rows [`pack_rows`] packs.
