@@ -239,7 +239,7 @@ impl Slices<'_> {
                         *self.whole = None;
                     }
                     if let Some(w) = self.whole.as_mut() {
-                        w.push(self.store, (&self.file_source, &self.ruleset.sha256), &i.id)?;
+                        w.push(self.store, (self.file_source, &self.ruleset.sha256), &i.id)?;
                     }
                     kept.push(i);
                 }
