@@ -5,6 +5,10 @@ mod eta;
 mod term_reporter;
 
 use callqa::cli::{self, args::Cli, exit};
+
+/// mimalloc: the text path makes and frees many small strings on several threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 use std::io::Write;
 
