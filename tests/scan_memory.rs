@@ -1,9 +1,9 @@
 //! Bounded memory at CI size: `callqa scan --jobs 2` over 200,000 generated chat
 //! messages (50,000 conversations of 4 messages, 400 agents) must peak under a
-//! fixed resident set, and over four times as many not much higher, whatever
+//! fixed resident set, and over eight times as many not much higher, whatever
 //! the machine's speed or core count: nothing is timed. Measured 2026-12-02 (2
-//! cores): 88-94 MiB at 200,000 messages, 99 MiB at 800,000 and at 1,000,000: the
-//! chat log is streamed a slice of conversations at a time (a few slices in flight
+//! cores): 112-125 MiB at 200,000 messages (4 runs), 121 MiB at 1,000,000 and 136
+//! MiB at 1,600,000 (1 run each): the chat log is streamed a slice of conversations at a time (a few slices in flight
 //! between the reader, the scanners and the store), and what is kept per
 //! conversation is a bit per line, so the bound sits above the CI-size peak, not
 //! at it. The peak is the child's VmHWM (its high-water resident set) read from
@@ -20,11 +20,12 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The bound at 200,000 messages, MiB.
-const PEAK_MIB: u64 = 128;
+const PEAK_MIB: u64 = 160;
 const MESSAGES: usize = 200_000;
-/// How much higher the peak over four times the messages may be, MiB (memory that
-/// grew with the conversations, as it did at 4 MiB per 100,000 messages, fails).
-const GROWTH_MIB: u64 = 16;
+/// How much higher the peak over eight times the messages may be, MiB: memory that
+/// grows with the conversations as it did before (4 MiB per 100,000 messages, 56
+/// MiB more here) fails; the peak itself varies by some 10 MiB from run to run.
+const GROWTH_MIB: u64 = 32;
 
 /// VmHWM of a running process, KiB; `None` once it has exited.
 fn high_water_kib(pid: u32) -> Option<u64> {
@@ -91,10 +92,10 @@ fn scanning_200k_messages_stays_under_a_fixed_peak_rss() {
         mib < PEAK_MIB,
         "scan of {MESSAGES} messages peaked at {mib} MiB, over the bound of {PEAK_MIB} MiB"
     );
-    let more = scan_peak_mib(4 * MESSAGES);
+    let more = scan_peak_mib(8 * MESSAGES);
     assert!(
         more <= mib + GROWTH_MIB,
         "memory grows with the input: {more} MiB over {} messages, {mib} MiB over {MESSAGES}",
-        4 * MESSAGES
+        8 * MESSAGES
     );
 }
