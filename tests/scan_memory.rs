@@ -2,13 +2,13 @@
 //! messages (50,000 conversations of 4 messages, 400 agents) must peak under a
 //! fixed resident set, and over eight times as many not much higher, whatever
 //! the machine's speed or core count: nothing is timed. Measured 2026-12-02 (2
-//! cores): 112-125 MiB at 200,000 messages (4 runs), 121 MiB at 1,000,000 and 136
-//! MiB at 1,600,000 (1 run each): the chat log is streamed a slice of conversations at a time (a few slices in flight
-//! between the reader, the scanners and the store), and what is kept per
-//! conversation is a bit per line, so the bound sits above the CI-size peak, not
-//! at it. The peak is the child's VmHWM (its high-water resident set) read from
-//! /proc while it runs; the last reading is at most a few milliseconds before it
-//! exits.
+//! cores): 112-125 MiB at 200,000 messages (4 runs), 121 MiB at 1,000,000 and
+//! 136 MiB at 1,600,000 (1 run each): the chat log is streamed a slice of
+//! conversations at a time (a few slices in flight between the reader, the
+//! scanners and the store), and what is kept per conversation is a bit per line,
+//! so the bound sits above the CI-size peak, not at it. The peak is the child's
+//! VmHWM (its high-water resident set) read from /proc while it runs; the last
+//! reading is at most a few milliseconds before it exits.
 //! `CALLQA_SCALE_MESSAGES=N` scans N messages instead and prints the peak (for
 //! docs/performance.md), without the bounds.
 
