@@ -12,11 +12,12 @@
 //! except interruptions, which a single channel cannot show). When the voices
 //! cannot be told apart, the call is transcribed as one channel, windowed as a
 //! channel of a stereo call is (the recognizer's punctuation across a short pause
-//! tells a sentence that goes on from one that ends). Either way [`super::mono_roles`] then reads who is who from the
-//! conversation (turn-taking and the service script, sentence by sentence) and
-//! checks the pitch split against it; the roles are [`Roles::Inferred`], or, when
-//! nothing is sure, its speakers [`Speaker::Unknown`] and its roles
-//! [`Roles::Unknown`]. `roles_reason` says which. A stereo file whose two
+//! tells a sentence that goes on from one that ends). Either way
+//! [`super::mono_roles`] then reads who is who from the conversation (turn-taking
+//! and the service script, sentence by sentence) and checks the pitch split
+//! against it; the roles are [`Roles::Inferred`], or, when nothing is sure, its
+//! speakers [`Speaker::Unknown`] and its roles [`Roles::Unknown`]. `roles_reason`
+//! says which. A stereo file whose two
 //! channels are the same downmix must be given the `mono` layout: as stereo it
 //! would be transcribed twice and every turn would appear for both parties. With
 //! `mono`, channels are averaged into one before anything else.
