@@ -83,35 +83,9 @@ impl Store {
         key: &ResultKey<'_>,
         input_hash: &str,
     ) -> Result<Option<String>, StoreError> {
-        let what = "read a stored result";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT line, turns FROM results
-                 WHERE interaction_id = ?1 AND source = ?2 AND ruleset_sha256 = ?3 AND input_hash = ?4",
-            )
-            .map_err(self.sql(what))?;
-        let mut rows = stmt
-            .query([
-                key.interaction_id,
-                key.source,
-                key.ruleset_sha256,
-                input_hash,
-            ])
-            .map_err(self.sql(what))?;
-        let Some(row) = rows.next().map_err(self.sql(what))? else {
-            return Ok(None);
-        };
-        let bare = unpack(
-            row.get_ref(0).map_err(self.sql(what))?,
-            &self.path,
-            "result line",
-        )?;
-        let turns = match row.get_ref(1).map_err(self.sql(what))? {
-            rusqlite::types::ValueRef::Blob(hash) => Some(self.turns_get(hash)?),
-            _ => None,
-        };
-        join(bare, turns, Ends::Line, &self.path, "result line").map(Some)
+        self.result_get_packed(key, input_hash)?
+            .map(|packed| packed.unpack(&self.path).map(|u| u.line))
+            .transpose()
     }
 
     /// [`Store::result_get`] as stored, to be unpacked elsewhere (on another
@@ -158,28 +132,6 @@ impl Store {
         let mut rows = stmt.query([hash]).map_err(self.sql(what))?;
         match rows.next().map_err(self.sql(what))? {
             Some(row) => row.get(0).map_err(self.sql(what)),
-            None => Err(StoreError::Unpack {
-                path: self.path.clone(),
-                what: "result line",
-                detail: "its turns are not in the database".into(),
-            }),
-        }
-    }
-
-    /// The JSON of the turns stored under `hash`.
-    fn turns_get(&self, hash: &[u8]) -> Result<String, StoreError> {
-        let what = "read stored turns";
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT body FROM turns WHERE hash = ?1")
-            .map_err(self.sql(what))?;
-        let mut rows = stmt.query([hash]).map_err(self.sql(what))?;
-        match rows.next().map_err(self.sql(what))? {
-            Some(row) => unpack(
-                row.get_ref(0).map_err(self.sql(what))?,
-                &self.path,
-                "stored turns",
-            ),
             None => Err(StoreError::Unpack {
                 path: self.path.clone(),
                 what: "result line",

@@ -21,26 +21,11 @@ impl Store {
         ruleset_sha256: &str,
         result_hash: &str,
     ) -> Result<Option<String>, StoreError> {
-        let what = "read a scored input";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT ids FROM scored_inputs
-                 WHERE path = ?1 AND ruleset_sha256 = ?2 AND result_hash = ?3",
-            )
-            .map_err(self.sql(what))?;
-        let mut rows = stmt
-            .query([path, ruleset_sha256, result_hash])
-            .map_err(self.sql(what))?;
-        let Some(row) = rows.next().map_err(self.sql(what))? else {
-            return Ok(None);
-        };
-        unpack(
-            row.get_ref(0).map_err(self.sql(what))?,
-            &self.path,
-            "scored input",
+        self.ids_row(
+            "SELECT ids FROM scored_inputs
+             WHERE path = ?1 AND ruleset_sha256 = ?2 AND result_hash = ?3",
+            rusqlite::params![path, ruleset_sha256, result_hash],
         )
-        .map(Some)
     }
 
     /// Records that `path` was scored in full: `ids` in file order, newline-joined
@@ -116,16 +101,22 @@ impl Store {
         ruleset_sha256: &str,
         part: i64,
     ) -> Result<Option<String>, StoreError> {
+        self.ids_row(
+            "SELECT ids FROM scored_parts WHERE path = ?1 AND ruleset_sha256 = ?2 AND part = ?3",
+            rusqlite::params![path, ruleset_sha256, part],
+        )
+    }
+
+    /// The packed ids in the first column of the first row `sql` selects, unpacked;
+    /// `None` when it selects none.
+    fn ids_row(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<String>, StoreError> {
         let what = "read a scored input";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT ids FROM scored_parts WHERE path = ?1 AND ruleset_sha256 = ?2 AND part = ?3",
-            )
-            .map_err(self.sql(what))?;
-        let mut rows = stmt
-            .query(rusqlite::params![path, ruleset_sha256, part])
-            .map_err(self.sql(what))?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.sql(what))?;
+        let mut rows = stmt.query(params).map_err(self.sql(what))?;
         let Some(row) = rows.next().map_err(self.sql(what))? else {
             return Ok(None);
         };
